@@ -1,0 +1,73 @@
+"""The ``gradcalc`` command: assembles the commands and maps every error to its exit status."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from gradcalc import __version__
+from gradcalc.cli import eval_cmd
+from gradcalc.cli.argv import protect_leading_minus
+from gradcalc.cli.errors import report_error
+from gradcalc.errors import ExitStatus, GradcalcError
+
+app = typer.Typer(
+    name="gradcalc",
+    help="A calculator that shows backpropagation: every node's value and gradient.",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+app.command("eval")(eval_cmd.eval_command)
+app.command("run")(eval_cmd.run_command)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"gradcalc {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def _main(
+    ctx: typer.Context,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """A calculator that shows backpropagation: every node's value and gradient.
+
+    With no command, gradcalc starts the interactive REPL.
+    """
+    if ctx.invoked_subcommand is None:
+        sys.stdout.write(ctx.get_help() + "\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The console script: run a command; report errors without tracebacks; exit with their status."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        app(args=protect_leading_minus(args, app), prog_name="gradcalc")
+    except GradcalcError as error:
+        report_error(error)
+        sys.exit(error.status)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(ExitStatus.INTERRUPTED)
+    except BrokenPipeError:
+        # The reader went away (gradcalc ... | head): nothing left to say, and nothing to report.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(ExitStatus.OK)
+    except Exception as exc:  # a bug in gradcalc: say so plainly, traceback only on request
+        if os.environ.get("GRADCALC_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in gradcalc; set GRADCALC_DEBUG=1 to see the traceback.\n"
+        )
+        sys.exit(ExitStatus.ERROR)

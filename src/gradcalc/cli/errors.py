@@ -1,0 +1,28 @@
+"""Reporting to stderr: the one place errors and warnings are printed, plain and without tracebacks."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from gradcalc.errors import GradcalcError
+
+
+def _color() -> bool:
+    return sys.stderr.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def report_error(error: GradcalcError) -> None:
+    text = error.render()
+    if _color():
+        head, _, rest = text.partition("\n")
+        text = f"\x1b[1;31m{head}\x1b[0m" + (f"\n{rest}" if rest else "")
+    sys.stderr.write(text + "\n")
+
+
+def report_warnings(lines: list[str]) -> None:
+    if not lines:
+        return
+    if _color():
+        lines = [f"\x1b[33m{line}\x1b[0m" for line in lines]
+    sys.stderr.write("\n".join(lines) + "\n")

@@ -1,0 +1,90 @@
+"""``gradcalc eval PROGRAM`` and ``gradcalc run FILE``: evaluate, backpropagate, show every node."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gradcalc.cli.errors import report_warnings
+from gradcalc.cli.options import Bindings, Expand, Json, Precision, Rows
+from gradcalc.errors import UsageError
+from gradcalc.program import Result, parse_bindings, run_source
+from gradcalc.source import Source
+from gradcalc.views.warnings import warning_lines
+
+
+def read_program(program: str) -> Source:
+    """PROGRAM as typed, or standard input for ``-``."""
+    if program == "-":
+        return Source(sys.stdin.read(), "<stdin>")
+    return Source(program.lstrip(" "), "<program>")
+
+
+def read_file(path: Path) -> Source:
+    try:
+        return Source(path.read_text(encoding="utf-8"), str(path))
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a folder, not a program file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def show(result: Result, *, as_json: bool, precision: int, rows: int) -> None:
+    """Print a result: the JSON document, or the table and the gradients."""
+    if as_json:
+        from gradcalc.views.json_view import render_json
+
+        sys.stdout.write(render_json(result))
+    else:
+        from rich.console import Console
+
+        from gradcalc.views.table import result_view
+
+        Console(highlight=False).print(result_view(result, precision, rows))
+    report_warnings(warning_lines(result))
+
+
+def evaluate_source(source: Source, bindings: list[str] | None, expand: bool) -> Result:
+    return run_source(source, parse_bindings(bindings or []), expanded=expand)
+
+
+def eval_command(
+    program: Annotated[
+        str,
+        typer.Argument(
+            metavar="PROGRAM",
+            help="The program, e.g. '(x+y)*z' or 'w = 2; sigmoid(w*x)'; '-' reads it from standard input.",
+            show_default=False,
+        ),
+    ],
+    bindings: Bindings = None,
+    json: Json = False,
+    precision: Precision = 6,
+    expand: Expand = False,
+    rows: Rows = 200,
+) -> None:
+    """Evaluate PROGRAM, backpropagate from its last statement, and show every node's value and gradient.
+
+    Example: gradcalc eval "(x+y)*z" x=1 y=3 z=-3
+    """
+    show(evaluate_source(read_program(program), bindings, expand), as_json=json, precision=precision, rows=rows)
+
+
+def run_command(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A program file (see examples/).", show_default=False)],
+    bindings: Bindings = None,
+    json: Json = False,
+    precision: Precision = 6,
+    expand: Expand = False,
+    rows: Rows = 200,
+) -> None:
+    """Run a program FILE; NAME=VALUE overrides its own constant assignments.
+
+    Example: gradcalc run examples/neuron.gc x0=1
+    """
+    show(evaluate_source(read_file(file), bindings, expand), as_json=json, precision=precision, rows=rows)

@@ -1,0 +1,143 @@
+"""Forward and backward passes over the graph: two plain loops.
+
+``evaluate(graph, output)`` takes the nodes ``output`` depends on (in topological order, inputs
+first), computes every value from the inputs to the output, then starts at d(out)/d(out) = 1 and walks
+back, multiplying each gate's *local* gradients (from the op table) by the gradient flowing into it and
+adding the products into the gate's arguments. An input used several times accumulates its gradient.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from itertools import compress
+
+from gradcalc.errors import EvaluationError
+from gradcalc.graph import Graph
+from gradcalc.ops import INPUT, Op, Syntax
+from gradcalc.source import Span
+
+
+@dataclass(slots=True, frozen=True)
+class Warning_:
+    """Something true of an evaluation that the user should see: a kink, an infinite gradient."""
+
+    node: int
+    message: str
+
+
+@dataclass(slots=True, eq=False)
+class Evaluation:
+    """The values and gradients of one forward and backward pass, indexed by node id."""
+
+    graph: Graph
+    output: int
+    order: list[int]  # the nodes evaluated, in topological order: inputs first, output last
+    values: list[float]
+    grads: list[float]
+    local: list[tuple[float, ...]]  # each node's partial derivatives with respect to its arguments
+    warnings: list[Warning_] = field(default_factory=list)
+
+    @property
+    def value(self) -> float:
+        return self.values[self.output]
+
+    @property
+    def inputs(self) -> list[int]:
+        nodes = self.graph.nodes
+        return [i for i in self.order if nodes[i].op is INPUT]
+
+
+def order_for(graph: Graph, output: int) -> list[int]:
+    """The nodes ``output`` depends on: inputs first, then the rest in id order (a topological order)."""
+    nodes = graph.nodes
+    ancestors = graph.ancestors(output)
+    is_input = [nodes[i].op is INPUT for i in ancestors]
+    return list(compress(ancestors, is_input)) + [i for i, inp in zip(ancestors, is_input) if not inp]
+
+
+def evaluate(graph: Graph, output: int) -> Evaluation:
+    """Run the forward pass, then the backward pass from ``output``."""
+    nodes = graph.nodes
+    order = order_for(graph, output)
+    size = len(nodes)
+    values = [0.0] * size
+    steps = []
+    for i in order:
+        node = nodes[i]
+        if node.args:
+            steps.append((i, node.forward, node.local, node.args))
+        else:
+            values[i] = node.param
+    _forward(graph, steps, values)
+    grads = [0.0] * size
+    local: list[tuple[float, ...]] = [()] * size
+    _backward(steps, values, grads, local, output)
+    evaluation = Evaluation(graph, output, order, values, grads, local)
+    evaluation.warnings = _warnings(evaluation)
+    return evaluation
+
+
+def _forward(graph: Graph, steps: list, values: list[float]) -> None:
+    get = values.__getitem__
+    i = -1
+    try:
+        for i, forward, _, args in steps:
+            values[i] = forward(*map(get, args))
+    except (ArithmeticError, ValueError) as exc:
+        node = graph.nodes[i]
+        raise op_failure(node.op, [values[a] for a in node.args], exc, node.span, node.param) from None
+    if not all(map(math.isfinite, values)):
+        # The first non-finite value in topological order is where the overflow happened.
+        i = next(i for i, *_ in steps if not math.isfinite(values[i]))
+        node = graph.nodes[i]
+        raise op_failure(node.op, [values[a] for a in node.args], OverflowError(), node.span, node.param)
+
+
+def _backward(steps: list, values: list[float], grads: list[float], local: list, output: int) -> None:
+    get = values.__getitem__
+    grads[output] = 1.0
+    for i, _, partials, args in reversed(steps):
+        local[i] = slopes = partials(*map(get, args), values[i])
+        upstream = grads[i]
+        for arg, slope in zip(args, slopes):
+            grads[arg] += upstream * slope
+
+
+def _warnings(evaluation: Evaluation) -> list[Warning_]:
+    nodes, values, grads = evaluation.graph.nodes, evaluation.values, evaluation.grads
+    found = []
+    for i in evaluation.order:
+        op = nodes[i].op
+        if op.kink is not None and op.kink(*(values[a] for a in nodes[i].args)):
+            found.append(Warning_(i, f"{op.symbol} is at a point with no derivative: {op.kink_rule}"))
+    for i in evaluation.inputs:
+        if not math.isfinite(grads[i]):
+            found.append(Warning_(i, "the gradient is not finite: the function has no derivative here"))
+    return found
+
+
+def op_failure(
+    op: Op, args: list[float], exc: BaseException, span: Span | None, param: float | None = None
+) -> EvaluationError:
+    """Say, in the user's terms, why an operation could not be computed."""
+    shown = op_call_text(op, [f"{a:.6g}" for a in args], param)
+    if isinstance(exc, OverflowError):
+        message = f"overflow: {shown} is too large for a floating-point number"
+    elif op.domain == "division by zero":
+        message = f"division by zero in {shown}"
+    else:
+        message = f"{shown} is undefined: {op.domain or 'outside the function domain'}"
+    return EvaluationError(message, span)
+
+
+def op_call_text(op: Op, args: list[str], param: float | None = None) -> str:
+    """An application written the way the language writes it: ``a + b``, ``-a``, ``exp(a)``, ``a^2``."""
+    if op.syntax is Syntax.INFIX:
+        return f"{args[0]} {op.symbol} {args[1]}"
+    if op.syntax is Syntax.PREFIX:
+        return f"{op.symbol}{args[0]}"
+    if op.syntax is Syntax.GATE:
+        gate = op.gate_symbol(param, lambda c: f"{c:.6g}")
+        return gate.replace("x", args[0]) if "x" in gate else f"{args[0]}{gate}"
+    return f"{op.symbol}({', '.join(args)})"

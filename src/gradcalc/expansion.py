@@ -1,0 +1,46 @@
+"""``--expand``: rewrite a graph into primitive gates, constants folded in, as in textbook circuits.
+
+``sigmoid(t)`` becomes ``*-1 -> exp -> +1 -> 1/x``, ``a - b`` becomes ``a + (b * -1)``, ``x * 2`` a
+``*2`` gate. The rules live beside each op in the op table (``Op.expand``); this module only applies
+them, in one pass over the nodes in topological order. Values and gradients of the inputs are the same
+in both graphs; the expanded one shows more of the chain rule.
+"""
+
+from __future__ import annotations
+
+from gradcalc.graph import Graph, Node
+from gradcalc.ops import CONST, Op
+
+
+class _Builder:
+    """The GateBuilder the op table's expansion rules write into."""
+
+    def __init__(self, graph: Graph, source: Node) -> None:
+        self.graph = graph
+        self.source = source  # the node being expanded: its gates point at its place in the program
+
+    def constant(self, node: int) -> float | None:
+        target = self.graph.nodes[node]
+        return target.param if target.op is CONST else None
+
+    def gate(self, op: Op, *args: int, param: float | None = None) -> int:
+        return self.graph.add(op, args, param=param, span=self.source.span)
+
+
+def expand(graph: Graph, order: list[int]) -> tuple[Graph, dict[int, int]]:
+    """The expanded graph of the nodes in ``order``, and where each old node went in it."""
+    new = Graph()
+    where: dict[int, int] = {}
+    for i in order:
+        node = graph.nodes[i]
+        args = tuple(where[a] for a in node.args)
+        if node.op.expand is not None:
+            target = node.op.expand(_Builder(new, node), args)
+        else:
+            target = new.add(node.op, args, param=node.param, text=node.text, span=node.span)
+        moved = new.nodes[target]
+        if node.name is not None and moved.name is None:
+            moved.name, moved.label = node.name, node.label
+            new.bindings[node.name] = target
+        where[i] = target
+    return new, where

@@ -1,0 +1,112 @@
+"""The computational graph: a flat, append-only list of nodes, each an op applied to earlier nodes.
+
+Node ids are list indices and every node's arguments are older than the node, so the list is always in
+topological order: evaluation is a loop forward, backpropagation a loop backward, and no walk recurses.
+The graph holds no values beyond those of its leaves (an input's value, a constant); the engine keeps
+the values and gradients of an evaluation apart from the graph it evaluated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
+from itertools import compress
+
+from gradcalc.ops import CONST, INPUT, Op
+from gradcalc.source import Span
+
+
+@dataclass(slots=True, eq=False)
+class Node:
+    op: Op
+    args: tuple[int, ...]
+    param: float | None = None  # an input's or a constant's value; the constant folded into a gate
+    name: str | None = None  # the name the user bound to this node, if any
+    label: str | None = None  # how it is shown: the name, primed when the name was bound before (c')
+    text: str | None = None  # a constant's source text: "2", "pi", "2*pi"
+    span: Span | None = None
+    forward: Callable[..., float] = field(init=False, repr=False)
+    local: Callable[..., tuple[float, ...]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.op.parametric:  # bind the folded constant once, so the engine's loops stay uniform
+            self.forward = partial(self.op.forward, self.param)
+            self.local = partial(self.op.local, self.param)
+        else:
+            self.forward = self.op.forward
+            self.local = self.op.local
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.op.arity
+
+    @property
+    def is_input(self) -> bool:
+        return self.op is INPUT
+
+
+class Graph:
+    """Nodes, plus the names a program or a REPL session has bound to them."""
+
+    def __init__(self) -> None:
+        self.nodes: list[Node] = []
+        self.bindings: dict[str, int] = {}  # name -> the node it is bound to now
+        self._times_bound: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def add(
+        self,
+        op: Op,
+        args: tuple[int, ...] = (),
+        *,
+        param: float | None = None,
+        text: str | None = None,
+        span: Span | None = None,
+    ) -> int:
+        self.nodes.append(Node(op, args, param, text=text, span=span))
+        return len(self.nodes) - 1
+
+    def constant(self, value: float, text: str, span: Span | None = None) -> int:
+        return self.add(CONST, param=value, text=text, span=span)
+
+    def set_input(self, name: str, value: float, span: Span | None = None) -> int:
+        """Bind ``name`` to an input with ``value``; an existing input of that name changes in place."""
+        node = self.bindings.get(name)
+        if node is not None and self.nodes[node].op is INPUT and self.nodes[node].name == name:
+            self.nodes[node].param = value
+            return node
+        return self.bind(name, self.add(INPUT, param=value, span=span))
+
+    def bind(self, name: str, node: int) -> int:
+        """Give ``node`` the name (unless it already has one: ``b = a`` makes b an alias of a)."""
+        target = self.nodes[node]
+        if target.name is None:
+            count = self._times_bound.get(name, 0)
+            self._times_bound[name] = count + 1
+            target.name = name
+            target.label = name + "'" * count
+        self.bindings[name] = node
+        return node
+
+    def unbind(self, name: str) -> None:
+        self.bindings.pop(name, None)
+
+    def inputs(self, nodes: Iterable[int] | None = None) -> list[int]:
+        ids = range(len(self.nodes)) if nodes is None else nodes
+        return [i for i in ids if self.nodes[i].op is INPUT]
+
+    def ancestors(self, output: int) -> list[int]:
+        """Every node ``output`` depends on, and itself, in topological (id) order."""
+        nodes = self.nodes
+        seen = bytearray(len(nodes))
+        seen[output] = 1
+        stack = [output]
+        while stack:
+            for arg in nodes[stack.pop()].args:
+                if not seen[arg]:
+                    seen[arg] = 1
+                    stack.append(arg)
+        return list(compress(range(output + 1), seen))

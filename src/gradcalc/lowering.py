@@ -1,0 +1,170 @@
+"""AST to graph: the language's meaning.
+
+- A name assigned an expression with no free names (``a = -4``, ``x = pi/2``) is an *input*: a leaf that
+  gets a gradient. Assigning a constant again to an existing input changes its value in place.
+- Any other assignment binds the name to a new node; re-assignment builds on the old node.
+- A constant subexpression (``2``, ``pi/4``, ``2*3``) becomes one constant leaf; a constant exponent
+  is folded into its gate (``x^2`` is one ``^2`` gate), as in the textbook circuits.
+- The output is the last statement's node.
+
+``overrides`` are inputs set from outside (``gradcalc eval PROGRAM x=3``): they win over the
+program's own constant assignment of the same name, so one program serves many points.
+The walk over each expression is an explicit post-order stack: no recursion, however deep.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from gradcalc import ast
+from gradcalc.engine import op_failure
+from gradcalc.errors import EvaluationError
+from gradcalc.graph import Graph
+from gradcalc.ops import CONSTANTS, FUNCTIONS, INFIX, POW, POWC, PREFIX, Op
+from gradcalc.source import Span
+
+
+@dataclass(slots=True, eq=False)
+class _Const:
+    """A constant subexpression not yet made into a node: folding needs its value, labels its text."""
+
+    value: float
+    start: int
+    end: int
+
+
+Operand = int | _Const
+
+
+@dataclass(slots=True)
+class Lowered:
+    """What lowering a program produced."""
+
+    output: int | None  # the last statement's node; None for an empty program
+    output_name: str | None  # the name the last statement assigned, if it was an assignment
+    statements: list[int] = field(default_factory=list)  # each statement's node, in order
+    unused_overrides: list[str] = field(default_factory=list)
+
+
+def lower(program: ast.Program, graph: Graph, overrides: Mapping[str, float] | None = None) -> Lowered:
+    """Add ``program``'s nodes to ``graph`` and bind its names."""
+    return _Lowering(program, graph, overrides or {}).run()
+
+
+class _Lowering:
+    def __init__(self, program: ast.Program, graph: Graph, overrides: Mapping[str, float]) -> None:
+        self.program = program
+        self.source = program.source
+        self.graph = graph
+        self.overrides = overrides
+        self.used_overrides: set[str] = set()
+
+    def run(self) -> Lowered:
+        result = Lowered(None, None)
+        for statement in self.program.statements:
+            if isinstance(statement, ast.Assign):
+                node = self._assign(statement)
+                result.output_name = statement.name
+            else:
+                node = self._materialize(self._expression(statement))
+                result.output_name = None
+            result.statements.append(node)
+            result.output = node
+        result.unused_overrides = [name for name in self.overrides if name not in self.used_overrides]
+        return result
+
+    # -- statements ---------------------------------------------------------------------------------
+
+    def _assign(self, statement: ast.Assign) -> int:
+        value = self._expression(statement.expr)
+        name = statement.name
+        if isinstance(value, _Const):
+            if name in self.overrides:
+                self.used_overrides.add(name)
+                return self.graph.set_input(name, self.overrides[name], self._span(statement))
+            return self.graph.set_input(name, value.value, self._span(statement))
+        return self.graph.bind(name, value)
+
+    # -- expressions --------------------------------------------------------------------------------
+
+    def _expression(self, root: ast.Expr) -> Operand:
+        results: list[Operand] = []
+        todo: list[tuple[ast.Expr, bool]] = [(root, False)]
+        while todo:
+            expr, ready = todo.pop()
+            children = expr.children
+            if children and not ready:
+                todo.append((expr, True))
+                todo.extend((child, False) for child in reversed(children))
+                continue
+            if children:
+                args = results[-len(children) :]
+                del results[-len(children) :]
+            else:
+                args = []
+            results.append(self._apply(expr, args))
+        return results[0]
+
+    def _apply(self, expr: ast.Expr, args: list[Operand]) -> Operand:
+        if isinstance(expr, ast.Number):
+            return _Const(expr.value, expr.start, expr.end)
+        if isinstance(expr, ast.Name):
+            return self._name(expr)
+        if isinstance(expr, ast.Binary):
+            op = INFIX[expr.op]
+            if op is POW and isinstance(args[1], _Const) and not isinstance(args[0], _Const):
+                return self.graph.add(POWC, (args[0],), param=args[1].value, span=self._span(expr))
+            return self._op(op, expr, args)
+        if isinstance(expr, ast.Unary):
+            op = PREFIX.get(expr.op)
+            return args[0] if op is None else self._op(op, expr, args)
+        return self._call(expr, args)
+
+    def _name(self, expr: ast.Name) -> Operand:
+        name = expr.id
+        node = self.graph.bindings.get(name)
+        if node is not None:
+            return node
+        if name in self.overrides:
+            self.used_overrides.add(name)
+            return self.graph.set_input(name, self.overrides[name], self._span(expr))
+        if name in CONSTANTS:
+            return _Const(CONSTANTS[name], expr.start, expr.end)
+        hint = f"give it a value first, as in '{name} = 1'"
+        if name in FUNCTIONS:
+            hint = f"{name} is a function: call it as {name}(...)"
+        raise EvaluationError(f"the name '{name}' has no value", self._span(expr), hint)
+
+    def _call(self, expr: ast.Call, args: list[Operand]) -> Operand:
+        op = FUNCTIONS.get(expr.func)
+        if op is None:
+            known = ", ".join(sorted(FUNCTIONS))
+            raise EvaluationError(f"unknown function '{expr.func}'", self._span(expr), f"the functions are {known}")
+        if len(args) != op.arity:
+            plural = "s" if op.arity != 1 else ""
+            raise EvaluationError(f"{op.symbol} takes {op.arity} argument{plural}, not {len(args)}", self._span(expr))
+        return self._op(op, expr, args)
+
+    def _op(self, op: Op, expr: ast.Expr, args: list[Operand]) -> Operand:
+        if all(isinstance(arg, _Const) for arg in args):
+            values = [arg.value for arg in args]  # type: ignore[union-attr]
+            try:
+                value = op.forward(*values)
+            except (ArithmeticError, ValueError) as exc:
+                raise op_failure(op, values, exc, self._span(expr)) from None
+            if not math.isfinite(value):
+                raise op_failure(op, values, OverflowError(), self._span(expr))
+            return _Const(value, expr.start, expr.end)
+        nodes = tuple(self._materialize(arg) for arg in args)
+        return self.graph.add(op, nodes, span=self._span(expr))
+
+    def _materialize(self, operand: Operand) -> int:
+        if isinstance(operand, _Const):
+            text = self.source.text[operand.start : operand.end]
+            return self.graph.constant(operand.value, text, Span(self.source, operand.start, operand.end))
+        return operand
+
+    def _span(self, node: ast.Statement) -> Span:
+        return Span(self.source, node.start, node.end)

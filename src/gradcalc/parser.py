@@ -1,0 +1,236 @@
+"""Text to AST: Lark's LALR parser with the AST built during reductions.
+
+The transformer is embedded in the parser, so there is no parse tree and no recursion: a sum of
+100,000 terms and parentheses nested 10,000 deep parse at Python's default recursion limit. The
+grammar's parse tables are cached on disk, so a one-shot command does not rebuild them.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+import re
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from lark import Lark, Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from gradcalc import ast
+from gradcalc.errors import ProgramSyntaxError
+from gradcalc.source import Source, Span
+
+GRAMMAR_FILE = "gradcalc.lark"
+
+# What the user reads for each terminal Lark says it expected.
+_EXPECTED_WORDS = {
+    "NUMBER": "a number",
+    "NAME": "a name",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "ADD_OP": "'+', '-'",
+    "MUL_OP": "'*', '/'",
+    "POW_OP": "'^'",
+    "COMMA": "','",
+    "EQUAL": "'='",
+    "_NEWLINE": "a new line",
+    "SEMICOLON": "';'",
+    "$END": "the end of the program",
+}
+_EXPECTED_ORDER = list(_EXPECTED_WORDS)
+
+
+def grammar_path() -> Path:
+    """The grammar file: inside the installed package, or the checkout's top-level ``grammar/``."""
+    packaged = resources.files("gradcalc").joinpath("grammar", GRAMMAR_FILE)
+    if packaged.is_file():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "grammar" / GRAMMAR_FILE
+
+
+def _cache_path(grammar: str) -> str | bool:
+    """Where Lark keeps the analysed grammar between runs; False where nothing is writable."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gradcalc"
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    if not os.access(base, os.W_OK):
+        return False
+    digest = hashlib.sha256(grammar.encode()).hexdigest()[:16]
+    return str(base / f"grammar-{digest}.lark-cache")
+
+
+_PAREN_OR_NEWLINE = re.compile(r"[()\n]|#[^\n]*")
+
+
+def _join_lines_in_parens(text: str) -> str:
+    """Blank out newlines inside parentheses, so a long call may span lines.
+
+    The text keeps its length, so every offset (and every error caret) stays where it was.
+    """
+    if "\n" not in text or "(" not in text:
+        return text
+    chars: list[str] | None = None
+    depth = 0
+    for match in _PAREN_OR_NEWLINE.finditer(text):
+        found = match.group()
+        if found == "(":
+            depth += 1
+        elif found == ")":
+            depth = max(0, depth - 1)
+        elif found == "\n" and depth:
+            chars = chars or list(text)
+            chars[match.start()] = " "
+    return "".join(chars) if chars else text
+
+
+class _Builder:
+    """The embedded transformer: one method per aliased grammar rule, each returns an AST node.
+
+    Tokens are read through ``.value``, ``.start_pos`` and ``.end_pos`` only, which both Lark's and
+    lark-cython's tokens provide.
+    """
+
+    def start(self, children: list[ast.Statement]) -> list[ast.Statement]:
+        return children
+
+    def assign(self, children: list) -> ast.Assign:
+        name, expr = children
+        return ast.Assign(name.value, expr, name.start_pos, expr.end)
+
+    def binary(self, children: list) -> ast.Binary:
+        left, op, right = children
+        return ast.Binary(op.value, left, right, left.start, right.end)
+
+    def unary(self, children: list) -> ast.Unary:
+        op, operand = children
+        return ast.Unary(op.value, operand, op.start_pos, operand.end)
+
+    def number(self, children: list) -> ast.Number:
+        (token,) = children
+        return ast.Number(float(token.value), token.start_pos, token.end_pos)
+
+    def name(self, children: list) -> ast.Name:
+        (token,) = children
+        return ast.Name(token.value, token.start_pos, token.end_pos)
+
+    def call(self, children: list) -> ast.Call:
+        name, args, close = children[0], children[2:-1], children[-1]
+        return ast.Call(name.value, tuple(args), name.start_pos, close.end_pos)
+
+    def paren(self, children: list) -> ast.Expr:
+        open_, expr, close = children
+        expr.start, expr.end = open_.start_pos, close.end_pos
+        return expr
+
+
+@cache
+def _parser(compiled: bool) -> Lark:
+    grammar = grammar_path().read_text(encoding="utf-8")
+    plugins = _compiled_parser_plugins() if compiled else {}
+    return Lark(
+        grammar,
+        parser="lalr",
+        lexer="basic",
+        transformer=_Builder(),
+        maybe_placeholders=False,
+        cache=_cache_path(grammar + str(bool(plugins))),
+        _plugins=plugins,
+    )
+
+
+def _compiled_parser_plugins() -> dict:
+    """lark-cython's compiled LALR loop where it is installed (1.5x faster); pure Lark otherwise."""
+    try:
+        import lark_cython
+    except ImportError:  # pragma: no cover - a platform without its wheel
+        return {}
+    return lark_cython.plugins
+
+
+def parse(source: Source) -> ast.Program:
+    """Parse a whole program. Raises ProgramSyntaxError with the place and what was expected."""
+    text = _join_lines_in_parens(source.text)
+    try:
+        with gc_paused():
+            return ast.Program(_parser(compiled=True).parse(text), source)
+    except UnexpectedInput:
+        pass
+    # Errors are rare: find this one again with pure Lark, whose interactive parser knows exactly
+    # which tokens the failing state would have accepted.
+    try:
+        _parser(compiled=False).parse(text)
+    except UnexpectedInput as exc:
+        raise _syntax_error(source, exc) from None
+    raise AssertionError("the compiled and pure parsers disagree")  # pragma: no cover
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building large acyclic structures.
+
+    Parsing and lowering allocate hundreds of thousands of small objects and no cycles; the
+    collector's repeated full scans of them would make a 100,000-term program several times slower.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def parse_text(text: str, name: str = "<program>") -> ast.Program:
+    return parse(Source(text, name))
+
+
+def _syntax_error(source: Source, exc: UnexpectedInput) -> ProgramSyntaxError:
+    if isinstance(exc, UnexpectedCharacters):
+        start = exc.pos_in_stream
+        char = source.text[start]
+        return ProgramSyntaxError(
+            f"unexpected character {char!r}", Span(source, start, start + 1), _character_hint(char)
+        )
+    if isinstance(exc, UnexpectedToken):
+        token = exc.token
+        expected = _describe_expected(exc.interactive_parser.accepts())
+        if token.type == "$END":
+            end = len(source.text.rstrip())
+            span = Span(source, end, end + 1)
+            message = "the program ends too early"
+        else:
+            span = Span(source, token.start_pos, max(token.end_pos, token.start_pos + 1))
+            message = f"unexpected {_describe_token(token)}"
+        return ProgramSyntaxError(f"{message}; expected {expected}", span)
+    return ProgramSyntaxError(str(exc))  # pragma: no cover - Lark's LALR raises only the two above
+
+
+def _describe_token(token: Token) -> str:
+    if token.type == "_NEWLINE":
+        return "end of line"
+    if token.type == "SEMICOLON":
+        return "';'"
+    return repr(str(token))
+
+
+def _describe_expected(expected: Collection[str]) -> str:
+    words = [word for name in _EXPECTED_ORDER if name in expected for word in _EXPECTED_WORDS[name].split(", ")]
+    if not words:
+        return "something else"
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _character_hint(char: str) -> str | None:
+    hints = {
+        "!": "gradcalc has no factorial or '!=' operator",
+        "=": "'=' assigns a name; an assignment cannot be nested in an expression",
+        "[": "use parentheses for grouping",
+        "{": "use parentheses for grouping",
+    }
+    return hints.get(char)

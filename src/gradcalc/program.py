@@ -1,0 +1,111 @@
+"""The whole pipeline in one call: text -> AST -> graph -> forward and backward -> labelled result.
+
+This is what the command line, the REPL and the explanations use; it never prints.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from gradcalc import ast
+from gradcalc.engine import Evaluation, evaluate
+from gradcalc.errors import EvaluationError, UsageError
+from gradcalc.expansion import expand
+from gradcalc.graph import Graph
+from gradcalc.labels import node_labels
+from gradcalc.lowering import lower
+from gradcalc.ops import CONST
+from gradcalc.parser import gc_paused, parse
+from gradcalc.source import Source, Span
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
+
+
+@dataclass(slots=True, eq=False)
+class Result:
+    """An evaluated program, ready for any view."""
+
+    graph: Graph  # the expanded graph with --expand, else the program's own
+    evaluation: Evaluation
+    labels: dict[int, str]
+    output_name: str | None  # the name the program gave its output, if any
+    unused_overrides: list[str]
+    expanded: bool = False
+
+    @property
+    def output_label(self) -> str:
+        return self.labels[self.evaluation.output]
+
+    @property
+    def inputs(self) -> list[int]:
+        return self.evaluation.inputs
+
+
+def view_of(
+    graph: Graph,
+    output: int,
+    output_name: str | None = None,
+    *,
+    expanded: bool = False,
+    unused_overrides: list[str] | None = None,
+) -> Result:
+    """Evaluate ``output`` of ``graph`` (expanded into primitive gates if asked) and label its nodes."""
+    evaluation = evaluate(graph, output)
+    if expanded:
+        graph, where = expand(graph, evaluation.order)
+        evaluation = evaluate(graph, where[output])
+    labels = node_labels(graph, evaluation.order, evaluation.output)
+    return Result(graph, evaluation, labels, output_name, unused_overrides or [], expanded)
+
+
+def run_source(source: Source, overrides: Mapping[str, float] | None = None, *, expanded: bool = False) -> Result:
+    """Parse, lower and evaluate a whole program."""
+    with gc_paused():
+        program = parse(source)
+        graph = Graph()
+        lowered = lower(program, graph, overrides)
+    if lowered.output is None:
+        raise UsageError("the program is empty: write an expression such as (x + y) * z")
+    return view_of(
+        graph, lowered.output, lowered.output_name, expanded=expanded, unused_overrides=lowered.unused_overrides
+    )
+
+
+def parse_bindings(items: Iterable[str]) -> dict[str, float]:
+    """``NAME=VALUE`` arguments, VALUE a number or a constant expression such as ``pi/4``."""
+    bindings: dict[str, float] = {}
+    for item in items:
+        name, equals, value = item.partition("=")
+        name = name.strip()
+        if not equals or not _NAME.match(name):
+            raise UsageError(f"expected NAME=VALUE, got {item!r}", hint="bind inputs as x=1 y=-3 w=pi/4")
+        bindings[name] = constant_value(value.strip(), f"<argument {name}=>")
+    return bindings
+
+
+def constant_value(text: str, where: str = "<value>") -> float:
+    """The value of a constant expression (``3``, ``-1e-3``, ``pi/4``, ``sqrt(2)``)."""
+    source = Source(text, where)
+    if not text:
+        raise UsageError("a value is missing", hint="bind inputs as x=1 y=-3 w=pi/4")
+    program = parse(source)
+    statements = program.statements
+    if len(statements) != 1 or isinstance(statements[0], ast.Assign):
+        raise UsageError(f"{text!r} is not a single value", Span(source, 0, len(text)))
+    graph = Graph()
+    try:
+        lowered = lower(program, graph)
+    except EvaluationError as exc:
+        raise UsageError(
+            f"{text!r} is not a value: {exc.message}",
+            exc.span,
+            "a value may use numbers, pi, e and functions, e.g. x=2 or w=pi/4",
+        ) from None
+    node = graph.nodes[lowered.output]  # type: ignore[index]
+    if node.op is not CONST or node.param is None:
+        raise UsageError(
+            f"{text!r} is not a constant: a value may use numbers, pi, e and functions only", Span(source, 0, len(text))
+        )
+    return node.param
