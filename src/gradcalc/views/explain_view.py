@@ -83,7 +83,7 @@ def _sections(e: Explanation, n: _Notation) -> Iterator[Section]:
         inputs = ", ".join(f"{leaf.label} = {n.num(leaf.value)}" for leaf in e.leaves)
         forward.append(_say("", "The inputs: ", inputs))
     for step in e.forward:
-        values = tuple(n.num(v) for v in step.gate.values)
+        values = _bracket_negatives(step.gate, tuple(n.num(v) for v in step.gate.values))
         symbolic, numeric = n.gate(step.gate, step.gate.args), n.gate(step.gate, values)
         forward.append(_say(f"{step.label} = {symbolic} = {numeric} = {n.num(step.value)}"))
     if not e.forward:
@@ -102,6 +102,15 @@ def _sections(e: Explanation, n: _Notation) -> Iterator[Section]:
             "Gradients",
             [_say(", ".join(f"{n.d(out, leaf.label)} = {n.num(leaf.value)}" for leaf in e.gradients))],
         )
+
+
+def _bracket_negatives(gate: Gate, values: tuple[str, ...]) -> tuple[str, ...]:
+    """``-(-2)`` rather than ``--2``, ``(-2)^2`` rather than ``-2^2``; ``4 * -3`` reads well as it is."""
+    if gate.op.syntax is Syntax.PREFIX:
+        return tuple(f"({v})" if v.startswith("-") else v for v in values)
+    if "^" in gate.op.symbol and values[0].startswith("-"):
+        return (f"({values[0]})", *values[1:])
+    return values
 
 
 def _backward_lines(e: Explanation, step: BackwardStep, n: _Notation) -> Iterator[Line]:
