@@ -176,7 +176,7 @@ def _min_local(a: float, b: float, out: float) -> tuple[float, float]:
 
 
 def _pow_array_local(xp: Any, a: Any, b: Any, out: Any) -> tuple[Any, Any]:
-    return _powc_array_local(xp, b, a, out)[0], _log_slope_array(xp, a, out)
+    return xp.where(b == 0.0, 0.0, b * a ** (b - 1.0)), _log_slope_array(xp, a, out)
 
 
 def _log_slope_array(xp: Any, a: Any, out: Any) -> Any:
@@ -184,8 +184,9 @@ def _log_slope_array(xp: Any, a: Any, out: Any) -> Any:
     return xp.where(positive, out * xp.log(xp.where(positive, a, 1.0)), xp.where(a == 0.0, 0.0, NAN))
 
 
-def _powc_array_local(xp: Any, c: Any, a: Any, out: Any) -> tuple[Any]:
-    return (xp.where(c == 0.0, 0.0, c * xp.power(a, c - 1.0)),)
+def _powc_array_local(xp: Any, c: float, a: Any, out: Any) -> tuple[Any]:
+    # ``**`` with a scalar exponent takes NumPy's fast paths for 2, 1, 0.5 and -1 (x^2 is x*x)
+    return (0.0 * a if c == 0.0 else c * a ** (c - 1.0),)
 
 
 def _sigmoid_array(xp: Any, a: Any) -> Any:
@@ -251,7 +252,7 @@ POWC = Op(
     parametric=True,
     domain="a negative base needs an integer exponent, and 0 has no negative powers",
     description="raise to a constant power",
-    array_forward=lambda xp, c, a: xp.power(a, c),
+    array_forward=lambda xp, c, a: a**c,
     array_local=_powc_array_local,
 )
 RECIP = Op(
@@ -395,7 +396,7 @@ POW = Op(
     spellings=("^", "**"),
     domain="a negative base needs an integer exponent, and 0 has no negative powers",
     description="power",
-    array_forward=lambda xp, a, b: xp.power(a, b),
+    array_forward=lambda xp, a, b: a**b,
     array_local=_pow_array_local,
 )
 NEG = Op(

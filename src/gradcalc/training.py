@@ -327,7 +327,9 @@ class _Plan:
                 continue
             slopes = local(*[values[a] for a in args], values[i])
             for k, a in targets:
-                contribution = upstream * slopes[k]
+                slope = slopes[k]
+                # + and - pass the gradient on unchanged: skip multiplying a whole array by 1.0
+                contribution = upstream if slope.__class__ is float and slope == 1.0 else upstream * slope
                 grads[a] = contribution if grads[a] is None else grads[a] + contribution
         gradient = [0.0 if grads[i] is None else float(np.sum(grads[i])) for i in self.wrt]
         for i, g in zip(self.wrt, gradient):
