@@ -17,8 +17,8 @@ NumPy is imported here, and this module is imported only by ``train``: ``gradcal
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from enum import Enum
 from functools import partial
 from typing import Any
@@ -55,15 +55,33 @@ class Settings:
     seed: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One step: the loss and gradient at ``values`` (the learned inputs before the step's update)."""
+class History:
+    """Each step's loss, gradient norm, learned values and gradient, in preallocated arrays.
 
-    step: int
-    loss: float
-    grad_norm: float
-    values: tuple[float, ...]
-    gradient: tuple[float, ...]
+    Row k is step k+1: the loss and gradient at ``values[k]``, before that step's update.
+    """
+
+    def __init__(self, steps: int, width: int) -> None:
+        self.losses = np.empty(steps)
+        self.grad_norms = np.empty(steps)
+        self.values = np.empty((steps, width))
+        self.gradients = np.empty((steps, width))
+        self.size = 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def add(self, loss: float, norm: float, values: Any, gradient: Any) -> None:
+        k = self.size
+        self.losses[k], self.grad_norms[k], self.values[k], self.gradients[k] = loss, norm, values, gradient
+        self.size = k + 1
+
+    def trim(self) -> History:
+        """Drop the rows never filled (training stopped early)."""
+        k = self.size
+        self.losses, self.grad_norms = self.losses[:k], self.grad_norms[:k]
+        self.values, self.gradients = self.values[:k], self.gradients[:k]
+        return self
 
 
 @dataclass(slots=True, eq=False)
@@ -77,7 +95,7 @@ class Trained:
     stop: Stop
     rows: int  # data points per pass (1 without --data)
     settings: Settings
-    history: list[Step] = field(default_factory=list)
+    history: History
 
 
 class TrainingDiverged(EvaluationError):
@@ -98,14 +116,14 @@ class Trainer:
         self.wrt = tuple(dict.fromkeys(wrt))
         if not self.wrt:
             raise UsageError("name the inputs to learn with --wrt, e.g. --wrt w,b")
-        columns = data.columns if data is not None else {}
+        columns, where = (data.columns, data.name) if data is not None else ({}, "")
         self.data = data
         for name in self.wrt:
             if name in columns:
-                raise UsageError(f"{name} is a column of {data.name}: --wrt names inputs to learn, not data")  # type: ignore[union-attr]
+                raise UsageError(f"{name} is a column of {where}: --wrt names inputs to learn, not data")
         for name in fixed:
             if name in columns:
-                raise UsageError(f"{name} is both given as {name}=... and a column of {data.name}")  # type: ignore[union-attr]
+                raise UsageError(f"{name} is both given as {name}=... and a column of {where}")
 
         with gc_paused():
             program = parse(source)
@@ -129,7 +147,7 @@ class Trainer:
             for name, values in columns.items()
             if name not in self.unused_columns
         )
-        self.initial = tuple(float(graph.nodes[i].param) for i in self.wrt_nodes)  # type: ignore[arg-type]
+        self.initial = tuple(float(graph.nodes[i].param or 0.0) for i in self.wrt_nodes)
         self.labels = node_labels(graph, order, self.output)
         self._plan = _Plan(graph, order, self.output, self.wrt_nodes)
 
@@ -155,7 +173,7 @@ class Trainer:
     def train(self, settings: Settings, on_step: Callable[[int], None] | None = None) -> Trained:
         """Run gradient descent; ``on_step(k)`` is called after each update (for a progress bar)."""
         _check_settings(settings, self.rows if self.data_nodes else 0)
-        history: list[Step] = []
+        history = History(settings.steps, len(self.wrt))
         values = np.array(self.initial, dtype=np.float64)
         velocity = np.zeros_like(values)
         lr, momentum, tol = settings.lr, settings.momentum, settings.tol
@@ -168,7 +186,7 @@ class Trainer:
                 rows, epoch_done = next(batches)
                 loss, gradient = self._evaluate(values, rows, k)
                 norm = math.sqrt(math.fsum(g * g for g in gradient))
-                history.append(Step(k, loss, norm, tuple(values.tolist()), tuple(gradient)))
+                history.add(loss, norm, values, gradient)
                 if not settings.sgd:
                     if norm <= tol:
                         stop = Stop.GRADIENT
@@ -200,10 +218,10 @@ class Trainer:
             stop,
             self.rows,
             settings,
-            history,
+            history.trim(),
         )
 
-    def _batches(self, settings: Settings) -> Any:
+    def _batches(self, settings: Settings) -> Iterator[tuple[slice | None, bool]]:
         """Endless (rows, last of a pass) pairs: all rows each step, or one row at a time with ``sgd``."""
         if not settings.sgd:
             while True:

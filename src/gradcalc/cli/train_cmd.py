@@ -104,7 +104,7 @@ def train_command(
     if plot is not None:
         from gradcalc.views.loss_plot import save_loss_plot
 
-        save_loss_plot(trained, plot, title=f"loss of {source.text.strip().splitlines()[-1][:60]}")
+        save_loss_plot(trained, plot, title=_last_statement(source.text))
     if json:
         from gradcalc.views.training_view import render_training_json
 
@@ -144,3 +144,10 @@ def _train_with_progress(trainer: Trainer, settings: Settings) -> Trained:
                 progress.update(task, completed=k)
 
         return trainer.train(settings, on_step)
+
+
+def _last_statement(text: str) -> str:
+    """The program's last line of code, comments dropped: the loss, as the plot's title."""
+    lines = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    code = [line for line in lines if line]
+    return code[-1].rsplit(";", 1)[-1].strip()[:80] if code else ""

@@ -29,7 +29,7 @@ def save_loss_plot(trained: Trained, path: Path, title: str = "") -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    losses = [step.loss for step in trained.history]
+    losses = trained.history.losses.tolist()
     steps = list(range(1, len(losses) + 1))
     with plt.rc_context({"svg.hashsalt": "gradcalc", "svg.fonttype": "none"}):
         figure, axes = plt.subplots(figsize=(6.4, 4.0), dpi=150)

@@ -14,6 +14,7 @@ The ``--json`` document (public, documented in the README)::
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Group
@@ -44,7 +45,8 @@ def training_view(trained: Trained, precision: int = 6, *, chart_width: int = 60
         method = f"batch, the mean over {trained.rows} rows"
     else:
         method = "gradient descent at one point"
-    first = trained.history[0].loss if trained.history else trained.loss
+    history = trained.history
+    first = float(history.losses[0]) if len(history) else trained.loss
     summary = Text()
     summary.append("final loss ", style="bold")
     summary.append(f"{num(trained.loss)}", style="bold magenta")
@@ -60,15 +62,15 @@ def training_view(trained: Trained, precision: int = 6, *, chart_width: int = 60
             "\nthe loss grew: the learning rate is too large for this problem; try a smaller --lr", style="red"
         )
 
-    curve = Text(loss_chart([step.loss for step in trained.history], width=chart_width))
+    curve = Text(loss_chart(history.losses.tolist(), width=chart_width))
     return Group(table, summary, Text(""), curve)
 
 
 def training_document(trained: Trained) -> dict[str, Any]:
-    s = trained.settings
+    s, h = trained.settings, trained.history
     names = trained.wrt
 
-    def by_name(values: tuple[float, ...]) -> dict[str, float]:
+    def by_name(values: Sequence[float]) -> dict[str, float]:
         return dict(zip(names, values))
 
     return {
@@ -83,14 +85,10 @@ def training_document(trained: Trained) -> dict[str, Any]:
         "rows": trained.rows,
         "settings": {"lr": s.lr, "steps": s.steps, "tol": s.tol, "momentum": s.momentum, "sgd": s.sgd, "seed": s.seed},
         "history": [
-            {
-                "step": step.step,
-                "loss": step.loss,
-                "grad_norm": step.grad_norm,
-                "values": by_name(step.values),
-                "gradient": by_name(step.gradient),
-            }
-            for step in trained.history
+            {"step": k, "loss": loss, "grad_norm": norm, "values": by_name(values), "gradient": by_name(gradient)}
+            for k, loss, norm, values, gradient in zip(
+                range(1, len(h) + 1), h.losses.tolist(), h.grad_norms.tolist(), h.values.tolist(), h.gradients.tolist()
+            )
         ],
     }
 
