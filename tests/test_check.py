@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 import subprocess
 import sys
 
@@ -133,3 +134,35 @@ def test_every_op_in_the_table_passes_the_check(op: ops.Op, a: float, b: float, 
     assume(not result.evaluation.warnings)  # no kink, no infinite gradient
     report = check_gradients(result)
     assert report.ok, report.error().message
+
+
+def _programs() -> st.SearchStrategy[str]:
+    """Random expressions over x and y built from the op table's operators and functions."""
+    leaves = st.sampled_from(["x", "y", "2", "0.5", "3"])
+    unary = [name for name, op in ops.FUNCTIONS.items() if op.arity == 1]
+    binary = [name for name, op in ops.FUNCTIONS.items() if op.arity == 2]
+
+    def grow(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        return st.one_of(
+            st.tuples(inner, st.sampled_from(sorted(ops.INFIX)), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+            st.tuples(st.sampled_from(unary), inner).map(lambda t: f"{t[0]}({t[1]})"),
+            st.tuples(st.sampled_from(binary), inner, inner).map(lambda t: f"{t[0]}({t[1]}, {t[2]})"),
+            inner.map(lambda e: f"-{e}"),
+        )
+
+    return st.recursive(leaves, grow, max_leaves=6).filter(lambda text: re.search(r"\b[xy]\b", text) is not None)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(program=_programs(), x=st.floats(0.2, 1.3), y=st.floats(-1.3, -0.2))
+def test_random_programs_pass_the_check(program: str, x: float, y: float) -> None:
+    try:
+        result = run_source(Source(program), {"x": x, "y": y})
+    except GradcalcError:
+        assume(False)  # outside a domain: log of a negative number, a fractional power of one
+        raise
+    grads = [result.evaluation.grads[i] for i in result.inputs]
+    assume(not result.evaluation.warnings and abs(result.evaluation.value) < 1e6)
+    assume(all(abs(g) < 1e6 for g in grads))
+    report = check_gradients(result, tol=1e-5)
+    assert report.ok, (program, report.error().message)

@@ -134,6 +134,14 @@ def test_a_program_without_gates_is_explained_too() -> None:
     assert "∂x/∂x = 1" in text
 
 
+def test_a_constant_program_has_nothing_to_differentiate() -> None:
+    text = markdown("2*3")
+    assert "The program has no inputs: its output is the constant 2*3 = 6." in text
+    assert "∂" not in text
+    latex = render_explanation(run_source(Source("2*3")), "latex")
+    assert isinstance(latex, str) and "partial" not in latex and "6" in latex
+
+
 def test_latex_writes_partials_as_fractions() -> None:
     result = run_source(Source(SEED), SEED_INPUTS)
     latex = render_explanation(result, "latex")

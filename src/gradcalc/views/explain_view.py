@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 from gradcalc.engine import op_call_text
 from gradcalc.explain import BackwardStep, ChainProduct, Explanation, Gate, PathSum, explain
@@ -18,12 +18,15 @@ from gradcalc.numbers import format_number
 from gradcalc.ops import FUNCTIONS, Syntax
 from gradcalc.program import Result
 
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
 Format = Literal["rich", "markdown", "latex"]
-FORMATS: tuple[str, ...] = ("rich", "markdown", "latex")
+FORMATS: tuple[str, ...] = get_args(Format)
 
 
-def render_explanation(result: Result, fmt: Format = "rich", precision: int = 6) -> object:
-    """The explanation of ``result``: a Rich renderable for ``"rich"``, else a string."""
+def render_explanation(result: Result, fmt: Format = "rich", precision: int = 6) -> RenderableType | str:
+    """The explanation of ``result``: a Rich renderable for ``"rich"``, a string for Markdown and LaTeX."""
     explanation = explain(result)
     if fmt == "latex":
         return render_latex(explanation, precision)
@@ -86,6 +89,14 @@ def _sections(e: Explanation, n: _Notation) -> Iterator[Section]:
         values = _bracket_negatives(step.gate, tuple(n.num(v) for v in step.gate.values))
         symbolic, numeric = n.gate(step.gate, step.gate.args), n.gate(step.gate, values)
         forward.append(_say(f"{step.label} = {symbolic} = {numeric} = {n.num(step.value)}"))
+    if not e.leaves:
+        value = n.num(e.value)
+        said = value if out == value else f"{out} = {value}"
+        yield Section(
+            "Nothing to differentiate",
+            [_say("", "The program has no inputs: its output is the constant ", said, ".")],
+        )
+        return
     if not e.forward:
         forward.append(_say("", "There are no gates: the output is ", f"{out} = {n.num(e.value)}", " itself."))
     yield Section(f"Forward pass, from the inputs to {out}", forward)
@@ -169,11 +180,11 @@ def _markdown(sections: list[Section]) -> str:
     return "\n".join(parts)
 
 
-def _rich(sections: list[Section]) -> object:
+def _rich(sections: list[Section]) -> RenderableType:
     from rich.console import Group
     from rich.text import Text
 
-    items: list[object] = []
+    items: list[RenderableType] = []
     for k, section in enumerate(sections):
         if k:
             items.append(Text(""))
@@ -216,7 +227,9 @@ def render_latex(e: Explanation, precision: int = 6) -> str:
         symbolic, numeric = gate(step.gate, labels), gate(step.gate, values)
         forward.append(f"{_latex_label(step.label)} &= {symbolic} = {numeric} = {num(step.value)}")
     if not e.forward:
-        forward.append(f"{out} &= {num(e.value)}")
+        forward.append(f"{out} &= {num(e.value)}" if out != num(e.value) else f"&{out}")
+    if not e.leaves:  # a constant: nothing to differentiate
+        return r"\paragraph{No inputs.}" + "\n" + _align(forward) + "\n"
 
     backward = [f"{d(e.output_label, e.output_label)} &= 1"]
 
