@@ -284,3 +284,13 @@ def test_array_rules_agree_with_the_scalar_rules_everywhere(op: Op) -> None:
 
 def test_evaluation_errors_from_training_are_evaluation_errors() -> None:
     assert issubclass(TrainingDiverged, EvaluationError)
+
+
+def test_the_history_grows_as_steps_are_added_and_keeps_every_row() -> None:
+    history = training.History(width=2, capacity=1)
+    for k in range(5):
+        history.add(float(k), 2.0 * k, [k, -k], [0.5 * k, 1.0])
+    history.trim()
+    assert len(history) == 5 and history.losses.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert history.values[:, 1].tolist() == [0.0, -1.0, -2.0, -3.0, -4.0]
+    assert history.gradients.shape == (5, 2) and history.grad_norms[-1] == 8.0

@@ -56,16 +56,16 @@ class Settings:
 
 
 class History:
-    """Each step's loss, gradient norm, learned values and gradient, in preallocated arrays.
+    """Each step's loss, gradient norm, learned values and gradient, in NumPy arrays that grow by doubling.
 
     Row k is step k+1: the loss and gradient at ``values[k]``, before that step's update.
     """
 
-    def __init__(self, steps: int, width: int) -> None:
-        self.losses = np.empty(steps)
-        self.grad_norms = np.empty(steps)
-        self.values = np.empty((steps, width))
-        self.gradients = np.empty((steps, width))
+    def __init__(self, width: int, capacity: int = 1024) -> None:
+        self.losses = np.empty(capacity)
+        self.grad_norms = np.empty(capacity)
+        self.values = np.empty((capacity, width))
+        self.gradients = np.empty((capacity, width))
         self.size = 0
 
     def __len__(self) -> int:
@@ -73,15 +73,25 @@ class History:
 
     def add(self, loss: float, norm: float, values: Any, gradient: Any) -> None:
         k = self.size
+        if k == len(self.losses):
+            self._resize(2 * k)
         self.losses[k], self.grad_norms[k], self.values[k], self.gradients[k] = loss, norm, values, gradient
         self.size = k + 1
 
     def trim(self) -> History:
-        """Drop the rows never filled (training stopped early)."""
-        k = self.size
-        self.losses, self.grad_norms = self.losses[:k], self.grad_norms[:k]
-        self.values, self.gradients = self.values[:k], self.gradients[:k]
+        """Drop the rows never filled."""
+        self._resize(self.size)
         return self
+
+    def _resize(self, capacity: int) -> None:
+        def resized(array: Any) -> Any:
+            grown = np.empty((capacity, *array.shape[1:]))
+            kept = min(self.size, capacity)
+            grown[:kept] = array[:kept]
+            return grown
+
+        self.losses, self.grad_norms = resized(self.losses), resized(self.grad_norms)
+        self.values, self.gradients = resized(self.values), resized(self.gradients)
 
 
 @dataclass(slots=True, eq=False)
@@ -173,7 +183,7 @@ class Trainer:
     def train(self, settings: Settings, on_step: Callable[[int], None] | None = None) -> Trained:
         """Run gradient descent; ``on_step(k)`` is called after each update (for a progress bar)."""
         _check_settings(settings, self.rows if self.data_nodes else 0)
-        history = History(settings.steps, len(self.wrt))
+        history = History(len(self.wrt), capacity=min(settings.steps, 1024))
         values = np.array(self.initial, dtype=np.float64)
         velocity = np.zeros_like(values)
         lr, momentum, tol = settings.lr, settings.momentum, settings.tol
