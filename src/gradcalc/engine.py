@@ -63,10 +63,13 @@ def evaluate(graph: Graph, output: int) -> Evaluation:
     size = len(nodes)
     values = [0.0] * size
     steps = []
+    kinks = []  # nodes whose op has points with no derivative: checked after the passes
     for i in order:
         node = nodes[i]
         if node.args:
             steps.append((i, node.forward, node.local, node.args))
+            if node.op.kink is not None:
+                kinks.append(i)
         else:
             values[i] = node.param
     _forward(graph, steps, values)
@@ -74,7 +77,7 @@ def evaluate(graph: Graph, output: int) -> Evaluation:
     local: list[tuple[float, ...]] = [()] * size
     _backward(steps, values, grads, local, output)
     evaluation = Evaluation(graph, output, order, values, grads, local)
-    evaluation.warnings = _warnings(evaluation)
+    evaluation.warnings = _warnings(evaluation, kinks)
     return evaluation
 
 
@@ -104,16 +107,17 @@ def _backward(steps: list, values: list[float], grads: list[float], local: list,
             grads[arg] += upstream * slope
 
 
-def _warnings(evaluation: Evaluation) -> list[Warning_]:
+def _warnings(evaluation: Evaluation, kinks: list[int]) -> list[Warning_]:
     nodes, values, grads = evaluation.graph.nodes, evaluation.values, evaluation.grads
     found = []
-    for i in evaluation.order:
+    for i in kinks:
         op = nodes[i].op
-        if op.kink is not None and op.kink(*(values[a] for a in nodes[i].args)):
+        if op.kink(*(values[a] for a in nodes[i].args)):  # type: ignore[misc]
             found.append(Warning_(i, f"{op.symbol} is at a point with no derivative: {op.kink_rule}"))
-    for i in evaluation.inputs:
-        if not math.isfinite(grads[i]):
-            found.append(Warning_(i, "the gradient is not finite: the function has no derivative here"))
+    if not all(map(math.isfinite, grads)):
+        for i in evaluation.inputs:
+            if not math.isfinite(grads[i]):
+                found.append(Warning_(i, "the gradient is not finite: the function has no derivative here"))
     return found
 
 

@@ -24,13 +24,22 @@ class Source:
         return self.text[start : end if end >= 0 else len(self.text)]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Span:
-    """A range of characters ``[start, end)`` in a source."""
+    """A range of characters ``[start, end)`` in a source.
 
-    source: Source
-    start: int
-    end: int
+    A plain slotted class rather than a frozen dataclass: lowering makes one per node, and a frozen
+    dataclass's ``__init__`` costs twice as much.
+    """
+
+    __slots__ = ("end", "source", "start")
+
+    def __init__(self, source: Source, start: int, end: int) -> None:
+        self.source = source
+        self.start = start
+        self.end = end
+
+    def __repr__(self) -> str:
+        return f"Span({self.source.name!r}, {self.start}, {self.end})"
 
     @property
     def text(self) -> str:
