@@ -14,7 +14,6 @@ import re
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from lark import Lark, Token
@@ -46,10 +45,9 @@ _EXPECTED_ORDER = list(_EXPECTED_WORDS)
 
 def grammar_path() -> Path:
     """The grammar file: inside the installed package, or the checkout's top-level ``grammar/``."""
-    packaged = resources.files("gradcalc").joinpath("grammar", GRAMMAR_FILE)
-    if packaged.is_file():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "grammar" / GRAMMAR_FILE
+    here = Path(__file__).resolve().parent
+    packaged = here / "grammar" / GRAMMAR_FILE  # the wheel puts grammar/ inside the package
+    return packaged if packaged.is_file() else here.parents[1] / "grammar" / GRAMMAR_FILE
 
 
 def _cache_path(grammar: str) -> str | bool:
