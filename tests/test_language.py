@@ -177,3 +177,13 @@ def test_runtime_errors_point_at_the_failing_operation():
 def test_overflow_in_a_product_is_an_error_not_inf():
     with pytest.raises(EvaluationError, match="overflow"):
         run("x * x", x=1e200)
+
+
+def test_error_in_a_very_long_line_shows_a_window_around_the_caret():
+    text = "y = " + " + ".join(["1"] * 500) + " + log(-1)"
+    with pytest.raises(EvaluationError) as caught:
+        run(text)
+    line, carets = caught.value.render().splitlines()[1:3]
+    assert len(line) < 120 and line.startswith("1 | …")
+    assert line[carets.index("^"):].startswith("log(-1)")
+    assert carets.count("^") == len("log(-1)")

@@ -151,8 +151,11 @@ class _Lowering:
         return self._op(op, expr, args)
 
     def _op(self, op: Op, expr: ast.Expr, args: Sequence[Operand]) -> Operand:
-        if all(type(arg) is _Const for arg in args):
-            values = [arg.value for arg in args]  # type: ignore[union-attr]
+        constants = [arg for arg in args if type(arg) is _Const]
+        if not constants:  # the common case, kept short: a 100,000-term program comes through here
+            return self.graph.add(op, tuple(args), span=Span(self.source, expr.start, expr.end))  # type: ignore[arg-type]
+        if len(constants) == len(args):
+            values = [arg.value for arg in constants]
             try:
                 value = op.forward(*values)
             except (ArithmeticError, ValueError) as exc:

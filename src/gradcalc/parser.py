@@ -51,11 +51,14 @@ def grammar_path() -> Path:
 
 
 def _cache_path(grammar: str) -> str | bool:
-    """Where Lark keeps the analysed grammar between runs; False where nothing is writable."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gradcalc"
+    """Where Lark keeps the analysed grammar between runs; False where nothing is writable.
+
+    A damaged or half-written cache file is harmless: Lark checks it and rebuilds the tables.
+    """
     try:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gradcalc"
         base.mkdir(parents=True, exist_ok=True)
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: no home directory to be found
         return False
     if not os.access(base, os.W_OK):
         return False
