@@ -96,7 +96,7 @@ def forward(graph: Graph, tape: Tape) -> list[float]:
     nodes = graph.nodes
     values = [0.0] * tape.size
     for i in tape.leaves:
-        values[i] = nodes[i].param
+        values[i] = float(nodes[i].param)  # type: ignore[arg-type]  # every leaf has its value
     i = -1
     try:
         for i, rule, _, a, b in tape.steps:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from gradcalc import ast
 from gradcalc.engine import op_failure
@@ -94,7 +94,7 @@ class _Lowering:
         """Lower one expression bottom-up: an explicit post-order walk, however deep the nesting."""
         results: list[Operand] = []
         rules = self._rules
-        todo: list[ast.Expr | tuple[ast.Expr]] = [root]
+        todo: list[Any] = [root]  # expressions to lower, and (expression,) once its children are done
         while todo:
             item = todo.pop()
             if type(item) is tuple:  # all of this node's children are lowered: apply it

@@ -159,7 +159,8 @@ def parse(source: Source) -> ast.Program:
     text = _join_lines_in_parens(source.text)
     try:
         with gc_paused():
-            return ast.Program(_parser(compiled=True).parse(text), source)
+            statements: list[ast.Statement] = _parser(compiled=True).parse(text)  # type: ignore[assignment]
+            return ast.Program(statements, source)
     except UnexpectedInput:
         pass
     # Errors are rare: find this one again with pure Lark, whose interactive parser knows exactly
@@ -193,7 +194,7 @@ def parse_text(text: str, name: str = "<program>") -> ast.Program:
 
 def _syntax_error(source: Source, exc: UnexpectedInput) -> ProgramSyntaxError:
     if isinstance(exc, UnexpectedCharacters):
-        start = exc.pos_in_stream
+        start = exc.pos_in_stream or 0
         char = source.text[start]
         return ProgramSyntaxError(
             f"unexpected character {char!r}", Span(source, start, start + 1), _character_hint(char)
