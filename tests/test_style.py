@@ -12,15 +12,21 @@ import pytest
 from conftest import ROOT
 
 
-def ruff() -> list[str]:
-    script = Path(sys.executable).with_name("ruff")
+def tool(name: str) -> list[str]:
+    script = Path(sys.executable).with_name(name)
     if script.exists():
         return [str(script)]
-    if shutil.which("ruff"):
-        return ["ruff"]
-    pytest.skip("ruff is not installed (it is in the test extras)")
+    if shutil.which(name):
+        return [name]
+    pytest.skip(f"{name} is not installed (it is in the test extras)")
 
 
 def test_ruff_check_is_clean():
-    out = subprocess.run([*ruff(), "check", "src", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run([*tool("ruff"), "check", "src", "tests", "benchmarks"], cwd=ROOT, capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_type_hints_check_with_mypy():
+    out = subprocess.run(tool("mypy"), cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
