@@ -331,8 +331,8 @@ class _Plan:
         values: list[Any] = [None] * self.size
         for i, value in self.leaves:
             values[i] = value
-        for i, value in zip(self.wrt, learned):
-            values[i] = np.float64(value)
+        for i, learned_value in zip(self.wrt, learned):
+            values[i] = np.float64(learned_value)
         for i, column in data:
             values[i] = column
         for i, forward, args in self.forward:
