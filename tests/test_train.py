@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import ROOT, run_gradcalc
 from gradcalc import training
 from gradcalc.dataset import Dataset, parse_csv
 from gradcalc.errors import EvaluationError, UsageError
@@ -20,17 +21,12 @@ from gradcalc.program import run_source
 from gradcalc.source import Source
 from gradcalc.training import Settings, Stop, Trainer, TrainingDiverged
 
-ROOT = Path(__file__).resolve().parent.parent
 LINE = ["train", "examples/line.gc", "--wrt", "w,b", "--data", "examples/line.csv"]
 LOGISTIC = ["train", "examples/logistic.gc", "--wrt", "w0,w1,b", "--data", "examples/points.csv"]
 
 
 def gradcalc(*args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "gradcalc", *args], capture_output=True, text=True, timeout=120, cwd=ROOT
-    )
-    assert "Traceback" not in done.stderr
-    return done
+    return run_gradcalc(*args, cwd=ROOT, timeout=120)
 
 
 def trained_json(*args: str) -> dict:
