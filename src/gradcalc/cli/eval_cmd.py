@@ -98,12 +98,11 @@ def run_command(
     """
     result = evaluate_source(read_file(file), bindings, expand)
     if output is not None:
-        from click.core import ParameterSource
-
         from gradcalc.cli.render_cmd import save_picture
 
         # The picture's numbers read 2.00 unless --precision is given; the table's default is longer.
-        explicit = ctx.get_parameter_source("precision") is not ParameterSource.DEFAULT
+        source = ctx.get_parameter_source("precision")
+        explicit = source is not None and source.name != "DEFAULT"
         shown = precision if explicit else IMAGE_PRECISION
         save_picture(result, output, fmt=fmt, style=style, precision=shown, rankdir=rankdir)
     show(result, as_json=json, precision=precision, rows=rows)

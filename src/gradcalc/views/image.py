@@ -53,9 +53,9 @@ def image_format(path: Path, fmt: str | None = None) -> str:
         return chosen
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        shown = f"the suffix {path.suffix!r} of {path}" if suffix else f"{path}, which has no suffix,"
+        why = f"from the suffix {path.suffix!r} of {path}" if suffix else f"of {path}: its name has no suffix"
         raise UsageError(
-            f"cannot tell the image format from {shown}",
+            f"cannot tell the image format {why}",
             hint="name the file .svg, .png, .pdf or .dot, or give --format",
         )
     return SUFFIXES[suffix]
@@ -72,6 +72,7 @@ def write_image(
 ) -> None:
     """Draw ``result`` into ``path`` as SVG, PNG, PDF or DOT (``fmt``, or from the suffix when None)."""
     path = Path(path)
+    _check_target(path)
     chosen = image_format(path, fmt)
     size = len(result.evaluation.order)
     if chosen != "dot" and size > MAX_IMAGE_NODES:
@@ -80,7 +81,6 @@ def write_image(
             f"(images stop at {MAX_IMAGE_NODES:,} nodes)",
             hint="write a .dot file instead, or look at the table: gradcalc eval (or run) without -o",
         )
-    _check_target(path)
     text = render_dot(result, style=style, precision=precision, rankdir=rankdir)
     if chosen == "dot":
         _write_atomically(path, lambda temp: temp.write_bytes(text.encode("utf-8")))
