@@ -160,7 +160,7 @@ def test_graphs_too_big_to_draw_are_refused_but_dot_text_is_written(tmp_path):
     assert not (tmp_path / "big.svg").exists()
     done = gradcalc("render", program, "x=0.5", "-o", "big.dot", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "big.dot").read_text().count("shape=circle") == MAX_IMAGE_NODES
+    assert (tmp_path / "big.dot").read_text().count("shape=ellipse") == MAX_IMAGE_NODES
 
 
 # --- without Graphviz, and when it fails --------------------------------------------------------

@@ -148,7 +148,9 @@ class _Circuit(_Drawing):
                     inputs.append(wire)
             else:
                 gate = f"g{k}"
-                lines.append(f'  {gate} [shape=circle, width=0.5, margin=0.02, label="{escape(self.symbol(i))}"];')
+                lines.append(
+                    f'  {gate} [shape=ellipse, width=0.5, height=0.5, margin=0.03, label="{escape(self.symbol(i))}"];'
+                )
                 lines.extend(f"  {feeds[i, slot]}{tail} -> {gate};" for slot in range(len(node.args)))
                 named = label if node.label and end is None else None
                 self.wire(wire, value, grad, name=named, end=end)
@@ -231,6 +233,8 @@ class _Boxes(_Drawing):
             table = f'<table border="0" cellborder="1" cellspacing="0" cellpadding="4"><tr>{cells}</tr></table>'
             lines.append(f"  n{k} [shape=plaintext, margin=0, label=<{table}>];")
             if node.args:
-                lines.append(f'  o{k} [shape=circle, width=0.3, margin=0.02, label="{escape(self.symbol(i))}"];')
+                lines.append(
+                    f'  o{k} [shape=ellipse, width=0.3, height=0.3, margin=0.02, label="{escape(self.symbol(i))}"];'
+                )
                 lines.extend(f"  n{position[arg]}{tail} -> o{k};" for arg in node.args)
                 lines.append(f"  o{k} -> n{k}{head};")
