@@ -2,7 +2,8 @@
 
 For networks of growing size (a layer of tanh neurons over shared inputs: every input wire splits
 into one branch per neuron), it times gradcalc's own work (parse + evaluate, and DOT generation) against
-Graphviz's ``dot -Tsvg`` on the same text, and notes the PNG size dot would need. Run:
+Graphviz's ``dot -Tsvg`` on the same text, and notes the PNG size dot would need. Then it finds, for
+each style, the longest chain of operations whose PNG stays within Graphviz's bitmap limit. Run:
 
     python benchmarks/bench_render.py            # the sizes below
     python benchmarks/bench_render.py 1000 3000  # chosen sizes (approximate node counts)
@@ -25,13 +26,14 @@ from gradcalc.program import run_source
 from gradcalc.source import Source
 from gradcalc.views.dot import render_dot
 
-SIZES = (100, 300, 1000, 2000, 4000)
+SIZES = (100, 300, 1000, 2000, 3000)
 
 
 def network(target: int) -> tuple[str, dict[str, float]]:
     """A program of about ``target`` nodes: n inputs feeding m tanh neurons, summed."""
-    n = max(2, round(math.sqrt(target / 4)))
-    m = max(1, round(target / (4 * n)))
+    # n inputs, then per neuron n constants, n products, n - 1 sums and a tanh: about 3n nodes each
+    n = max(2, round(math.sqrt(target / 3)))
+    m = max(1, round((target - n) / (3 * n)))
     values = {f"x{i}": (i % 7 - 3) / 3 for i in range(n)}
     lines = []
     for j in range(m):
@@ -74,6 +76,19 @@ def measure(target: int, dot: str) -> None:
     )
 
 
+def png_limit(style: str, dot: str) -> None:
+    """The longest chain of operations whose PNG fits Graphviz's 32,767-pixel bitmap limit."""
+    fits = 0
+    for links in range(10, 400, 10):
+        result = run_source(Source("a = x\n" + "a = sin(a)\n" * links), {"x": 0.5})
+        done = subprocess.run([dot, "-Tsvg"], input=render_dot(result, style=style).encode(), capture_output=True)
+        width, _ = _svg_size(done.stdout.decode())
+        if width * 96 / 72 > 32767:
+            break
+        fits = links
+    print(f"{style:>7} style: a chain of {fits} operations fits a PNG, {fits + 10} does not", flush=True)
+
+
 def _svg_size(svg: str) -> tuple[float, float]:
     head = svg[svg.index("<svg") : svg.index(">", svg.index("<svg"))]
     width = float(head.split('width="')[1].split("pt")[0])
@@ -90,6 +105,8 @@ def main() -> None:
     print(f"circuit style, {version}")
     for target in sizes:
         measure(target, dot)
+    for style in ("circuit", "boxes"):
+        png_limit(style, dot)
 
 
 if __name__ == "__main__":

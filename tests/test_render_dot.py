@@ -17,6 +17,7 @@ from gradcalc.errors import UsageError
 from gradcalc.program import Result, run_source
 from gradcalc.source import Source
 from gradcalc.views.dot import GRAD_COLOR, VALUE_COLOR, escape, render_dot
+from gradcalc.views.json_view import document
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = bool(os.environ.get("GRADCALC_UPDATE_GOLDEN"))
@@ -88,6 +89,14 @@ def test_expanded_neuron_gates_show_their_folded_constants():
     dot = render_dot(run(NEURON, expanded=True))
     symbols = re.findall(r'^  g\d+ \[shape=ellipse, [^\]]*label="([^"]*)"\];$', dot, re.M)
     assert symbols == ["*", "*", "+", "+", "*-1", "exp", "+1", "1/x"]
+
+
+@pytest.mark.parametrize("program", ["tanh(a*b) / (a - 2)", "sigmoid(w0*x0 + w1*x1 + w2)", "-x^2 + x/4"])
+def test_picture_and_json_show_the_same_expanded_gates(program):
+    result = run_source(Source(program), {n: 0.5 for n in ("a", "b", "w0", "x0", "w1", "x1", "w2", "x")}, expanded=True)
+    gates = [row["symbol"] for row in document(result)["nodes"] if row["inputs"]]
+    dot = render_dot(result)
+    assert re.findall(r'^  g\d+ \[shape=ellipse, [^\]]*label="([^"]*)"\];$', dot, re.M) == gates
 
 
 def test_a_value_used_twice_splits_into_branches_whose_gradients_add_up():

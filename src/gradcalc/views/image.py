@@ -30,8 +30,9 @@ from gradcalc.views.dot import render_dot
 
 FORMATS = ("svg", "png", "pdf", "dot")
 SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
-# Above this many nodes Graphviz needs tens of seconds to minutes and the picture is a grey smear at any
-# size that fits a screen or a page (measured in benchmarks/bench_render.py); .dot is still written.
+# Measured with benchmarks/bench_render.py: dot takes 1-2 s for 1,000 nodes, 5-17 s for 2,000, ~40 s for
+# 3,000 and ten minutes for 7,600, and past 2,000 nodes the picture is over 10,000 px a side, unreadable at
+# any size that fits a screen or a page. Larger graphs get no image; .dot is still written.
 MAX_IMAGE_NODES = 2000
 DOT_TIMEOUT = 300.0  # seconds; far above what MAX_IMAGE_NODES takes, only a guard against a hung dot
 INSTALL_ADVICE = (
