@@ -6,12 +6,15 @@ Regenerate the golden files after an intended change with
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gradcalc.errors import UsageError
 from gradcalc.program import Result, run_source
@@ -130,6 +133,10 @@ def test_output_wire_is_named_only_when_the_program_names_it():
     assert named["n2"] == [(VALUE_COLOR, "2.00"), ("#000000", "f"), (GRAD_COLOR, "1.00")]
     unnamed = wires(render_dot(run(("x*2", {"x": 1}))))
     assert unnamed["n2"] == [(VALUE_COLOR, "2.00"), (GRAD_COLOR, "1.00")]
+    alias = wires(render_dot(run(("f = x", {"x": 1}))))  # the input x is the output f
+    assert alias["n0"] == [("#000000", "x"), (VALUE_COLOR, "1.00"), ("#000000", "f"), (GRAD_COLOR, "1.00")]
+    rebound = wires(render_dot(run(("c = x*2\nc = c*3", {"x": 1}))))
+    assert ("#000000", "c'") in rebound["n4"]
 
 
 def test_named_intermediate_values_are_written_before_their_value():
@@ -180,3 +187,35 @@ def test_long_chain_renders_at_the_default_recursion_limit():
     text = render_dot(result)
     assert len(re.findall(r"^  g\d+ \[", text, re.M)) == 40_000
     assert text.count("shape=point") == 20_000  # every a feeds sin and +: one split each
+
+
+def expressions() -> st.SearchStrategy[str]:
+    leaves = st.sampled_from(["x", "y", "z", "2"])
+    return st.recursive(
+        leaves,
+        lambda inner: st.one_of(
+            st.tuples(inner, st.sampled_from(["+", "-", "*"]), inner).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+            st.tuples(st.sampled_from(["sin", "tanh", "sigmoid"]), inner).map(lambda t: f"{t[0]}({t[1]})"),
+        ),
+        max_leaves=12,
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    program=expressions(),
+    values=st.tuples(*[st.floats(-2, 2, allow_nan=False) for _ in range(3)]),
+    expanded=st.booleans(),
+)
+def test_every_split_shows_branch_gradients_that_add_up_to_the_wire_before_it(program, values, expanded):
+    result = run_source(Source(program), dict(zip("xyz", values)), expanded=expanded)
+    pieces = wires(render_dot(result, precision=17))
+    nodes, order = result.graph.nodes, result.evaluation.order
+    for k, i in enumerate(order):
+        uses = sum(arg == i for j in order for arg in nodes[j].args)
+        branches = [pieces[f"b{k}_{j}"] for j in range(uses)] if uses > 1 else []
+        assert f"b{k}_{uses}" not in pieces and (uses > 1 or f"b{k}_0" not in pieces)
+        if branches:
+            (trunk,) = numbers(pieces[f"n{k}"])[1]
+            total = math.fsum(float(numbers(b)[1][0]) for b in branches)
+            assert math.isclose(total, float(trunk), rel_tol=1e-9, abs_tol=1e-12)

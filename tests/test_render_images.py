@@ -259,7 +259,9 @@ def test_run_draws_the_picture_and_still_prints_the_table(tmp_path):
     picture = (tmp_path / "neuron.dot").read_text()
     assert ">0.73<" in picture and "0.731059" not in picture  # ... the picture reads 2 decimals
     done = gradcalc("run", "neuron.gc", "-p", "3", "-o", "-", "--style", "boxes", cwd=tmp_path)
-    assert ">0.731<" in done.stdout and "rankdir=LR" in done.stdout
+    assert done.stdout.startswith("// gradcalc boxes") and done.stdout.endswith("}\n")  # only the DOT text
+    assert ">0.731<" in done.stdout
+    assert gradcalc("run", "neuron.gc", "--json", "-o", "-", cwd=tmp_path).returncode == 2
 
 
 def test_run_reports_bad_image_targets(tmp_path):

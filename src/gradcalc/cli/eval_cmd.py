@@ -104,5 +104,10 @@ def run_command(
         source = ctx.get_parameter_source("precision")
         explicit = source is not None and source.name != "DEFAULT"
         shown = precision if explicit else IMAGE_PRECISION
+        if output == "-" and json:
+            raise UsageError("--json and -o - both write to standard output", hint="write the picture to a file")
         save_picture(result, output, fmt=fmt, style=style, precision=shown, rankdir=rankdir)
+        if output == "-":  # the DOT text is the output
+            report_warnings(warning_lines(result))
+            return
     show(result, as_json=json, precision=precision, rows=rows)

@@ -140,7 +140,9 @@ class _Circuit(_Drawing):
             node, k = nodes[i], position[i]
             wire, label = f"n{k}", _short(labels[i])
             value, grad = self.number(values[i]), self.number(grads[i])
-            end = label if i == output and result.output_name else None
+            end = None
+            if i == output and result.output_name:  # f = x names the input x's wire f at its end
+                end = label if node.name == result.output_name else _short(result.output_name)
             if node.is_leaf:
                 color = NAME_COLOR if node.op is INPUT else CONST_COLOR
                 self.wire(wire, value, grad, start=label, start_color=color, end=end)
