@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from gradcalc.program import run_source
@@ -43,11 +44,11 @@ def network(target: int) -> tuple[str, dict[str, float]]:
     return "\n".join(lines), values
 
 
-def best_of(runs: int, work: object) -> float:
+def best_of(runs: int, work: Callable[[], object]) -> float:
     best = math.inf
     for _ in range(runs):
         start = time.perf_counter()
-        work()  # type: ignore[operator]
+        work()
         best = min(best, time.perf_counter() - start)
     return best
 

@@ -132,8 +132,8 @@ class _Circuit(_Drawing):
         feeds: dict[tuple[int, int], str] = {}
         for arg, readers in uses.items():
             k = position[arg]
-            for j, reader in enumerate(readers):
-                feeds[reader] = f"b{k}_{j}" if len(readers) > 1 else f"n{k}"
+            for j, use in enumerate(readers):
+                feeds[use] = f"b{k}_{j}" if len(readers) > 1 else f"n{k}"
 
         inputs: list[str] = []
         for i in order:
