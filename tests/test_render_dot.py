@@ -90,7 +90,7 @@ def test_expanded_neuron_wires_carry_the_textbook_values_and_gradients():
 
 def test_expanded_neuron_gates_show_their_folded_constants():
     dot = render_dot(run(NEURON, expanded=True))
-    symbols = re.findall(r'^  g\d+ \[shape=ellipse, [^\]]*label="([^"]*)"\];$', dot, re.M)
+    symbols = re.findall(r"^  g\d+ \[shape=ellipse, [^\]]*label=<([^>]*)>\];$", dot, re.M)
     assert symbols == ["*", "*", "+", "+", "*-1", "exp", "+1", "1/x"]
 
 
@@ -99,7 +99,7 @@ def test_picture_and_json_show_the_same_expanded_gates(program):
     result = run_source(Source(program), {n: 0.5 for n in ("a", "b", "w0", "x0", "w1", "x1", "w2", "x")}, expanded=True)
     gates = [row["symbol"] for row in document(result)["nodes"] if row["inputs"]]
     dot = render_dot(result)
-    assert re.findall(r'^  g\d+ \[shape=ellipse, [^\]]*label="([^"]*)"\];$', dot, re.M) == gates
+    assert re.findall(r"^  g\d+ \[shape=ellipse, [^\]]*label=<([^>]*)>\];$", dot, re.M) == gates
 
 
 def test_a_value_used_twice_splits_into_branches_whose_gradients_add_up():
@@ -171,7 +171,7 @@ def test_boxes_show_label_value_and_gradient_in_one_box_per_value():
     dot = render_dot(run(SEED), style="boxes")
     assert f'<td>x</td><td>data <font color="{VALUE_COLOR}">1.00</font></td>' in dot
     assert f'<td>grad <font color="{GRAD_COLOR}">-3.00</font></td>' in dot
-    assert 'o4 [shape=ellipse, width=0.3, height=0.3, margin=0.02, label="*"];' in dot
+    assert "o4 [shape=ellipse, width=0.3, height=0.3, margin=0.02, label=<*>];" in dot
     assert "n3:e -> o4;" in dot and "o4 -> n4:w;" in dot
 
 

@@ -151,7 +151,7 @@ class _Circuit(_Drawing):
             else:
                 gate = f"g{k}"
                 lines.append(
-                    f'  {gate} [shape=ellipse, width=0.5, height=0.5, margin=0.03, label="{escape(self.symbol(i))}"];'
+                    f"  {gate} [shape=ellipse, width=0.5, height=0.5, margin=0.03, label=<{escape(self.symbol(i))}>];"
                 )
                 lines.extend(f"  {feeds[i, slot]}{tail} -> {gate};" for slot in range(len(node.args)))
                 named = label if node.label and end is None else None
@@ -236,7 +236,7 @@ class _Boxes(_Drawing):
             lines.append(f"  n{k} [shape=plaintext, margin=0, label=<{table}>];")
             if node.args:
                 lines.append(
-                    f'  o{k} [shape=ellipse, width=0.3, height=0.3, margin=0.02, label="{escape(self.symbol(i))}"];'
+                    f"  o{k} [shape=ellipse, width=0.3, height=0.3, margin=0.02, label=<{escape(self.symbol(i))}>];"
                 )
                 lines.extend(f"  n{position[arg]}{tail} -> o{k};" for arg in node.args)
                 lines.append(f"  o{k} -> n{k}{head};")
