@@ -34,11 +34,15 @@ def gradcalc_command() -> list[str]:
     return [script] if Path(script).exists() else [sys.executable, "-m", "gradcalc"]
 
 
-def gradcalc(*args: str, cwd: Path | None = None, path: str | None = None) -> subprocess.CompletedProcess[str]:
+def gradcalc(
+    *args: str, cwd: Path | None = None, path: str | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
     if path is not None:
         env["PATH"] = path
-    done = subprocess.run([*gradcalc_command(), *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
+    done = subprocess.run(
+        [*gradcalc_command(), *args], input=stdin, capture_output=True, text=True, cwd=cwd, env=env, timeout=120
+    )
     assert "Traceback" not in done.stderr, done.stderr
     return done
 
@@ -204,6 +208,14 @@ def test_dot_output_needs_no_graphviz_and_is_byte_identical(tmp_path):
     assert first.returncode == second.returncode == 0
     assert (tmp_path / "a.dot").read_bytes() == (tmp_path / "b.dot").read_bytes()
     assert (tmp_path / "a.dot").read_text() == (GOLDEN / "neuron_expanded.dot").read_text()
+
+
+def test_program_from_standard_input_and_a_leading_minus(tmp_path):
+    done = gradcalc("render", "-", "x=1", "y=3", "z=-3", "-o", "-", stdin="(x+y)*z\n")
+    assert done.returncode == 0 and done.stdout == (GOLDEN / "seed.dot").read_text()
+    done = gradcalc("render", "-x^2", "x=3", "-o", "square.dot", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "label=<^2>" in (tmp_path / "square.dot").read_text()
 
 
 def test_dash_prints_dot_text(tmp_path):
