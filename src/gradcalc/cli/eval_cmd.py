@@ -86,7 +86,12 @@ def run_command(
     rows: Rows = 200,
     output: Annotated[
         str | None,
-        typer.Option("--output", "-o", metavar="IMAGE", help="Also draw the graph: .svg, .png, .pdf or .dot."),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="IMAGE",
+            help="Also draw the graph: .svg, .png, .pdf or .dot (numbers with 2 decimals unless -p is given).",
+        ),
     ] = None,
     fmt: FormatOption = None,
     style: StyleOption = Style.circuit,
