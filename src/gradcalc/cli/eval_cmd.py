@@ -10,7 +10,15 @@ import typer
 
 from gradcalc.cli.errors import report_warnings
 from gradcalc.cli.options import Bindings, Expand, Json, Precision, Rows
-from gradcalc.cli.render_cmd import IMAGE_PRECISION, FormatOption, RankDir, RankDirOption, Style, StyleOption
+from gradcalc.cli.render_cmd import (
+    IMAGE_PRECISION,
+    FormatOption,
+    RankDir,
+    RankDirOption,
+    Style,
+    StyleOption,
+    save_picture,
+)
 from gradcalc.errors import UsageError
 from gradcalc.program import Result, parse_bindings, run_source
 from gradcalc.source import Source
@@ -103,8 +111,6 @@ def run_command(
     """
     result = evaluate_source(read_file(file), bindings, expand)
     if output is not None:
-        from gradcalc.cli.render_cmd import save_picture
-
         # The picture's numbers read 2.00 unless --precision is given; the table's default is longer.
         source = ctx.get_parameter_source("precision")
         explicit = source is not None and source.name != "DEFAULT"
