@@ -11,6 +11,15 @@ import typer
 from gradcalc.cli.check_options import DEFAULT_TOL, Check, CheckTol
 from gradcalc.cli.errors import report_warnings
 from gradcalc.cli.options import Bindings, Expand, Json, Precision, Rows
+from gradcalc.cli.render_cmd import (
+    IMAGE_PRECISION,
+    FormatOption,
+    RankDir,
+    RankDirOption,
+    Style,
+    StyleOption,
+    save_picture,
+)
 from gradcalc.errors import UsageError
 from gradcalc.program import Result, parse_bindings, run_source
 from gradcalc.source import Source
@@ -96,18 +105,43 @@ def eval_command(
 
 
 def run_command(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(metavar="FILE", help="A program file (see examples/).", show_default=False)],
     bindings: Bindings = None,
     json: Json = False,
     precision: Precision = 6,
     expand: Expand = False,
     rows: Rows = 200,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="IMAGE",
+            help="Also draw the graph: .svg, .png, .pdf or .dot (numbers with 2 decimals unless -p is given).",
+        ),
+    ] = None,
+    fmt: FormatOption = None,
+    style: StyleOption = Style.circuit,
+    rankdir: RankDirOption = RankDir.LR,
     check: Check = False,
     tol: CheckTol = DEFAULT_TOL,
 ) -> None:
     """Run a program FILE; NAME=VALUE overrides its own constant assignments.
 
-    Example: gradcalc run examples/neuron.gc x0=1
+    Example: gradcalc run examples/neuron.gc x0=1 -o neuron.svg
     """
     result = evaluate_source(read_file(file), bindings, expand)
+    if output is not None:
+        # The picture's numbers read 2.00 unless --precision is given; the table's default is longer.
+        source = ctx.get_parameter_source("precision")
+        explicit = source is not None and source.name != "DEFAULT"
+        shown = precision if explicit else IMAGE_PRECISION
+        if output == "-" and (json or check):
+            both = "--json" if json else "--check"
+            raise UsageError(f"{both} and -o - both write to standard output", hint="write the picture to a file")
+        save_picture(result, output, fmt=fmt, style=style, precision=shown, rankdir=rankdir)
+        if output == "-":  # the DOT text is the output
+            report_warnings(warning_lines(result))
+            return
     show(result, as_json=json, precision=precision, rows=rows, check_tol=tol if check else None)
