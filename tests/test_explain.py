@@ -216,7 +216,7 @@ def test_cli_explain_reads_program_files() -> None:
     done = gradcalc("explain", "examples/logistic.gc", "x0=1", "x1=2", "y=1", "-f", "markdown")
     assert done.returncode == 0, done.stderr
     assert "- `p = sigmoid(t) = sigmoid(0) = 0.5`" in done.stdout
-    assert "- `loss = -s1 = -(-0.693147) = 0.693147`" in done.stdout
+    assert "- `loss = -t1 = -(-0.693147) = 0.693147`" in done.stdout
     missing = gradcalc("explain", "no/such/file.gc")
     assert missing.returncode == 2
     assert "no such file" in missing.stderr

@@ -15,7 +15,7 @@ from gradcalc.graph import Graph
 from gradcalc.numbers import format_number
 from gradcalc.ops import CONST
 
-_LETTERS = "pqrstuvw"
+_LETTERS = "pqrstuv"  # not w: it reads as a weight
 OUTPUT_NAME = "f"
 
 
