@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from gradcalc import __version__
-from gradcalc.cli import eval_cmd
+from gradcalc.cli import eval_cmd, repl_cmd
 from gradcalc.cli.argv import protect_leading_minus
 from gradcalc.cli.errors import report_error
 from gradcalc.errors import ExitStatus, GradcalcError
@@ -25,6 +25,7 @@ app = typer.Typer(
 
 app.command("eval")(eval_cmd.eval_command)
 app.command("run")(eval_cmd.run_command)
+app.command("repl")(repl_cmd.repl_command)
 
 
 def _print_version(value: bool) -> None:
@@ -45,7 +46,7 @@ def _main(
     With no command, gradcalc starts the interactive REPL.
     """
     if ctx.invoked_subcommand is None:
-        sys.stdout.write(ctx.get_help() + "\n")
+        repl_cmd.repl_command()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,97 @@
+"""Outcomes as the user sees them: Rich renderables for results, plain lines for messages.
+
+Both front ends print through ``show``; warnings go to stderr through the one reporter the CLI uses.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from gradcalc.cli.errors import report_warnings
+from gradcalc.numbers import format_number
+from gradcalc.repl.session import (
+    Assigned,
+    Evaluated,
+    HelpShown,
+    InputSet,
+    Message,
+    Outcome,
+    Quit,
+    TableShown,
+    VariablesShown,
+)
+from gradcalc.views.table import INPUT_STYLE, OUTPUT_STYLE, node_table, short, summary
+from gradcalc.views.warnings import warning_lines
+
+
+def renderable(outcome: Outcome, precision: int, rows: int = 200) -> RenderableType | None:
+    """What an outcome looks like; None for an outcome that shows nothing (``:quit``)."""
+    if isinstance(outcome, InputSet):
+        return _assignment(outcome.name, outcome.value, precision, INPUT_STYLE)
+    if isinstance(outcome, Assigned):
+        return _assignment(outcome.name, outcome.result.evaluation.value, precision, OUTPUT_STYLE)
+    if isinstance(outcome, Evaluated):
+        return summary(outcome.result, precision)
+    if isinstance(outcome, TableShown):
+        return Group(node_table(outcome.result, precision, rows), summary(outcome.result, precision))
+    if isinstance(outcome, VariablesShown):
+        return _variables(outcome, precision)
+    if isinstance(outcome, HelpShown):
+        return _help(outcome)
+    if isinstance(outcome, Message):
+        return Text(outcome.text, style="dim")
+    assert isinstance(outcome, Quit)
+    return None
+
+
+def show(console: Console, outcome: Outcome, precision: int, rows: int = 200) -> None:
+    shown = renderable(outcome, precision, rows)
+    if shown is not None:
+        console.print(shown)
+    result = getattr(outcome, "result", None)
+    if result is not None:
+        report_warnings(warning_lines(result))
+
+
+def _assignment(name: str, value: float, precision: int, style: str) -> Text:
+    text = Text()
+    text.append(f"{name} = ", style=style)
+    text.append(format_number(value, precision), style=style)
+    return text
+
+
+def _variables(shown: VariablesShown, precision: int) -> RenderableType:
+    if not shown.variables:
+        return Text("no names yet: assign one, as in x = 1", style="dim")
+    out = short(shown.output_label) if shown.output_label else None
+    primed = any(var.label != var.name for var in shown.variables)  # c' bound to c: say which node
+    table = Table(header_style="bold", expand=False)
+    table.add_column("name", no_wrap=True)
+    if primed:
+        table.add_column("node", no_wrap=True)
+    table.add_column("op", no_wrap=True)
+    table.add_column("value", justify="right", no_wrap=True)
+    if out is not None:
+        table.add_column(f"∂{out}/∂name", justify="right", no_wrap=True)
+    for var in shown.variables:
+        value = format_number(var.value, precision) if var.value is not None else Text("undefined", style="red")
+        cells: list[RenderableType] = [var.name, *([short(var.label)] if primed else []), var.op, value]
+        if out is not None:
+            cells.append(format_number(var.grad, precision) if var.grad is not None else Text("—", style="dim"))
+        table.add_row(*cells, style=INPUT_STYLE if var.op == "input" else "")
+    notes = [f"{var.name}: {var.error}" for var in shown.variables if var.error]
+    if out is not None:
+        notes.append(f"—: {out}, the last result, does not depend on it")
+    return Group(table, Text("\n".join(notes), style="dim")) if notes else table
+
+
+def _help(shown: HelpShown) -> RenderableType:
+    table = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for usage, text in shown.commands:
+        table.add_row(usage, text)
+    keys = "Tab completes names, functions and commands; Up/Down and Ctrl-R search the history; Ctrl-C cancels a line."
+    return Group(Text(shown.intro), Text(""), table, Text(""), Text(keys, style="dim"))
