@@ -10,6 +10,7 @@ import typer
 
 from gradcalc.cli.errors import report_warnings
 from gradcalc.cli.options import Bindings, Expand, Json, Precision, Rows
+from gradcalc.cli.render_cmd import IMAGE_PRECISION, FormatOption, RankDir, RankDirOption, Style, StyleOption
 from gradcalc.errors import UsageError
 from gradcalc.program import Result, parse_bindings, run_source
 from gradcalc.source import Source
@@ -76,15 +77,33 @@ def eval_command(
 
 
 def run_command(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(metavar="FILE", help="A program file (see examples/).", show_default=False)],
     bindings: Bindings = None,
     json: Json = False,
     precision: Precision = 6,
     expand: Expand = False,
     rows: Rows = 200,
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", metavar="IMAGE", help="Also draw the graph: .svg, .png, .pdf or .dot."),
+    ] = None,
+    fmt: FormatOption = None,
+    style: StyleOption = Style.circuit,
+    rankdir: RankDirOption = RankDir.LR,
 ) -> None:
     """Run a program FILE; NAME=VALUE overrides its own constant assignments.
 
-    Example: gradcalc run examples/neuron.gc x0=1
+    Example: gradcalc run examples/neuron.gc x0=1 -o neuron.svg
     """
-    show(evaluate_source(read_file(file), bindings, expand), as_json=json, precision=precision, rows=rows)
+    result = evaluate_source(read_file(file), bindings, expand)
+    if output is not None:
+        from click.core import ParameterSource
+
+        from gradcalc.cli.render_cmd import save_picture
+
+        # The picture's numbers read 2.00 unless --precision is given; the table's default is longer.
+        explicit = ctx.get_parameter_source("precision") is not ParameterSource.DEFAULT
+        shown = precision if explicit else IMAGE_PRECISION
+        save_picture(result, output, fmt=fmt, style=style, precision=shown, rankdir=rankdir)
+    show(result, as_json=json, precision=precision, rows=rows)

@@ -1,0 +1,156 @@
+"""Write a result as an image: SVG, PNG or PDF through Graphviz's ``dot``, or the DOT text itself.
+
+The DOT text comes from ``views.dot``; this module runs the ``dot`` program on it (a subprocess: the
+text we generate is exactly the text Graphviz reads, with no binding library in between), and owns
+everything that can go wrong on the way to a file:
+
+- the format: from the file's suffix, or given; anything else is a usage error;
+- the target: a folder that does not exist, a folder given as the file, a file that cannot be written;
+- ``dot`` missing from PATH (SVG, PNG and PDF need it; ``.dot`` does not), or failing;
+- size: graphs above ``MAX_IMAGE_NODES`` are refused (Graphviz's layout takes minutes and the picture
+  cannot be read; see benchmarks/bench_render.py), and a PNG that Graphviz had to shrink below its
+  bitmap limit of 32,767 pixels is refused rather than written illegibly;
+- atomicity: output goes to a temporary file beside the target, renamed into place only when complete,
+  so a failure never leaves a half-written file (nor touches an existing one).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from gradcalc.errors import GradcalcError, UsageError
+from gradcalc.program import Result
+from gradcalc.views.dot import render_dot
+
+FORMATS = ("svg", "png", "pdf", "dot")
+SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
+# Above this many nodes Graphviz needs tens of seconds to minutes and the picture is a grey smear at any
+# size that fits a screen or a page (measured in benchmarks/bench_render.py); .dot is still written.
+MAX_IMAGE_NODES = 2000
+DOT_TIMEOUT = 300.0  # seconds; far above what MAX_IMAGE_NODES takes, only a guard against a hung dot
+INSTALL_ADVICE = (
+    "install Graphviz: sudo apt-get install graphviz (Debian, Ubuntu), brew install graphviz (macOS), "
+    "winget install graphviz (Windows), or see https://graphviz.org/download/; "
+    "a .dot file needs no Graphviz"
+)
+_SHRUNK = re.compile(r"too large for [\w-]+ bitmaps\. Scaling by ([0-9.eE+-]+)")
+
+
+def image_format(path: Path, fmt: str | None = None) -> str:
+    """The format to write ``path`` in: ``fmt`` when given, else the one its suffix names."""
+    if fmt is not None:
+        chosen = fmt.lower().lstrip(".")
+        if chosen == "gv":
+            chosen = "dot"
+        if chosen not in FORMATS:
+            raise UsageError(f"unknown image format {fmt!r}", hint=f"choose one of: {', '.join(FORMATS)}")
+        return chosen
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        shown = f"the suffix {path.suffix!r} of {path}" if suffix else f"{path}, which has no suffix,"
+        raise UsageError(
+            f"cannot tell the image format from {shown}",
+            hint="name the file .svg, .png, .pdf or .dot, or give --format",
+        )
+    return SUFFIXES[suffix]
+
+
+def write_image(
+    result: Result,
+    path: Path,
+    *,
+    fmt: str | None = None,
+    style: str = "circuit",
+    precision: int = 2,
+    rankdir: str = "LR",
+) -> None:
+    """Draw ``result`` into ``path`` as SVG, PNG, PDF or DOT (``fmt``, or from the suffix when None)."""
+    path = Path(path)
+    chosen = image_format(path, fmt)
+    size = len(result.evaluation.order)
+    if chosen != "dot" and size > MAX_IMAGE_NODES:
+        raise GradcalcError(
+            f"the graph has {size:,} nodes: too many for a readable {chosen.upper()} "
+            f"(images stop at {MAX_IMAGE_NODES:,} nodes)",
+            hint="write a .dot file instead, or look at the table: gradcalc eval (or run) without -o",
+        )
+    _check_target(path)
+    text = render_dot(result, style=style, precision=precision, rankdir=rankdir)
+    if chosen == "dot":
+        _write_atomically(path, lambda temp: temp.write_bytes(text.encode("utf-8")))
+        return
+    dot = shutil.which("dot")
+    if dot is None:
+        raise GradcalcError(
+            f"Graphviz's dot program is not on PATH; it draws {chosen.upper()} files", hint=INSTALL_ADVICE
+        )
+    _write_atomically(path, lambda temp: _run_dot(dot, text, chosen, temp))
+
+
+def _check_target(path: Path) -> None:
+    """Fail early, in words, on a target that can never be written."""
+    folder = path.parent
+    if path.is_dir():
+        raise GradcalcError(f"cannot write {path}: it is a folder", hint="give a file name, e.g. graph.svg")
+    if not folder.exists():
+        raise GradcalcError(f"cannot write {path}: the folder {folder} does not exist")
+    if not folder.is_dir():
+        raise GradcalcError(f"cannot write {path}: {folder} is not a folder")
+
+
+def _write_atomically(path: Path, fill: Callable[[Path], object]) -> None:
+    """Call ``fill(temp)`` to write a temporary file beside ``path``, then rename it into place."""
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise GradcalcError(f"cannot write {path}: {exc.strerror or exc}") from None
+    os.close(handle)
+    temp = Path(name)
+    try:
+        fill(temp)
+        _give_default_mode(temp)
+        os.replace(temp, path)
+    except OSError as exc:
+        raise GradcalcError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _give_default_mode(temp: Path) -> None:
+    """mkstemp makes files only their owner can read; give the image the mode a new file gets."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temp, 0o666 & ~umask)
+
+
+def _run_dot(dot: str, text: str, fmt: str, target: Path) -> None:
+    try:
+        done = subprocess.run(
+            [dot, f"-T{fmt}", "-o", str(target)],
+            input=text.encode("utf-8"),
+            capture_output=True,
+            timeout=DOT_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise GradcalcError(
+            f"Graphviz's dot did not finish within {DOT_TIMEOUT:.0f} s", hint="write a .dot file instead"
+        ) from None
+    except OSError as exc:
+        raise GradcalcError(f"cannot run Graphviz's dot ({dot}): {exc.strerror or exc}", hint=INSTALL_ADVICE) from None
+    messages = done.stderr.decode("utf-8", "replace").strip()
+    if done.returncode != 0:
+        raise GradcalcError(f"Graphviz's dot failed (exit {done.returncode}): {messages or 'no message'}")
+    shrunk = _SHRUNK.search(messages)
+    if shrunk:
+        raise GradcalcError(
+            f"the graph is too large for a readable PNG: Graphviz's bitmap limit is 32,767 pixels a side, "
+            f"so it would shrink the picture to {float(shrunk.group(1)):.0%} of its size",
+            hint="write an .svg (or .pdf) instead: they have no size limit",
+        )
