@@ -265,14 +265,10 @@ class Session:
 
     def delete(self, name: str) -> None:
         graph = self.graph
-        node = graph.bindings.get(name)
-        if node is None:
+        if name not in graph.bindings:
             raise UsageError(f"the name '{name}' is not bound", hint=":vars lists the names")
-        alias = None
-        if graph.nodes[node].is_input and graph.nodes[node].name == name:
-            alias = next((k for k, v in graph.bindings.items() if k != name and graph.nodes[v].name == k), None)
         graph.unbind(name)
-        self.transcript.add(Deletion(name, alias))
+        self.transcript.add(Deletion(name))
         if name == ANS:
             self.own_ans = False
 

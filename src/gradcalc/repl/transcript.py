@@ -11,6 +11,10 @@ statement that changed the graph, in order, with the node it produced, and write
   as ``ans``, ``ans = EXPR`` for an unnamed one (the session gave its node the name ``ans`` when it was
   first used), and ``NAME = OTHER`` where ``:del NAME`` removed an input, so that a later
   ``NAME = 1`` makes a new input in the replay too, as it did in the session.
+
+The one session the language cannot replay exactly: deleting an input when no other name is bound,
+then assigning the name a constant again; the replay changes the old input in place (same values,
+one node fewer, the label without its prime).
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from gradcalc.graph import Graph
+from gradcalc.graph import Graph, Node
+from gradcalc.ops import INPUT
 
 
 def number_text(value: float) -> str:
@@ -31,35 +36,20 @@ def number_text(value: float) -> str:
 
 @dataclass(slots=True)
 class Entry:
-    """One statement that changed the graph (or its bindings)."""
+    """One statement that changed the graph or its bindings."""
 
-    text: str  # the statement as typed, or as the session wrote it
+    text: str  # the statement as typed
     node: int
-    kind: str  # "input": created an input; "update": changed one in place; "bind", "alias", "expr"
+    kind: str  # "input": created an input; "update": changed one in place; "bind"; "alias" (ans); "expr"
     name: str | None = None
     assign_ans: bool = False  # an unnamed result later used as ans: written as ``ans = EXPR``
-
-    def program_line(self, graph: Graph, input_texts: dict[int, str]) -> str | None:
-        if self.kind == "update":
-            return None
-        if self.kind == "input":
-            return f"{self.name} = {input_texts.get(self.node) or number_text(graph.nodes[self.node].param or 0.0)}"
-        if self.assign_ans:
-            return f"ans = {self.text}"
-        return self.text
 
 
 @dataclass(slots=True)
 class Deletion:
-    """``:del NAME``; ``alias`` re-points NAME in the replay when NAME was an input (see the module doc)."""
+    """``:del NAME``: the language cannot unbind, so the program only notes it (see ``program``)."""
 
     name: str
-    alias: str | None
-
-    def program_line(self, graph: Graph, input_texts: dict[int, str]) -> str | None:
-        if self.alias is None:
-            return f"# :del {self.name}"
-        return f"{self.name} = {self.alias}  # :del {self.name}: a later {self.name} = ... makes a new input"
 
 
 class Transcript:
@@ -85,32 +75,65 @@ class Transcript:
 
     def name_result_ans(self, node: int) -> None:
         """The unnamed result ``node`` is now called ans: its statement replays as ``ans = EXPR``."""
-        entry = self._created[node]
-        entry.assign_ans = True
+        self._created[node].assign_ans = True
 
     def program(self, graph: Graph, last: int | None, header: str) -> str:
-        """The session as a program whose last statement is the session's last result."""
+        """The session as a program whose last statement is the session's last result.
+
+        The writer follows the bindings the program will have as it runs (``bound``), which differ from
+        the session's only by the names ``:del`` removed: where the session then made a *new* input of
+        a deleted name, the program first points the name elsewhere (``x = y``), so that ``x = 5``
+        makes a new input in the replay too instead of changing the old one in place.
+        """
+        nodes = graph.nodes
         lines = [header]
+        bound: dict[str, int] = {}
         written_last: int | None = None
         for entry in self.entries:
-            line = entry.program_line(graph, self.input_texts)
-            if line is None:
+            if isinstance(entry, Deletion):
+                lines.append(f"# :del {entry.name}")
                 continue
+            if entry.kind == "update":  # no new node: the input's creation is written with its current value
+                continue
+            name = entry.name
+            if entry.kind == "input":
+                assert name is not None
+                old = bound.get(name)
+                if old is not None and _is_input_named(nodes[old], name):
+                    other = next((k for k, v in bound.items() if not _is_input_named(nodes[v], name)), None)
+                    if other is not None:
+                        lines.append(f"{name} = {other}  # {name} was deleted: what follows makes a new input")
+                        bound[name] = bound[other]
+                value = self.input_texts.get(entry.node) or number_text(nodes[entry.node].param or 0.0)
+                line = f"{name} = {value}"
+            elif entry.kind == "alias":
+                target = _name_bound_to(bound, nodes, entry.node)
+                if target is None or target == name:
+                    continue
+                line = f"{name} = {target}"
+            elif entry.assign_ans:
+                name = "ans"
+                line = f"ans = {entry.text}"
+            else:
+                line = entry.text
+            if name is not None:
+                bound[name] = entry.node
             lines.append(line)
-            if isinstance(entry, Entry):
-                written_last = entry.node
-            elif entry.alias is not None:  # an alias is a statement too: the program would end on it
-                written_last = -1
+            written_last = entry.node
         if last is not None and written_last != last:
-            name = _name_of(graph, last)
+            name = _name_bound_to(bound, nodes, last)
             if name is not None:
                 lines.append(name)
         return "\n".join(lines) + "\n"
 
 
-def _name_of(graph: Graph, node: int) -> str | None:
-    """A name bound to ``node`` when the replay ends, to end the program with it."""
-    own = graph.nodes[node].name
-    if own is not None and graph.bindings.get(own) == node:
+def _is_input_named(node: Node, name: str) -> bool:
+    return node.op is INPUT and node.name == name
+
+
+def _name_bound_to(bound: dict[str, int], nodes: list[Node], node: int) -> str | None:
+    """A name bound to ``node``: its own name if that is still bound to it, else the first such name."""
+    own = nodes[node].name
+    if own is not None and bound.get(own) == node:
         return own
-    return next((name for name, bound in graph.bindings.items() if bound == node), own)
+    return next((name for name, target in bound.items() if target == node), None)
