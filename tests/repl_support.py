@@ -12,9 +12,10 @@ from gradcalc.program import Result
 
 
 def gradcalc_command() -> list[str]:
-    """The installed console script, or the module when no script is on PATH."""
-    script = shutil.which("gradcalc") or str(Path(sys.executable).with_name("gradcalc"))
-    return [script] if Path(script).exists() else [sys.executable, "-m", "gradcalc"]
+    """The console script of the Python running the tests (else on PATH), or the module."""
+    beside = Path(sys.executable).with_name("gradcalc")
+    script = str(beside) if beside.exists() else shutil.which("gradcalc")
+    return [script] if script else [sys.executable, "-m", "gradcalc"]
 
 
 def isolated_env(home: Path, **extra: str) -> dict[str, str]:

@@ -122,7 +122,7 @@ def _render(session: Session, args: str) -> list[Outcome]:
     except ImportError:  # pragma: no cover - a checkout without the render view
         raise GradcalcError("this gradcalc cannot draw pictures: the render view is missing") from None
     path = Path(words[0]).expanduser()
-    write_image(result, path, precision=session.settings.precision)
+    write_image(result, path)  # the picture's own precision (2 decimals), as gradcalc render draws it
     return [Message(f"wrote {path}")]
 
 

@@ -29,14 +29,19 @@ def chunks(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
     depth = 0
     for number, line in enumerate(lines, start=1):
         line = line.rstrip("\n")
+        if line.lstrip().startswith(":"):  # a command is one line, and ends an unfinished statement
+            if pending:
+                yield first, "\n".join(pending)
+                pending, depth = [], 0
+            yield number, line
+            continue
         if not pending:
             first = number
         pending.append(line)
-        if not line.lstrip().startswith(":"):
-            code = line.split("#", 1)[0]
-            depth = max(0, depth + code.count("(") - code.count(")"))
-            if depth or code.rstrip().endswith("\\"):
-                continue
+        code = line.split("#", 1)[0]
+        depth = max(0, depth + code.count("(") - code.count(")"))
+        if depth or code.rstrip().endswith("\\"):
+            continue
         yield first, "\n".join(pending)
         pending, depth = [], 0
     if pending:
