@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pexpect
 import pytest
+
 from repl_support import gradcalc_command, isolated_env, run_gradcalc
 
 # prompt_toolkit turns bracketed paste on when a prompt starts and off when the line is accepted (or
