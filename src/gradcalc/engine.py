@@ -9,6 +9,7 @@ adding the products into the gate's arguments. An input used several times accum
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import compress
 
@@ -56,64 +57,105 @@ def order_for(graph: Graph, output: int) -> list[int]:
     return list(compress(ancestors, is_input)) + [i for i, inp in zip(ancestors, is_input) if not inp]
 
 
-def evaluate(graph: Graph, output: int) -> Evaluation:
-    """Run the forward pass, then the backward pass from ``output``."""
+@dataclass(slots=True, eq=False)
+class Tape:
+    """What one evaluation of ``output`` runs: its nodes in order and each gate's rules and arguments.
+
+    Record it once and run it many times (the REPL after an input changes, training steps): the
+    graph's leaves are read afresh on every forward pass.
+    """
+
+    output: int
+    order: list[int]
+    size: int  # the graph's node count when recorded: values and gradients are indexed by node id
+    leaves: list[int]
+    # (node, forward rule, local rule, first argument, second argument or -1): every op has one or two
+    # arguments, and unpacking them by hand is what keeps these loops near a hand-written tape's speed.
+    steps: list[tuple[int, Callable[..., float], Callable[..., tuple[float, ...]], int, int]]
+    kinks: list[int]  # gates whose op has points with no derivative, checked after the passes
+
+
+def record(graph: Graph, output: int) -> Tape:
     nodes = graph.nodes
     order = order_for(graph, output)
-    size = len(nodes)
-    values = [0.0] * size
-    steps = []
+    leaves, steps, kinks = [], [], []
     for i in order:
         node = nodes[i]
         if node.args:
-            steps.append((i, node.forward, node.local, node.args))
+            args = node.args
+            steps.append((i, node.forward, node.local, args[0], args[1] if len(args) == 2 else -1))
+            if node.op.kink is not None:
+                kinks.append(i)
         else:
-            values[i] = node.param
-    _forward(graph, steps, values)
-    grads = [0.0] * size
-    local: list[tuple[float, ...]] = [()] * size
-    _backward(steps, values, grads, local, output)
-    evaluation = Evaluation(graph, output, order, values, grads, local)
-    evaluation.warnings = _warnings(evaluation)
+            leaves.append(i)
+    return Tape(output, order, len(nodes), leaves, steps, kinks)
+
+
+def forward(graph: Graph, tape: Tape) -> list[float]:
+    """Every value from the inputs to the output. Raises EvaluationError naming the failing gate."""
+    nodes = graph.nodes
+    values = [0.0] * tape.size
+    for i in tape.leaves:
+        values[i] = float(nodes[i].param)  # type: ignore[arg-type]  # every leaf has its value
+    i = -1
+    try:
+        for i, rule, _, a, b in tape.steps:
+            values[i] = rule(values[a]) if b < 0 else rule(values[a], values[b])
+    except (ArithmeticError, ValueError) as exc:
+        raise _failure(graph, values, i, exc) from None
+    if not all(map(math.isfinite, values)):
+        # The first non-finite value in topological order is where the overflow happened.
+        raise _failure(graph, values, next(i for i, *_ in tape.steps if not math.isfinite(values[i])),
+                       OverflowError())
+    return values
+
+
+def backward(tape: Tape, values: list[float]) -> tuple[list[float], list[tuple[float, ...]]]:
+    """Every node's gradient d(output)/d(node), and every gate's local partials."""
+    grads = [0.0] * tape.size
+    local: list[tuple[float, ...]] = [()] * tape.size
+    grads[tape.output] = 1.0
+    for i, _, partials, a, b in reversed(tape.steps):
+        upstream = grads[i]
+        if b < 0:
+            local[i] = slopes = partials(values[a], values[i])
+            grads[a] += upstream * slopes[0]
+        else:
+            local[i] = slopes = partials(values[a], values[b], values[i])
+            grads[a] += upstream * slopes[0]
+            grads[b] += upstream * slopes[1]
+    return grads, local
+
+
+def run_tape(graph: Graph, tape: Tape) -> Evaluation:
+    values = forward(graph, tape)
+    grads, local = backward(tape, values)
+    evaluation = Evaluation(graph, tape.output, tape.order, values, grads, local)
+    evaluation.warnings = _warnings(evaluation, tape.kinks)
     return evaluation
 
 
-def _forward(graph: Graph, steps: list, values: list[float]) -> None:
-    get = values.__getitem__
-    i = -1
-    try:
-        for i, forward, _, args in steps:
-            values[i] = forward(*map(get, args))
-    except (ArithmeticError, ValueError) as exc:
-        node = graph.nodes[i]
-        raise op_failure(node.op, [values[a] for a in node.args], exc, node.span, node.param) from None
-    if not all(map(math.isfinite, values)):
-        # The first non-finite value in topological order is where the overflow happened.
-        i = next(i for i, *_ in steps if not math.isfinite(values[i]))
-        node = graph.nodes[i]
-        raise op_failure(node.op, [values[a] for a in node.args], OverflowError(), node.span, node.param)
+def evaluate(graph: Graph, output: int) -> Evaluation:
+    """Run the forward pass, then the backward pass from ``output``."""
+    return run_tape(graph, record(graph, output))
 
 
-def _backward(steps: list, values: list[float], grads: list[float], local: list, output: int) -> None:
-    get = values.__getitem__
-    grads[output] = 1.0
-    for i, _, partials, args in reversed(steps):
-        local[i] = slopes = partials(*map(get, args), values[i])
-        upstream = grads[i]
-        for arg, slope in zip(args, slopes):
-            grads[arg] += upstream * slope
+def _failure(graph: Graph, values: list[float], i: int, exc: BaseException) -> EvaluationError:
+    node = graph.nodes[i]
+    return op_failure(node.op, [values[a] for a in node.args], exc, node.span, node.param)
 
 
-def _warnings(evaluation: Evaluation) -> list[Warning_]:
+def _warnings(evaluation: Evaluation, kinks: list[int]) -> list[Warning_]:
     nodes, values, grads = evaluation.graph.nodes, evaluation.values, evaluation.grads
     found = []
-    for i in evaluation.order:
+    for i in kinks:
         op = nodes[i].op
-        if op.kink is not None and op.kink(*(values[a] for a in nodes[i].args)):
+        if op.kink(*(values[a] for a in nodes[i].args)):  # type: ignore[misc]
             found.append(Warning_(i, f"{op.symbol} is at a point with no derivative: {op.kink_rule}"))
-    for i in evaluation.inputs:
-        if not math.isfinite(grads[i]):
-            found.append(Warning_(i, "the gradient is not finite: the function has no derivative here"))
+    if not all(map(math.isfinite, grads)):
+        for i in evaluation.inputs:
+            if not math.isfinite(grads[i]):
+                found.append(Warning_(i, "the gradient is not finite: the function has no derivative here"))
     return found
 
 

@@ -9,7 +9,6 @@ the values and gradients of an evaluation apart from the graph it evaluated.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from functools import partial
 from itertools import compress
 
@@ -17,25 +16,35 @@ from gradcalc.ops import CONST, INPUT, Op
 from gradcalc.source import Span
 
 
-@dataclass(slots=True, eq=False)
 class Node:
-    op: Op
-    args: tuple[int, ...]
-    param: float | None = None  # an input's or a constant's value; the constant folded into a gate
-    name: str | None = None  # the name the user bound to this node, if any
-    label: str | None = None  # how it is shown: the name, primed when the name was bound before (c')
-    text: str | None = None  # a constant's source text: "2", "pi", "2*pi"
-    span: Span | None = None
-    forward: Callable[..., float] = field(init=False, repr=False)
-    local: Callable[..., tuple[float, ...]] = field(init=False, repr=False)
+    """One operation applied to earlier nodes (or a leaf: an input or a constant).
 
-    def __post_init__(self) -> None:
-        if self.op.parametric:  # bind the folded constant once, so the engine's loops stay uniform
-            self.forward = partial(self.op.forward, self.param)
-            self.local = partial(self.op.local, self.param)
-        else:
-            self.forward = self.op.forward
-            self.local = self.op.local
+    A plain slotted class: a 100,000-term program makes several hundred thousand of these.
+    """
+
+    __slots__ = ("args", "forward", "label", "local", "name", "op", "param", "span", "text")
+
+    def __init__(
+        self,
+        op: Op,
+        args: tuple[int, ...] = (),
+        param: float | None = None,
+        *,
+        name: str | None = None,
+        label: str | None = None,
+        text: str | None = None,
+        span: Span | None = None,
+    ) -> None:
+        self.op = op
+        self.args = args
+        self.param = param  # an input's or a constant's value; the constant folded into a gate
+        self.name = name  # the name the user bound to this node, if any
+        self.label = label  # how it is shown: the name, primed when the name was bound before (c')
+        self.text = text  # a constant's source text: "2", "pi", "2*pi"
+        self.span = span
+        # The rules the engine calls, with a folded constant bound once so its loops stay uniform.
+        self.forward: Callable[..., float] = partial(op.forward, param) if op.parametric else op.forward
+        self.local: Callable[..., tuple[float, ...]] = partial(op.local, param) if op.parametric else op.local
 
     @property
     def is_leaf(self) -> bool:
@@ -44,6 +53,9 @@ class Node:
     @property
     def is_input(self) -> bool:
         return self.op is INPUT
+
+    def __repr__(self) -> str:
+        return f"Node({self.op.name}, {self.args}, param={self.param}, label={self.label!r})"
 
 
 class Graph:
@@ -87,7 +99,7 @@ class Graph:
             count = self._times_bound.get(name, 0)
             self._times_bound[name] = count + 1
             target.name = name
-            target.label = name + "'" * count
+            target.label = name + "'" * count if count else name
         self.bindings[name] = node
         return node
 

@@ -32,7 +32,7 @@ def node_labels(graph: Graph, order: list[int], output: int) -> dict[int, str]:
     """A label for every node in ``order``."""
     nodes = graph.nodes
     taken = set(graph.bindings)
-    taken.update(nodes[i].label for i in order if nodes[i].label)
+    taken.update(label for i in order if (label := nodes[i].label))
     fresh = _fresh_names(taken)
     labels: dict[int, str] = {}
     for i in order:

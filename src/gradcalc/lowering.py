@@ -15,8 +15,9 @@ The walk over each expression is an explicit post-order stack: no recursion, how
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from gradcalc import ast
 from gradcalc.engine import op_failure
@@ -90,39 +91,41 @@ class _Lowering:
     # -- expressions --------------------------------------------------------------------------------
 
     def _expression(self, root: ast.Expr) -> Operand:
+        """Lower one expression bottom-up: an explicit post-order walk, however deep the nesting."""
         results: list[Operand] = []
-        todo: list[tuple[ast.Expr, bool]] = [(root, False)]
+        rules = self._rules
+        todo: list[Any] = [root]  # expressions to lower, and (expression,) once its children are done
         while todo:
-            expr, ready = todo.pop()
-            children = expr.children
-            if children and not ready:
-                todo.append((expr, True))
-                todo.extend((child, False) for child in reversed(children))
+            item = todo.pop()
+            if type(item) is tuple:  # all of this node's children are lowered: apply it
+                expr = item[0]
+                arity = len(expr.children)
+                args = results[-arity:]
+                del results[-arity:]
+                results.append(rules[type(expr)](self, expr, args))
                 continue
+            children = item.children
             if children:
-                args = results[-len(children) :]
-                del results[-len(children) :]
+                todo.append((item,))
+                todo.extend(reversed(children))
             else:
-                args = []
-            results.append(self._apply(expr, args))
+                results.append(rules[type(item)](self, item, ()))
         return results[0]
 
-    def _apply(self, expr: ast.Expr, args: list[Operand]) -> Operand:
-        if isinstance(expr, ast.Number):
-            return _Const(expr.value, expr.start, expr.end)
-        if isinstance(expr, ast.Name):
-            return self._name(expr)
-        if isinstance(expr, ast.Binary):
-            op = INFIX[expr.op]
-            if op is POW and isinstance(args[1], _Const) and not isinstance(args[0], _Const):
-                return self.graph.add(POWC, (args[0],), param=args[1].value, span=self._span(expr))
-            return self._op(op, expr, args)
-        if isinstance(expr, ast.Unary):
-            op = PREFIX.get(expr.op)
-            return args[0] if op is None else self._op(op, expr, args)
-        return self._call(expr, args)
+    def _number(self, expr: ast.Number, args: Sequence[Operand]) -> Operand:
+        return _Const(expr.value, expr.start, expr.end)
 
-    def _name(self, expr: ast.Name) -> Operand:
+    def _binary(self, expr: ast.Binary, args: Sequence[Operand]) -> Operand:
+        op = INFIX[expr.op]
+        if op is POW and isinstance(args[1], _Const) and not isinstance(args[0], _Const):
+            return self.graph.add(POWC, (args[0],), param=args[1].value, span=self._span(expr))
+        return self._op(op, expr, args)
+
+    def _unary(self, expr: ast.Unary, args: Sequence[Operand]) -> Operand:
+        op = PREFIX.get(expr.op)
+        return args[0] if op is None else self._op(op, expr, args)
+
+    def _name(self, expr: ast.Name, args: Sequence[Operand]) -> Operand:
         name = expr.id
         node = self.graph.bindings.get(name)
         if node is not None:
@@ -137,7 +140,7 @@ class _Lowering:
             hint = f"{name} is a function: call it as {name}(...)"
         raise EvaluationError(f"the name '{name}' has no value", self._span(expr), hint)
 
-    def _call(self, expr: ast.Call, args: list[Operand]) -> Operand:
+    def _call(self, expr: ast.Call, args: Sequence[Operand]) -> Operand:
         op = FUNCTIONS.get(expr.func)
         if op is None:
             known = ", ".join(sorted(FUNCTIONS))
@@ -147,9 +150,12 @@ class _Lowering:
             raise EvaluationError(f"{op.symbol} takes {op.arity} argument{plural}, not {len(args)}", self._span(expr))
         return self._op(op, expr, args)
 
-    def _op(self, op: Op, expr: ast.Expr, args: list[Operand]) -> Operand:
-        if all(isinstance(arg, _Const) for arg in args):
-            values = [arg.value for arg in args]  # type: ignore[union-attr]
+    def _op(self, op: Op, expr: ast.Expr, args: Sequence[Operand]) -> Operand:
+        constants = [arg for arg in args if type(arg) is _Const]
+        if not constants:  # the common case, kept short: a 100,000-term program comes through here
+            return self.graph.add(op, tuple(args), span=Span(self.source, expr.start, expr.end))  # type: ignore[arg-type]
+        if len(constants) == len(args):
+            values = [arg.value for arg in constants]
             try:
                 value = op.forward(*values)
             except (ArithmeticError, ValueError) as exc:
@@ -157,7 +163,7 @@ class _Lowering:
             if not math.isfinite(value):
                 raise op_failure(op, values, OverflowError(), self._span(expr))
             return _Const(value, expr.start, expr.end)
-        nodes = tuple(self._materialize(arg) for arg in args)
+        nodes = tuple(arg if type(arg) is int else self._materialize(arg) for arg in args)
         return self.graph.add(op, nodes, span=self._span(expr))
 
     def _materialize(self, operand: Operand) -> int:
@@ -168,3 +174,11 @@ class _Lowering:
 
     def _span(self, node: ast.Statement) -> Span:
         return Span(self.source, node.start, node.end)
+
+    _rules: ClassVar[dict[type, Callable[..., Operand]]] = {
+        ast.Number: _number,
+        ast.Name: _name,
+        ast.Binary: _binary,
+        ast.Unary: _unary,
+        ast.Call: _call,
+    }

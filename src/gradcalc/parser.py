@@ -14,7 +14,6 @@ import re
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from lark import Lark, Token
@@ -46,18 +45,20 @@ _EXPECTED_ORDER = list(_EXPECTED_WORDS)
 
 def grammar_path() -> Path:
     """The grammar file: inside the installed package, or the checkout's top-level ``grammar/``."""
-    packaged = resources.files("gradcalc").joinpath("grammar", GRAMMAR_FILE)
-    if packaged.is_file():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "grammar" / GRAMMAR_FILE
+    here = Path(__file__).resolve().parent
+    packaged = here / "grammar" / GRAMMAR_FILE  # the wheel puts grammar/ inside the package
+    return packaged if packaged.is_file() else here.parents[1] / "grammar" / GRAMMAR_FILE
 
 
 def _cache_path(grammar: str) -> str | bool:
-    """Where Lark keeps the analysed grammar between runs; False where nothing is writable."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gradcalc"
+    """Where Lark keeps the analysed grammar between runs; False where nothing is writable.
+
+    A damaged or half-written cache file is harmless: Lark checks it and rebuilds the tables.
+    """
     try:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gradcalc"
         base.mkdir(parents=True, exist_ok=True)
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: no home directory to be found
         return False
     if not os.access(base, os.W_OK):
         return False
@@ -158,7 +159,8 @@ def parse(source: Source) -> ast.Program:
     text = _join_lines_in_parens(source.text)
     try:
         with gc_paused():
-            return ast.Program(_parser(compiled=True).parse(text), source)
+            statements: list[ast.Statement] = _parser(compiled=True).parse(text)  # type: ignore[assignment]
+            return ast.Program(statements, source)
     except UnexpectedInput:
         pass
     # Errors are rare: find this one again with pure Lark, whose interactive parser knows exactly
@@ -192,7 +194,7 @@ def parse_text(text: str, name: str = "<program>") -> ast.Program:
 
 def _syntax_error(source: Source, exc: UnexpectedInput) -> ProgramSyntaxError:
     if isinstance(exc, UnexpectedCharacters):
-        start = exc.pos_in_stream
+        start = exc.pos_in_stream or 0
         char = source.text[start]
         return ProgramSyntaxError(
             f"unexpected character {char!r}", Span(source, start, start + 1), _character_hint(char)

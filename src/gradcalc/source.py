@@ -24,13 +24,22 @@ class Source:
         return self.text[start : end if end >= 0 else len(self.text)]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Span:
-    """A range of characters ``[start, end)`` in a source."""
+    """A range of characters ``[start, end)`` in a source.
 
-    source: Source
-    start: int
-    end: int
+    A plain slotted class rather than a frozen dataclass: lowering makes one per node, and a frozen
+    dataclass's ``__init__`` costs twice as much.
+    """
+
+    __slots__ = ("end", "source", "start")
+
+    def __init__(self, source: Source, start: int, end: int) -> None:
+        self.source = source
+        self.start = start
+        self.end = end
+
+    def __repr__(self) -> str:
+        return f"Span({self.source.name!r}, {self.start}, {self.end})"
 
     @property
     def text(self) -> str:
@@ -44,16 +53,26 @@ class Span:
         line, col = self.source.line_col(self.start)
         return f"{self.source.name}:{line}:{col}"
 
-    def excerpt(self) -> str:
+    def excerpt(self, width: int = 100) -> str:
         """The source line with carets under this span::
 
-        2 | f = log(x - 3)
-          |     ^^^^^^^^^^
+            2 | f = log(x - 3)
+              |     ^^^^^^^^^^
+
+        A line longer than ``width`` is cut to a window around the span, marked with ``…``.
         """
         line_no, col = self.source.line_col(self.start)
         line = self.source.line_text(self.start)
-        width = max(1, min(self.end, self.start + len(line) - col + 1) - self.start)
+        start = col - 1  # the span's start within the line
+        length = max(1, min(self.end - self.start, len(line) - start))
+        left = 0
+        if len(line) > width:
+            left = max(0, min(start - width // 3, len(line) - width))
+            right = left + width
+            line = ("…" if left else "") + line[left:right] + ("…" if right < len(line) else "")
+            start = start - left + (1 if left else 0)
+            length = min(length, width - (start - (1 if left else 0)))
         gutter = str(line_no)
         pad = " " * len(gutter)
-        lead = "".join(ch if ch == "\t" else " " for ch in line[: col - 1])
-        return f"{gutter} | {line}\n{pad} | {lead}{'^' * width}"
+        lead = "".join(ch if ch == "\t" else " " for ch in line[:start])
+        return f"{gutter} | {line}\n{pad} | {lead}{'^' * max(1, length)}"

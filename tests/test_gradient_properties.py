@@ -1,0 +1,114 @@
+"""Every op, and random programs, against central finite differences."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from gradcalc.errors import EvaluationError
+from gradcalc.ops import DIFFERENTIABLE, FUNCTIONS, Syntax
+from gradcalc.program import run_source
+from gradcalc.source import Source
+
+
+# A program per op in the table, so a new row is tested without touching this file.
+def _program(op) -> str:
+    if op.syntax is Syntax.INFIX:
+        return f"a {op.spellings[0]} b"
+    if op.syntax is Syntax.PREFIX:
+        return f"{op.spellings[0]}a"
+    if op.syntax is Syntax.CALL:
+        return f"{op.symbol}({', '.join('ab'[: op.arity])})"
+    return ""
+
+
+LANGUAGE_OPS = [op for op in DIFFERENTIABLE if op.syntax is not Syntax.GATE]
+finite = st.floats(min_value=-4, max_value=4, allow_nan=False).filter(lambda v: abs(v) > 1e-3)
+
+
+def central_difference(text: str, inputs: dict[str, float], name: str, h: float = 1e-6) -> float:
+    up = run_source(Source(text), {**inputs, name: inputs[name] + h}).evaluation.value
+    down = run_source(Source(text), {**inputs, name: inputs[name] - h}).evaluation.value
+    return (up - down) / (2 * h)
+
+
+def assert_matches_finite_differences(text: str, inputs: dict[str, float], expanded: bool = False) -> None:
+    try:
+        result = run_source(Source(text), inputs, expanded=expanded)
+        numeric = {name: central_difference(text, inputs, name) for name in inputs}
+    except EvaluationError:
+        assume(False)
+        return
+    assume(not result.evaluation.warnings)
+    grads = {result.labels[i]: result.evaluation.grads[i] for i in result.evaluation.inputs}
+    for name, want in numeric.items():
+        assume(math.isfinite(want) and abs(want) < 1e6)
+        assert grads[name] == pytest.approx(want, rel=1e-4, abs=1e-5), (text, inputs, name)
+
+
+def test_every_language_op_is_tested():
+    assert {op.name for op in LANGUAGE_OPS} >= {op.name for op in FUNCTIONS.values()}
+    assert len(LANGUAGE_OPS) == len(DIFFERENTIABLE) - 4  # all but the four gates --expand makes
+
+
+@pytest.mark.parametrize("op", LANGUAGE_OPS, ids=lambda op: op.name)
+@settings(max_examples=60, deadline=None)
+@given(a=finite, b=finite)
+def test_op_gradient_matches_central_difference(op, a, b):
+    text = _program(op)
+    inputs = {"a": a, "b": b} if op.arity == 2 else {"a": a}
+    if op.name in ("max", "min"):
+        assume(abs(a - b) > 1e-3)
+    assert_matches_finite_differences(text, inputs)
+    assert_matches_finite_differences(text, inputs, expanded=True)
+
+
+def used(inputs: dict[str, float], text: str) -> dict[str, float]:
+    return {name: value for name, value in inputs.items() if re.search(rf"\b{name}\b", text)}
+
+
+# Random small programs: expressions over x, y with every op.
+_unary = st.sampled_from(["exp", "sin", "cos", "tanh", "sigmoid", "sqrt", "log", "abs", "relu", "tan", "-"])
+_binary = st.sampled_from(["+", "-", "*", "/", "^", "max", "min"])
+
+
+@st.composite
+def expressions(draw, depth: int = 3) -> str:
+    if depth == 0 or draw(st.booleans()):
+        return draw(st.sampled_from(["x", "y", "x", "y", "2", "0.5", "pi"]))
+    if draw(st.booleans()):
+        op = draw(_unary)
+        inner = draw(expressions(depth - 1))
+        return f"-({inner})" if op == "-" else f"{op}({inner})"
+    op = draw(_binary)
+    left, right = draw(expressions(depth - 1)), draw(expressions(depth - 1))
+    return f"{op}({left}, {right})" if op.isalpha() else f"({left}) {op} ({right})"
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=expressions(), x=finite, y=finite, expand=st.booleans())
+def test_random_programs_match_central_differences(text, x, y, expand):
+    inputs = used({"x": x, "y": y}, text)
+    assume(inputs)
+    assert_matches_finite_differences(text, inputs, expanded=expand)
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=expressions(), x=finite, y=finite)
+def test_expansion_keeps_values_and_input_gradients(text, x, y):
+    inputs = used({"x": x, "y": y}, text)
+    try:
+        plain = run_source(Source(text), inputs)
+        expanded = run_source(Source(text), inputs, expanded=True)
+    except EvaluationError:
+        assume(False)
+        return
+    assert expanded.evaluation.value == pytest.approx(plain.evaluation.value, rel=1e-9, abs=1e-12)
+    for i, j in zip(plain.evaluation.inputs, expanded.evaluation.inputs):
+        a, b = plain.evaluation.grads[i], expanded.evaluation.grads[j]
+        if math.isfinite(a):
+            assert b == pytest.approx(a, rel=1e-7, abs=1e-9)
