@@ -163,7 +163,7 @@ def _one_line(error: GradcalcError) -> str:
 
 
 def run_terminal(session: Session) -> int:
-    prompt = PromptSession(
+    prompt: PromptSession[str] = PromptSession(
         history=_history(),
         lexer=LineLexer(session.names),
         completer=LineCompleter(session.names),
