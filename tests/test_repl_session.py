@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from contextlib import suppress
 from pathlib import Path
 
@@ -362,3 +364,12 @@ def test_tokens_cover_the_line_and_tell_functions_names_and_constants_apart():
     assert kinds["sigmoid"] == "function" and kinds["x"] == "name" and kinds["pi"] == "constant"
     assert kinds["zz"] == "unknown" and kinds["# note"] == "comment"
     assert tokens(":table x", {"x"})[0] == ("command", ":table")
+
+
+def test_session_logic_imports_no_terminal_library():
+    code = "import sys, gradcalc.repl.session, gradcalc.repl.commands, gradcalc.repl.transcript, gradcalc.repl.syntax\n"
+    code += "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    loaded = set(
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    )
+    assert loaded.isdisjoint({"rich", "prompt_toolkit", "typer"}), loaded

@@ -25,6 +25,7 @@ from prompt_toolkit.styles import Style
 from prompt_toolkit.validation import ValidationError, Validator
 from rich.console import Console
 
+from gradcalc import __version__
 from gradcalc.cli.errors import report_error
 from gradcalc.errors import ExitStatus, GradcalcError, ProgramSyntaxError
 from gradcalc.ops import CONSTANTS, FUNCTIONS
@@ -174,6 +175,7 @@ def run_terminal(session: Session) -> int:
         complete_while_typing=False,
     )
     console = Console(highlight=False)
+    console.print(f"gradcalc {__version__}: type statements such as x = 1, :help for the commands, Ctrl-D to leave")
     count = 0
     while True:
         try:
