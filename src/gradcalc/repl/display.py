@@ -82,7 +82,7 @@ def _variables(shown: VariablesShown, precision: int) -> RenderableType:
             cells.append(format_number(var.grad, precision) if var.grad is not None else Text("—", style="dim"))
         table.add_row(*cells, style=INPUT_STYLE if var.op == "input" else "")
     notes = [f"{var.name}: {var.error}" for var in shown.variables if var.error]
-    if out is not None:
+    if out is not None and any(var.grad is None and var.value is not None for var in shown.variables):
         notes.append(f"—: {out}, the last result, does not depend on it")
     return Group(table, Text("\n".join(notes), style="dim")) if notes else table
 
