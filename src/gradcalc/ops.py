@@ -12,6 +12,10 @@ Conventions:
   so exp, sigmoid and tanh reuse it. The engine multiplies by the upstream gradient.
 - ``formulas`` writes the same partials for people, with ``{a}``, ``{b}`` for the arguments, ``{c}``
   for a folded constant and ``{out}`` for the result.
+- ``array_forward(xp, *args)`` and ``array_local(xp, *args, out)`` are the same rules on whole arrays
+  (``xp`` is the array module, NumPy, passed in so this module never imports it); training evaluates a
+  graph once per step for every data row this way. An op whose scalar rules are plain arithmetic
+  (``a * b``, ``-out / b``) works on arrays as it is and leaves them ``None``; ``Op.array_rules`` picks.
 - At points where the derivative does not exist gradcalc follows PyTorch: relu'(0) = 0, abs'(0) = 0,
   max/min split the gradient evenly on a tie. ``kink`` says when an evaluation landed on such a point.
 """
@@ -23,7 +27,8 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol
+from functools import partial
+from typing import Any, Protocol
 
 INF = math.inf
 NAN = math.nan
@@ -68,6 +73,14 @@ class Op:
     kink_rule: str = ""
     expand: Expansion | None = None
     description: str = ""
+    array_forward: Callable[..., Any] | None = None
+    array_local: Callable[..., tuple[Any, ...]] | None = None
+
+    def array_rules(self, xp: Any) -> tuple[Callable[..., Any], Callable[..., tuple[Any, ...]]]:
+        """The forward and local rules on arrays of module ``xp`` (NumPy), with ``xp`` bound."""
+        forward = self.forward if self.array_forward is None else partial(self.array_forward, xp)
+        local = self.local if self.array_local is None else partial(self.array_local, xp)
+        return forward, local
 
     def gate_symbol(self, param: float | None, fmt: Callable[[float], str]) -> str:
         """The symbol a gate shows: ``*-1``, ``+1``, ``^2`` for parametric ops, else the plain symbol."""
@@ -159,6 +172,38 @@ def _min_local(a: float, b: float, out: float) -> tuple[float, float]:
     return (1.0, 0.0) if a < b else (0.0, 1.0) if a > b else (0.5, 0.5)
 
 
+# The same rules on arrays, for the ops whose scalar rules call math or branch on a value.
+
+
+def _pow_array_local(xp: Any, a: Any, b: Any, out: Any) -> tuple[Any, Any]:
+    return xp.where(b == 0.0, 0.0, b * a ** (b - 1.0)), _log_slope_array(xp, a, out)
+
+
+def _log_slope_array(xp: Any, a: Any, out: Any) -> Any:
+    positive = a > 0.0
+    return xp.where(positive, out * xp.log(xp.where(positive, a, 1.0)), xp.where(a == 0.0, 0.0, NAN))
+
+
+def _powc_array_local(xp: Any, c: float, a: Any, out: Any) -> tuple[Any]:
+    # ``**`` with a scalar exponent takes NumPy's fast paths for 2, 1, 0.5 and -1 (x^2 is x*x)
+    return (0.0 * a if c == 0.0 else c * a ** (c - 1.0),)
+
+
+def _sigmoid_array(xp: Any, a: Any) -> Any:
+    z = xp.exp(-xp.abs(a))  # as _sigmoid: exp of a non-positive number never overflows
+    return xp.where(a >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+def _max_array_local(xp: Any, a: Any, b: Any, out: Any) -> tuple[Any, Any]:
+    first = xp.where(a > b, 1.0, xp.where(a < b, 0.0, 0.5))
+    return first, 1.0 - first
+
+
+def _min_array_local(xp: Any, a: Any, b: Any, out: Any) -> tuple[Any, Any]:
+    first = xp.where(a < b, 1.0, xp.where(a > b, 0.0, 0.5))
+    return first, 1.0 - first
+
+
 # ---------------------------------------------------------------------------------------------------
 # Leaves.
 
@@ -207,6 +252,8 @@ POWC = Op(
     parametric=True,
     domain="a negative base needs an integer exponent, and 0 has no negative powers",
     description="raise to a constant power",
+    array_forward=lambda xp, c, a: a**c,
+    array_local=_powc_array_local,
 )
 RECIP = Op(
     "recip",
@@ -349,6 +396,8 @@ POW = Op(
     spellings=("^", "**"),
     domain="a negative base needs an integer exponent, and 0 has no negative powers",
     description="power",
+    array_forward=lambda xp, a, b: a**b,
+    array_local=_pow_array_local,
 )
 NEG = Op(
     "neg",
@@ -363,7 +412,17 @@ NEG = Op(
     description="negation",
 )
 
-EXP = Op("exp", "exp", 1, Syntax.CALL, math.exp, lambda a, out: (out,), ("exp({a})",), description="e to the power x")
+EXP = Op(
+    "exp",
+    "exp",
+    1,
+    Syntax.CALL,
+    math.exp,
+    lambda a, out: (out,),
+    ("exp({a})",),
+    description="e to the power x",
+    array_forward=lambda xp, a: xp.exp(a),
+)
 LOG = Op(
     "log",
     "log",
@@ -374,6 +433,7 @@ LOG = Op(
     ("1/{a}",),
     domain="log needs a positive argument",
     description="natural logarithm",
+    array_forward=lambda xp, a: xp.log(a),
 )
 SQRT = Op(
     "sqrt",
@@ -385,9 +445,20 @@ SQRT = Op(
     ("1/(2*sqrt({a}))",),
     domain="sqrt needs a non-negative argument",
     description="square root",
+    array_forward=lambda xp, a: xp.sqrt(a),
+    array_local=lambda xp, a, out: (0.5 / out,),
 )
 SIN = Op(
-    "sin", "sin", 1, Syntax.CALL, math.sin, lambda a, out: (math.cos(a),), ("cos({a})",), description="sine (radians)"
+    "sin",
+    "sin",
+    1,
+    Syntax.CALL,
+    math.sin,
+    lambda a, out: (math.cos(a),),
+    ("cos({a})",),
+    description="sine (radians)",
+    array_forward=lambda xp, a: xp.sin(a),
+    array_local=lambda xp, a, out: (xp.cos(a),),
 )
 COS = Op(
     "cos",
@@ -398,6 +469,8 @@ COS = Op(
     lambda a, out: (-math.sin(a),),
     ("-sin({a})",),
     description="cosine (radians)",
+    array_forward=lambda xp, a: xp.cos(a),
+    array_local=lambda xp, a, out: (-xp.sin(a),),
 )
 TAN = Op(
     "tan",
@@ -408,6 +481,7 @@ TAN = Op(
     lambda a, out: (1.0 + out * out,),
     ("1+tan({a})^2",),
     description="tangent (radians)",
+    array_forward=lambda xp, a: xp.tan(a),
 )
 TANH = Op(
     "tanh",
@@ -419,6 +493,7 @@ TANH = Op(
     ("1-tanh({a})^2",),
     expand=_expand_tanh,
     description="hyperbolic tangent",
+    array_forward=lambda xp, a: xp.tanh(a),
 )
 SIGMOID = Op(
     "sigmoid",
@@ -430,6 +505,7 @@ SIGMOID = Op(
     ("sigmoid({a})*(1-sigmoid({a}))",),
     expand=_expand_sigmoid,
     description="1/(1+exp(-x))",
+    array_forward=_sigmoid_array,
 )
 RELU = Op(
     "relu",
@@ -442,6 +518,8 @@ RELU = Op(
     kink=lambda a: a == 0.0,
     kink_rule="relu'(0) is taken as 0",
     description="max(x, 0)",
+    array_forward=lambda xp, a: xp.where(a > 0.0, a, 0.0),
+    array_local=lambda xp, a, out: (xp.where(a > 0.0, 1.0, 0.0),),
 )
 ABS = Op(
     "abs",
@@ -454,6 +532,8 @@ ABS = Op(
     kink=lambda a: a == 0.0,
     kink_rule="abs'(0) is taken as 0",
     description="absolute value",
+    array_forward=lambda xp, a: xp.abs(a),
+    array_local=lambda xp, a, out: (xp.sign(a),),
 )
 MAX = Op(
     "max",
@@ -466,6 +546,8 @@ MAX = Op(
     kink=lambda a, b: a == b,
     kink_rule="a tie splits the gradient evenly",
     description="larger of two",
+    array_forward=lambda xp, a, b: xp.maximum(a, b),
+    array_local=_max_array_local,
 )
 MIN = Op(
     "min",
@@ -478,6 +560,8 @@ MIN = Op(
     kink=lambda a, b: a == b,
     kink_rule="a tie splits the gradient evenly",
     description="smaller of two",
+    array_forward=lambda xp, a, b: xp.minimum(a, b),
+    array_local=_min_array_local,
 )
 
 OPS: tuple[Op, ...] = (

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from gradcalc.cli.check_options import DEFAULT_TOL, Check, CheckTol
 from gradcalc.cli.errors import report_warnings
 from gradcalc.cli.options import Bindings, Expand, Json, Precision, Rows
 from gradcalc.cli.render_cmd import IMAGE_PRECISION, FormatOption, RankDir, RankDirOption, Style, StyleOption
@@ -35,19 +36,35 @@ def read_file(path: Path) -> Source:
         raise UsageError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
-def show(result: Result, *, as_json: bool, precision: int, rows: int) -> None:
-    """Print a result: the JSON document, or the table and the gradients."""
+def show(result: Result, *, as_json: bool, precision: int, rows: int, check_tol: float | None = None) -> None:
+    """Print a result: the JSON document, or the table and the gradients; with ``check_tol``, the gradient check."""
+    report = None
+    if check_tol is not None:
+        from gradcalc.gradcheck import check_gradients
+
+        report = check_gradients(result, check_tol)
     if as_json:
         from gradcalc.views.json_view import render_json
 
-        sys.stdout.write(render_json(result))
+        if report is None:
+            sys.stdout.write(render_json(result))
+        else:
+            from gradcalc.views.check_view import render_json_with_check
+
+            sys.stdout.write(render_json_with_check(result, report))
     else:
         from rich.console import Console
 
         from gradcalc.views.table import result_view
 
         Console(highlight=False).print(result_view(result, precision, rows))
+        if report is not None:
+            from gradcalc.views.check_view import check_table
+
+            Console(highlight=False).print(check_table(report, precision))
     report_warnings(warning_lines(result))
+    if report is not None and not report.ok:
+        raise report.error()
 
 
 def evaluate_source(source: Source, bindings: list[str] | None, expand: bool) -> Result:
@@ -68,12 +85,15 @@ def eval_command(
     precision: Precision = 6,
     expand: Expand = False,
     rows: Rows = 200,
+    check: Check = False,
+    tol: CheckTol = DEFAULT_TOL,
 ) -> None:
     """Evaluate PROGRAM, backpropagate from its last statement, and show every node's value and gradient.
 
     Example: gradcalc eval "(x+y)*z" x=1 y=3 z=-3
     """
-    show(evaluate_source(read_program(program), bindings, expand), as_json=json, precision=precision, rows=rows)
+    result = evaluate_source(read_program(program), bindings, expand)
+    show(result, as_json=json, precision=precision, rows=rows, check_tol=tol if check else None)
 
 
 def run_command(
@@ -91,6 +111,8 @@ def run_command(
     fmt: FormatOption = None,
     style: StyleOption = Style.circuit,
     rankdir: RankDirOption = RankDir.LR,
+    check: Check = False,
+    tol: CheckTol = DEFAULT_TOL,
 ) -> None:
     """Run a program FILE; NAME=VALUE overrides its own constant assignments.
 
@@ -106,4 +128,4 @@ def run_command(
         explicit = ctx.get_parameter_source("precision") is not ParameterSource.DEFAULT
         shown = precision if explicit else IMAGE_PRECISION
         save_picture(result, output, fmt=fmt, style=style, precision=shown, rankdir=rankdir)
-    show(result, as_json=json, precision=precision, rows=rows)
+    show(result, as_json=json, precision=precision, rows=rows, check_tol=tol if check else None)

@@ -1,0 +1,60 @@
+"""``gradcalc explain PROGRAM``: the forward and backward passes told step by step."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from gradcalc.cli.errors import report_warnings
+from gradcalc.cli.options import Bindings, Expand, Precision
+from gradcalc.cli.program_source import program_or_file
+from gradcalc.program import parse_bindings, run_source
+from gradcalc.views.warnings import warning_lines
+
+
+class ExplainFormat(StrEnum):
+    rich = "rich"
+    markdown = "markdown"
+    latex = "latex"
+
+
+def explain_command(
+    program: Annotated[
+        str,
+        typer.Argument(
+            metavar="PROGRAM",
+            help="The program, e.g. '(x+y)*z'; a .gc file such as examples/neuron.gc; '-' reads standard input.",
+            show_default=False,
+        ),
+    ],
+    bindings: Bindings = None,
+    fmt: Annotated[
+        ExplainFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            case_sensitive=False,
+            help="rich for the terminal, markdown for notes, latex (partials as fractions) for slides.",
+        ),
+    ] = ExplainFormat.rich,
+    precision: Precision = 6,
+    expand: Expand = False,
+) -> None:
+    """Explain PROGRAM: each gate of the forward pass, then the chain rule gate by gate back to the inputs.
+
+    Example: gradcalc explain "(x+y)*z" x=1 y=3 z=-3
+    """
+    from gradcalc.views.explain_view import render_explanation
+
+    result = run_source(program_or_file(program), parse_bindings(bindings or []), expanded=expand)
+    rendered = render_explanation(result, fmt.value, precision)
+    if isinstance(rendered, str):
+        sys.stdout.write(rendered)
+    else:
+        from rich.console import Console
+
+        Console(highlight=False).print(rendered)
+    report_warnings(warning_lines(result))

@@ -1,0 +1,50 @@
+"""``train --plot FILE.png|svg``: the loss curve as an image, drawn with Matplotlib (imported lazily)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gradcalc.errors import EvaluationError, UsageError
+from gradcalc.training import Trained
+from gradcalc.views.loss_curve import LOG_SCALE_RATIO
+
+PLOT_SUFFIXES = (".png", ".svg")
+
+
+def check_plot_path(path: Path) -> None:
+    """Refuse a file type we cannot write before training starts, not after."""
+    if path.suffix.lower() not in PLOT_SUFFIXES:
+        raise UsageError(f"--plot writes .png or .svg files, not {path.name!r}")
+    if not path.parent.exists():
+        raise UsageError(f"cannot write {path}: the folder {path.parent} does not exist")
+
+
+def save_loss_plot(trained: Trained, path: Path, title: str = "") -> None:
+    try:
+        import matplotlib
+    except ImportError:
+        raise UsageError(
+            "--plot needs Matplotlib, which is not installed", hint="pip install 'gradcalc[plot]'"
+        ) from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    losses = trained.history.losses.tolist()
+    steps = list(range(1, len(losses) + 1))
+    with plt.rc_context({"svg.hashsalt": "gradcalc", "svg.fonttype": "none"}):
+        figure, axes = plt.subplots(figsize=(6.4, 4.0), dpi=150)
+        axes.plot(steps, losses, color="#c2185b", linewidth=1.6)
+        positive = min(losses) > 0.0
+        if positive and max(losses) / min(losses) >= LOG_SCALE_RATIO:
+            axes.set_yscale("log")
+        axes.set_xlabel("step")
+        axes.set_ylabel("loss")
+        axes.set_title(title or f"loss at each of {len(losses)} steps", fontsize=11)
+        axes.grid(True, which="major", alpha=0.3)
+        figure.tight_layout()
+        try:
+            figure.savefig(path, metadata={"Date": None} if path.suffix.lower() == ".svg" else None)
+        except OSError as exc:
+            raise EvaluationError(f"cannot write {path}: {exc.strerror or exc}") from None
+        finally:
+            plt.close(figure)
