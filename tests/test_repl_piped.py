@@ -94,3 +94,10 @@ def test_save_in_a_pipe_then_run_gives_the_same_table(tmp_path: Path):
 def test_no_color_and_a_pipe_give_plain_text(tmp_path: Path):
     done = run_gradcalc(stdin="x = 1\n:nope\n", home=tmp_path, NO_COLOR="1")
     assert "\x1b[" not in done.stdout + done.stderr
+
+
+def test_explain_tells_the_chain_rule_of_the_last_result(tmp_path: Path):
+    done = run_gradcalc(stdin="x = 1; y = 3; z = -3\ng = (x + y) * z\n:explain\n", home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "g = p * z = 4 * -3 = -12" in done.stdout
+    assert "∂g/∂x = ∂g/∂p * ∂p/∂x = -3 * 1 = -3" in done.stdout

@@ -15,6 +15,7 @@ from pathlib import Path
 from gradcalc.errors import GradcalcError, UsageError
 from gradcalc.repl.session import (
     Evaluated,
+    Explained,
     HelpShown,
     Message,
     Outcome,
@@ -111,6 +112,11 @@ def _table(session: Session, args: str) -> list[Outcome]:
 @command("grad", "[NAME]", "the gradient of the last result (or NAME) with respect to every input", ("name",))
 def _grad(session: Session, args: str) -> list[Outcome]:
     return [Evaluated(session.result_of_text(args))]
+
+
+@command("explain", "[NAME]", "the forward and backward passes of the last result (or NAME), step by step", ("name",))
+def _explain(session: Session, args: str) -> list[Outcome]:
+    return [Explained(session.result_of_text(args))]
 
 
 @command("render", "FILE [NAME]", "draw the graph as a picture: .svg .png .pdf .dot ...", ("file", "name"))

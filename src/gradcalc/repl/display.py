@@ -14,6 +14,7 @@ from gradcalc.numbers import format_number
 from gradcalc.repl.session import (
     Assigned,
     Evaluated,
+    Explained,
     HelpShown,
     InputSet,
     Message,
@@ -36,6 +37,10 @@ def renderable(outcome: Outcome, precision: int, rows: int = 200) -> RenderableT
         return summary(outcome.result, precision)
     if isinstance(outcome, TableShown):
         return Group(node_table(outcome.result, precision, rows), summary(outcome.result, precision))
+    if isinstance(outcome, Explained):
+        from gradcalc.views.explain_view import render_explanation
+
+        return render_explanation(outcome.result, "rich", precision)
     if isinstance(outcome, VariablesShown):
         return _variables(outcome, precision)
     if isinstance(outcome, HelpShown):

@@ -66,6 +66,13 @@ class TableShown:
 
 
 @dataclass(slots=True)
+class Explained:
+    """``:explain``: the forward and backward passes told step by step."""
+
+    result: Result
+
+
+@dataclass(slots=True)
 class Variable:
     name: str
     label: str
@@ -99,7 +106,7 @@ class Quit:
     pass
 
 
-Outcome = InputSet | Assigned | Evaluated | TableShown | VariablesShown | Message | HelpShown | Quit
+Outcome = InputSet | Assigned | Evaluated | TableShown | Explained | VariablesShown | Message | HelpShown | Quit
 
 
 @dataclass(slots=True)
