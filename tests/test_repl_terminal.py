@@ -43,6 +43,7 @@ class Repl:
 
     def close(self) -> None:
         if self.child.isalive():
+            self.child.sendcontrol("c")  # whatever is typed goes; then Ctrl-D on the empty line leaves
             self.child.sendcontrol("d")
             self.child.expect(pexpect.EOF)
         self.child.close()
@@ -121,8 +122,8 @@ def test_an_error_does_not_end_the_session(repl: Repl):
 
 def test_the_validator_refuses_a_syntax_error_before_the_line_is_accepted(repl: Repl):
     repl.line("x = 1")
-    repl.child.send("(x +\r")
-    repl.child.expect_exact("the program ends too early")
+    repl.child.send("x + * 2\r")
+    repl.child.expect_exact("syntax error: unexpected '*'")
     repl.child.sendcontrol("c")  # the line was not accepted; cancel it
     repl.child.expect_exact(LINE_ACCEPTED)
     repl.prompt()
@@ -157,3 +158,15 @@ def test_ctrl_d_leaves_with_status_zero(repl: Repl):
     repl.child.expect(pexpect.EOF)
     repl.child.close()
     assert repl.child.exitstatus == 0
+
+
+def test_an_open_parenthesis_continues_the_statement_on_the_next_line(repl: Repl):
+    repl.line("w0 = 2; x0 = -1; w1 = -3; x1 = -2; w2 = -3")
+    repl.child.send("f = sigmoid(w0*x0 + w1*x1\r")  # Enter inside the parentheses: a new line, not an error
+    out = repl.line("+ w2)")
+    assert "f = 0.731059" in out
+    repl.child.send("f = (1 +\r")  # an unfinished statement that Ctrl-C drops as a whole
+    repl.child.sendcontrol("c")
+    repl.child.expect_exact(LINE_ACCEPTED)
+    repl.prompt()
+    assert "f = 0.731059" in repl.line("f")

@@ -17,6 +17,7 @@ from typing import TextIO
 from gradcalc.cli.errors import report_error
 from gradcalc.errors import ExitStatus, GradcalcError
 from gradcalc.repl.session import Quit, Session
+from gradcalc.repl.syntax import continues, depth_after
 from gradcalc.source import Source, Span
 
 SOURCE_NAME = "<stdin>"
@@ -25,8 +26,7 @@ SOURCE_NAME = "<stdin>"
 def chunks(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
     """``(first line number, text)`` for each complete line: open parentheses and ``\\`` continue it."""
     pending: list[str] = []
-    first = 1
-    depth = 0
+    first = depth = 0
     for number, line in enumerate(lines, start=1):
         line = line.rstrip("\n")
         if line.lstrip().startswith(":"):  # a command is one line, and ends an unfinished statement
@@ -38,9 +38,8 @@ def chunks(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
         if not pending:
             first = number
         pending.append(line)
-        code = line.split("#", 1)[0]
-        depth = max(0, depth + code.count("(") - code.count(")"))
-        if depth or code.rstrip().endswith("\\"):
+        depth = depth_after(line, depth)
+        if continues(line, depth):
             continue
         yield first, "\n".join(pending)
         pending, depth = [], 0

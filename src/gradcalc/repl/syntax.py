@@ -49,3 +49,23 @@ def tokens(line: str, names: Collection[str] = ()) -> list[tuple[str, str]]:
                 kind = "unknown"
         runs.append((kind, text))
     return runs
+
+
+def depth_after(line: str, depth: int = 0) -> int:
+    """How many parentheses are open after ``line``, ``depth`` being open before it (comments ignored)."""
+    code = line.split("#", 1)[0]
+    return max(0, depth + code.count("(") - code.count(")"))
+
+
+def continues(line: str, depth: int) -> bool:
+    """Whether the statement goes on after ``line``: parentheses still open, or a final backslash."""
+    return depth > 0 or line.split("#", 1)[0].rstrip().endswith("\\")
+
+
+def unfinished(text: str) -> bool:
+    """Whether a statement goes on past the end of ``text``."""
+    depth = 0
+    lines = text.split("\n")
+    for line in lines:
+        depth = depth_after(line, depth)
+    return continues(lines[-1], depth)

@@ -18,8 +18,11 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
 from prompt_toolkit.document import Document
+from prompt_toolkit.enums import DEFAULT_BUFFER
+from prompt_toolkit.filters import has_completions, has_focus, is_searching
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.lexers import Lexer
 from prompt_toolkit.styles import Style
 from prompt_toolkit.validation import ValidationError, Validator
@@ -33,7 +36,7 @@ from gradcalc.parser import parse
 from gradcalc.repl import commands
 from gradcalc.repl.display import show
 from gradcalc.repl.session import Quit, Session
-from gradcalc.repl.syntax import WORD_BEFORE_CURSOR, tokens
+from gradcalc.repl.syntax import WORD_BEFORE_CURSOR, tokens, unfinished
 from gradcalc.source import Source
 
 PROMPT = ">>> "
@@ -163,8 +166,27 @@ def _one_line(error: GradcalcError) -> str:
     return f"{error.kind}: {error.message}" + (f" ({error.hint})" if error.hint else "")
 
 
+def _key_bindings() -> KeyBindings:
+    bindings = KeyBindings()
+
+    @bindings.add("enter", filter=has_focus(DEFAULT_BUFFER) & ~has_completions & ~is_searching)
+    def _enter(event: KeyPressEvent) -> None:
+        """Enter runs the line, unless a statement goes on (an open parenthesis, a final backslash)."""
+        buffer = event.current_buffer
+        text = buffer.text
+        if buffer.document.is_cursor_at_the_end and not text.lstrip().startswith(":") and unfinished(text):
+            buffer.insert_text("\n")
+        else:
+            buffer.validate_and_handle()
+
+    return bindings
+
+
 def run_terminal(session: Session) -> int:
     prompt: PromptSession[str] = PromptSession(
+        multiline=True,  # Enter runs a finished statement (see _key_bindings); Esc Enter runs any
+        key_bindings=_key_bindings(),
+        prompt_continuation=lambda width, line, wrap: "." * (width - 1) + " ",
         history=_history(),
         lexer=LineLexer(session.names),
         completer=LineCompleter(session.names),
@@ -186,9 +208,10 @@ def run_terminal(session: Session) -> int:
             return ExitStatus.OK
         if not text.strip():
             continue
-        count += 1
+        first_line = count + 1
+        count += 1 + text.count("\n")  # a multi-line input numbers its lines, as a file would
         try:
-            outcomes = session.run(text, count)
+            outcomes = session.run(text, first_line)
             for outcome in outcomes:
                 if isinstance(outcome, Quit):
                     return ExitStatus.OK
