@@ -122,12 +122,16 @@ def _explain(session: Session, args: str) -> list[Outcome]:
 @command("render", "FILE [NAME]", "draw the graph as a picture: .svg .png .pdf .dot ...", ("file", "name"))
 def _render(session: Session, args: str) -> list[Outcome]:
     words = _words(args, ":render FILE [NAME]", 1, 2)
-    result = session.result_of_text(words[1] if len(words) > 1 else "")
     try:
-        from gradcalc.views.image import write_image
+        from gradcalc.views.image import image_format, write_image
     except ImportError:  # pragma: no cover - a checkout without the render view
         raise GradcalcError("this gradcalc cannot draw pictures: the render view is missing") from None
     path = Path(words[0]).expanduser()
+    try:
+        image_format(path)
+    except UsageError as error:  # the command line's hint names --format, which :render does not have
+        raise UsageError(error.message, hint="name the file .svg, .png, .pdf or .dot") from None
+    result = session.result_of_text(words[1] if len(words) > 1 else "")
     write_image(result, path)  # the picture's own precision (2 decimals), as gradcalc render draws it
     return [Message(f"wrote {path}")]
 
