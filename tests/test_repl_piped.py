@@ -101,3 +101,12 @@ def test_explain_tells_the_chain_rule_of_the_last_result(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     assert "g = p * z = 4 * -3 = -12" in done.stdout
     assert "∂g/∂x = ∂g/∂p * ∂p/∂x = -3 * 1 = -3" in done.stdout
+
+
+def test_an_error_in_a_node_from_an_earlier_line_names_both_lines(tmp_path: Path):
+    done = run_gradcalc(stdin="x = -1\ny = log(x)\nx = -2\ny\nx = 3\ny\n", home=tmp_path)
+    assert done.stdout.splitlines() == ["x = -1", "x = -2", "x = 3", "y = 1.098612", "∂y/∂x = 0.333333"]
+    assert "<stdin>:4: this line needs a node written on line 2:\n<stdin>:2:5: error: log(-2) is undefined" in (
+        done.stderr
+    )
+    assert done.returncode == 1

@@ -5,11 +5,14 @@ Both front ends print through ``show``; warnings go to stderr through the one re
 
 from __future__ import annotations
 
+import sys
+
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from gradcalc.cli.errors import report_warnings
+from gradcalc.cli.errors import report_error, report_warnings
+from gradcalc.errors import GradcalcError
 from gradcalc.numbers import format_number
 from gradcalc.repl.session import (
     Assigned,
@@ -23,6 +26,7 @@ from gradcalc.repl.session import (
     TableShown,
     VariablesShown,
 )
+from gradcalc.source import Source, Span
 from gradcalc.views.table import INPUT_STYLE, OUTPUT_STYLE, node_table, short, summary
 from gradcalc.views.warnings import warning_lines
 
@@ -58,6 +62,23 @@ def show(console: Console, outcome: Outcome, precision: int, rows: int = 200) ->
     result = getattr(outcome, "result", None)
     if result is not None:
         report_warnings(warning_lines(result))
+
+
+def report_line_error(error: GradcalcError, text: str, first_line: int, source_name: str, *, whole_line: bool) -> None:
+    """Report an error of the input ``text`` (lines from ``first_line``), saying which line it came from.
+
+    An error with no place (a command's) points at the whole line when ``whole_line``; an evaluation
+    error in a node written on an earlier line (``y = log(x)`` after ``x = -1``) says which line met it.
+    """
+    last_line = first_line + text.count("\n")
+    span = error.span
+    if span is None and whole_line:
+        error.span = Span(Source(text, source_name, first_line), 0, max(1, len(text.rstrip())))
+    elif span is not None and span.source.name == source_name:
+        written = span.source.line_col(span.start)[0]
+        if not first_line <= written <= last_line:
+            sys.stderr.write(f"{source_name}:{first_line}: this line needs a node written on line {written}:\n")
+    report_error(error)
 
 
 def _assignment(name: str, value: float, precision: int, style: str) -> Text:

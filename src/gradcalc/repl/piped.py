@@ -14,11 +14,9 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
-from gradcalc.cli.errors import report_error
 from gradcalc.errors import ExitStatus, GradcalcError
 from gradcalc.repl.session import Quit, Session
 from gradcalc.repl.syntax import continues, depth_after
-from gradcalc.source import Source, Span
 
 SOURCE_NAME = "<stdin>"
 
@@ -50,7 +48,7 @@ def chunks(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
 def run_piped(session: Session, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     from rich.console import Console
 
-    from gradcalc.repl.display import show
+    from gradcalc.repl.display import report_line_error, show
 
     console = Console(file=stdout or sys.stdout, highlight=False, no_color=True, force_terminal=False)
     status = ExitStatus.OK
@@ -58,7 +56,7 @@ def run_piped(session: Session, stdin: TextIO | None = None, stdout: TextIO | No
         try:
             outcomes = session.run(text, line_number, SOURCE_NAME)
         except GradcalcError as error:
-            report_error(_located(error, text, line_number))
+            report_line_error(error, text, line_number, SOURCE_NAME, whole_line=True)
             status = max(status, error.status)
             continue
         for outcome in outcomes:
@@ -66,10 +64,3 @@ def run_piped(session: Session, stdin: TextIO | None = None, stdout: TextIO | No
                 return status
             show(console, outcome, session.settings.precision, session.settings.rows)
     return status
-
-
-def _located(error: GradcalcError, text: str, line_number: int) -> GradcalcError:
-    """Errors with no place in the text (a command's) point at the whole line they came from."""
-    if error.span is None:
-        error.span = Span(Source(text, SOURCE_NAME, line_number), 0, max(1, len(text.rstrip())))
-    return error

@@ -29,12 +29,11 @@ from prompt_toolkit.validation import ValidationError, Validator
 from rich.console import Console
 
 from gradcalc import __version__
-from gradcalc.cli.errors import report_error
 from gradcalc.errors import ExitStatus, GradcalcError, ProgramSyntaxError
 from gradcalc.ops import CONSTANTS, FUNCTIONS
 from gradcalc.parser import parse
 from gradcalc.repl import commands
-from gradcalc.repl.display import show
+from gradcalc.repl.display import report_line_error, show
 from gradcalc.repl.session import Quit, Session
 from gradcalc.repl.syntax import WORD_BEFORE_CURSOR, tokens, unfinished
 from gradcalc.source import Source
@@ -217,6 +216,6 @@ def run_terminal(session: Session) -> int:
                     return ExitStatus.OK
                 show(console, outcome, session.settings.precision, session.settings.rows)
         except GradcalcError as error:
-            report_error(error)
+            report_line_error(error, text, first_line, session.source_name, whole_line=False)
         except KeyboardInterrupt:
             sys.stderr.write("interrupted\n")
