@@ -170,3 +170,34 @@ def test_an_open_parenthesis_continues_the_statement_on_the_next_line(repl: Repl
     repl.child.expect_exact(LINE_ACCEPTED)
     repl.prompt()
     assert "f = 0.731059" in repl.line("f")
+
+
+def test_the_line_is_highlighted_as_it_is_typed(repl: Repl):
+    repl.line("x = 1")
+    repl.child.send("sigmoid(x) + 2.5")
+    repl.child.expect_exact("\x1b[0;33m2.5")  # numbers yellow
+    typed = repl.child.before
+    assert "\x1b[0;32msigmoid" in typed  # functions green
+    assert "\x1b[0;36mx" in typed  # bound names cyan
+    repl.line("")
+
+
+def test_no_color_turns_highlighting_off(tmp_path: Path):
+    command = gradcalc_command()
+    child = pexpect.spawn(
+        command[0],
+        command[1:],
+        env=isolated_env(tmp_path, TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1", NO_COLOR="1"),
+        encoding="utf-8",
+        timeout=TIMEOUT,
+    )
+    try:
+        child.expect_exact(PROMPT_STARTS)
+        child.send("x = 1; sigmoid(x) + 2.5\r")
+        child.expect_exact(PROMPT_STARTS)  # the next prompt: the line and its output are done
+        assert "f = " in child.before
+        assert not re.search(r"\x1b\[[0-9;]*3[0-7]m", child.before)  # no foreground colour at all
+    finally:
+        child.sendcontrol("d")
+        child.expect(pexpect.EOF)
+        child.close()

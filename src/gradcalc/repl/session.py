@@ -158,10 +158,10 @@ class Session:
             self._bind_ans()
         for statement in program.statements:
             name, node, is_input = self._statement(program, statement)
-        if is_input:
-            return [InputSet(name, self.graph.nodes[node].param or 0.0)]  # type: ignore[arg-type]
         if name is None:
             return [Evaluated(self.result_of(node))]
+        if is_input:  # nothing to evaluate: an input's value is its own
+            return [InputSet(name, self.graph.nodes[node].param or 0.0)]
         return [Assigned(name, self.result_of(node, name))]
 
     def _statement(self, program: ast.Program, statement: ast.Statement) -> tuple[str | None, int, bool]:
