@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from gradcalc import ast
 from gradcalc.engine import Evaluation, evaluate
-from gradcalc.errors import EvaluationError, GradcalcError, UsageError
+from gradcalc.errors import EvaluationError, UsageError
 from gradcalc.graph import Graph
 from gradcalc.labels import node_labels
 from gradcalc.lowering import lower
@@ -172,8 +172,8 @@ class Session:
         bound_before = graph.bindings.get(name) if name else None
         try:
             node = lower(ast.Program([statement], program.source), graph).output
-        except GradcalcError:
-            del graph.nodes[before:]  # nothing was bound yet: the graph is as it was
+        except BaseException:  # an error, or Ctrl-C in a long paste: nothing was bound yet
+            del graph.nodes[before:]
             raise
         assert node is not None
         text = program.source.text[statement.start : statement.end]

@@ -68,7 +68,7 @@ def _history() -> History:
         path.touch(exist_ok=True)
     except OSError:  # a read-only home: keep this session's history in memory
         return InMemoryHistory()
-    return FileHistory(str(path))
+    return FileHistory(str(path)) if os.access(path, os.R_OK | os.W_OK) else InMemoryHistory()
 
 
 class LineLexer(Lexer):
