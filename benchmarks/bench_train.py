@@ -10,6 +10,11 @@ Three loops do the same batch gradient descent on loss = mean((w*x + b - y)^2), 
   training vectorises: it runs far fewer steps, and its rate is extrapolated.
 
 The ratio gradcalc / NumPy is the figure to watch; the aim is the same order of magnitude (ratio < 10).
+
+At 100,000 rows and more a step is bound by memory: every array operation allocates 800 kB, and whether
+glibc serves that from its heap or maps fresh pages (page faults) swings both loops by up to 10x from run
+to run. ``MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824`` in the environment keeps
+the memory mapped and makes large-row figures comparable.
 """
 
 from __future__ import annotations
@@ -67,37 +72,48 @@ def scalar_engine(x: np.ndarray, y: np.ndarray, steps: int) -> tuple[float, floa
     return w, b
 
 
-def rate(function: object, *args: object, steps: int, repeat: int = 3) -> tuple[float, object]:
-    best, result = float("inf"), None
+def best_rates(runs: dict[str, tuple[object, tuple[object, ...], int]], repeat: int) -> dict[str, float]:
+    """Steps per second of each run, best of ``repeat``; the runs take turns, so a busy machine slows all alike."""
+    best = dict.fromkeys(runs, float("inf"))
     for _ in range(repeat):
-        start = time.perf_counter()
-        result = function(*args)  # type: ignore[operator]
-        best = min(best, time.perf_counter() - start)
-    return steps / best, result
+        for name, (function, args, _) in runs.items():
+            start = time.perf_counter()
+            function(*args)  # type: ignore[operator]
+            best[name] = min(best[name], time.perf_counter() - start)
+    return {name: steps / best[name] for name, (_, _, steps) in runs.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1000)
     parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     x, y = data(args.rows)
     trainer = Trainer(Source(PROGRAM), ["w", "b"], {}, Dataset("bench", {"x": x.tolist(), "y": y.tolist()}))
     settings = Settings(lr=LR, steps=args.steps, tol=0.0)
 
-    ours, trained = rate(trainer.train, settings, steps=args.steps)
-    reference, by_hand = rate(numpy_by_hand, x, y, args.steps, steps=args.steps)
     scalar_steps = max(1, args.steps // 200)
-    scalar, _ = rate(scalar_engine, x, y, scalar_steps, steps=scalar_steps, repeat=1)
+    rates = best_rates(
+        {
+            "ours": (trainer.train, (settings,), args.steps),
+            "numpy": (numpy_by_hand, (x, y, args.steps), args.steps),
+            "scalar": (scalar_engine, (x, y, scalar_steps), scalar_steps),
+        },
+        args.repeat,
+    )
+    ours, reference, scalar = rates["ours"], rates["numpy"], rates["scalar"]
+    trained, by_hand = trainer.train(settings), numpy_by_hand(x, y, args.steps)
 
-    assert np.allclose(trained.values, by_hand, rtol=1e-9), (trained.values, by_hand)  # type: ignore[union-attr]
-    print(f"line fit, {args.rows:,} rows, {args.steps:,} steps of batch gradient descent (best of 3)")
+    assert np.allclose(trained.values, by_hand, rtol=1e-9), (trained.values, by_hand)
+    print(f"line fit, {args.rows:,} rows, {args.steps:,} steps of batch gradient descent", end="")
+    print(f" (best of {args.repeat} runs, taking turns)")
     print(f"  gradcalc train (vectorised)   {ours:>10,.0f} steps/s")
     print(f"  NumPy by hand (reference)     {reference:>10,.0f} steps/s")
     print(f"  scalar engine, row by row     {scalar:>10,.1f} steps/s  ({scalar_steps} steps)")
     print(f"gradcalc takes {reference / ours:.2f}x the time of NumPy by hand", end="")
     print(f" (the scalar engine {reference / scalar:,.0f}x)")
-    print(f"learned w = {trained.values[0]:.9f}, b = {trained.values[1]:.9f}")  # type: ignore[union-attr]
+    print(f"learned w = {trained.values[0]:.9f}, b = {trained.values[1]:.9f}")
 
 
 if __name__ == "__main__":

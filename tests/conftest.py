@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,9 +14,9 @@ EXAMPLES = ROOT / "examples"
 
 
 def gradcalc_command() -> list[str]:
-    """The installed console script, or the module when no script is on PATH."""
-    script = shutil.which("gradcalc") or str(Path(sys.executable).with_name("gradcalc"))
-    return [script] if Path(script).exists() else [sys.executable, "-m", "gradcalc"]
+    """The console script installed beside this Python (not another install on PATH), else the module."""
+    beside = Path(sys.executable).with_name("gradcalc")
+    return [str(beside)] if beside.exists() else [sys.executable, "-m", "gradcalc"]
 
 
 def run_gradcalc(

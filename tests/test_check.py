@@ -7,12 +7,13 @@ import json
 import math
 import re
 import subprocess
-import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from conftest import EXAMPLES, ROOT, run_gradcalc
 from gradcalc import ops
 from gradcalc.cli.app import main
 from gradcalc.errors import GradcalcError
@@ -23,22 +24,26 @@ from gradcalc.source import Source
 
 
 def gradcalc(*args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([sys.executable, "-m", "gradcalc", *args], capture_output=True, text=True, timeout=60)
-    assert "Traceback" not in done.stderr
-    return done
+    return run_gradcalc(*args, cwd=ROOT)
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ("eval", "(x+y)*z", "x=1", "y=3", "z=-3"),
-        ("eval", "sigmoid(w0*x0 + w1*x1 + w2)", "w0=2", "x0=-1", "w1=-3", "x1=-2", "w2=-3", "--expand"),
-        ("run", "examples/line.gc", "x=0.5", "y=2", "w=1.5", "b=-0.25"),
-        ("run", "examples/logistic.gc", "x0=0.3", "x1=-1.2", "y=1", "w0=0.5", "w1=-2", "b=0.1"),
-    ],
-)
-def test_check_passes_on_the_examples(args: tuple[str, ...]) -> None:
-    done = gradcalc(*args, "--check")
+# Examples whose inputs come from a data file when they are trained get a data point here.
+DATA_POINTS = {
+    "line.gc": ("x=0.5", "y=2", "w=1.5", "b=-0.25"),
+    "logistic.gc": ("x0=0.3", "x1=-1.2", "y=1", "w0=0.5", "w1=-2", "b=0.1"),
+}
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.gc")), ids=lambda path: path.name)
+@pytest.mark.parametrize("expand", [False, True], ids=["", "expanded"])
+def test_check_passes_on_every_example(example: Path, expand: bool) -> None:
+    done = gradcalc("run", str(example), *DATA_POINTS.get(example.name, ()), "--check", *(["--expand"] * expand))
+    assert done.returncode == 0, done.stderr
+    assert "gradient check (tol 1e-06): all agree" in done.stdout
+
+
+def test_check_passes_on_the_seed_example() -> None:
+    done = gradcalc("eval", "(x+y)*z", "x=1", "y=3", "z=-3", "--check")
     assert done.returncode == 0, done.stderr
     assert "gradient check (tol 1e-06): all agree" in done.stdout
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 import subprocess
-import sys
 
 import pytest
 
+from conftest import ROOT, run_gradcalc
 from gradcalc.explain import explain
 from gradcalc.ops import DIFFERENTIABLE
 from gradcalc.program import run_source
@@ -20,11 +20,7 @@ NEURON = "w0 = 2; x0 = -1; w1 = -3; x1 = -2; w2 = -3\nf = sigmoid(w0*x0 + w1*x1 
 
 
 def gradcalc(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "gradcalc", *args], capture_output=True, text=True, input=stdin, timeout=60
-    )
-    assert "Traceback" not in done.stderr
-    return done
+    return run_gradcalc(*args, stdin=stdin, cwd=ROOT)
 
 
 def markdown(
@@ -197,6 +193,13 @@ def test_cli_explain_prints_the_seed_narration() -> None:
     assert "p = x + y = 1 + 3 = 4" in done.stdout
     assert "f = p * z = 4 * -3 = -12" in done.stdout
     assert "∂f/∂x = ∂f/∂p * ∂p/∂x = -3 * 1 = -3" in done.stdout
+
+
+def test_cli_explain_walks_the_expanded_neuron_example() -> None:
+    done = gradcalc("explain", "examples/neuron.gc", "--expand", "-p", "2")
+    assert done.returncode == 0, done.stderr
+    assert "f = 1/v, so ∂f/∂v = -1/v^2 = -0.53" in done.stdout
+    assert "u = exp(t), so ∂u/∂t = exp(t) = 0.37" in done.stdout
 
 
 def test_cli_explain_formats_and_expand() -> None:

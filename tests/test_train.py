@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import ROOT, run_gradcalc
 from gradcalc import training
 from gradcalc.dataset import Dataset, parse_csv
 from gradcalc.errors import EvaluationError, UsageError
@@ -20,17 +21,12 @@ from gradcalc.program import run_source
 from gradcalc.source import Source
 from gradcalc.training import Settings, Stop, Trainer, TrainingDiverged
 
-ROOT = Path(__file__).resolve().parent.parent
 LINE = ["train", "examples/line.gc", "--wrt", "w,b", "--data", "examples/line.csv"]
 LOGISTIC = ["train", "examples/logistic.gc", "--wrt", "w0,w1,b", "--data", "examples/points.csv"]
 
 
 def gradcalc(*args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "gradcalc", *args], capture_output=True, text=True, timeout=120, cwd=ROOT
-    )
-    assert "Traceback" not in done.stderr
-    return done
+    return run_gradcalc(*args, cwd=ROOT, timeout=120)
 
 
 def trained_json(*args: str) -> dict:
@@ -294,3 +290,14 @@ def test_the_history_grows_as_steps_are_added_and_keeps_every_row() -> None:
     assert len(history) == 5 and history.losses.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
     assert history.values[:, 1].tolist() == [0.0, -1.0, -2.0, -3.0, -4.0]
     assert history.gradients.shape == (5, 2) and history.grad_norms[-1] == 8.0
+
+
+def test_the_teaching_modules_of_the_core_import_no_interface_library() -> None:
+    code = (
+        "import sys\nimport gradcalc.explain, gradcalc.gradcheck, gradcalc.dataset, gradcalc.training\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    loaded = set(
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    )
+    assert loaded.isdisjoint({"rich", "typer", "click", "graphviz", "prompt_toolkit", "matplotlib"}), loaded

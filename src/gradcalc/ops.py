@@ -185,7 +185,9 @@ def _log_slope_array(xp: Any, a: Any, out: Any) -> Any:
 
 
 def _powc_array_local(xp: Any, c: float, a: Any, out: Any) -> tuple[Any]:
-    # ``**`` with a scalar exponent takes NumPy's fast paths for 2, 1, 0.5 and -1 (x^2 is x*x)
+    # one pass over the array for the common square; ``**`` has fast paths for 2, 0.5 and -1
+    if c == 2.0:
+        return (2.0 * a,)
     return (0.0 * a if c == 0.0 else c * a ** (c - 1.0),)
 
 

@@ -331,24 +331,23 @@ class _Plan:
         values: list[Any] = [None] * self.size
         for i, value in self.leaves:
             values[i] = value
-        for i, value in zip(self.wrt, learned):
-            values[i] = np.float64(value)
+        for i, learned_value in zip(self.wrt, learned):
+            values[i] = np.float64(learned_value)
         for i, column in data:
             values[i] = column
         for i, forward, args in self.forward:
             values[i] = forward(*[values[a] for a in args])
 
         out = values[self.output]
-        if np.ndim(out):
-            loss = float(np.mean(out))
-            seed: Any = 1.0 / out.size
-        else:
-            loss, seed = float(out), 1.0
+        rows = out.size if np.ndim(out) else 1
+        loss = float(np.sum(out)) / rows
         if not math.isfinite(loss):
             raise self._first_not_finite(values, format_number(loss))
 
+        # Backpropagate the sum of the output over the rows, and divide by their number at the end:
+        # d(sum)/d(out) is 1 on every row, so no pass over the arrays is spent on the 1/n.
         grads: list[Any] = [None] * self.size
-        grads[self.output] = seed
+        grads[self.output] = 1.0
         for i, local, args, targets in self.backward:
             upstream = grads[i]
             if upstream is None:
@@ -356,10 +355,16 @@ class _Plan:
             slopes = local(*[values[a] for a in args], values[i])
             for k, a in targets:
                 slope = slopes[k]
-                # + and - pass the gradient on unchanged: skip multiplying a whole array by 1.0
-                contribution = upstream if slope.__class__ is float and slope == 1.0 else upstream * slope
+                # Multiplying a whole array by 1.0 (the gradient at the output, the slopes of + and -) is a
+                # wasted pass over the rows: skip it. No array is ever changed in place, so sharing is safe.
+                if upstream.__class__ is float and upstream == 1.0:
+                    contribution = slope
+                elif slope.__class__ is float and slope == 1.0:
+                    contribution = upstream
+                else:
+                    contribution = upstream * slope
                 grads[a] = contribution if grads[a] is None else grads[a] + contribution
-        gradient = [0.0 if grads[i] is None else float(np.sum(grads[i])) for i in self.wrt]
+        gradient = [0.0 if grads[i] is None else float(np.sum(grads[i])) / rows for i in self.wrt]
         for i, g in zip(self.wrt, gradient):
             if not math.isfinite(g):
                 raise _NotFinite(i, format_number(g), gradient_of=self.labels[i])

@@ -11,7 +11,15 @@ import typer
 from gradcalc.cli.check_options import DEFAULT_TOL, Check, CheckTol
 from gradcalc.cli.errors import report_warnings
 from gradcalc.cli.options import Bindings, Expand, Json, Precision, Rows
-from gradcalc.cli.render_cmd import IMAGE_PRECISION, FormatOption, RankDir, RankDirOption, Style, StyleOption
+from gradcalc.cli.render_cmd import (
+    IMAGE_PRECISION,
+    FormatOption,
+    RankDir,
+    RankDirOption,
+    Style,
+    StyleOption,
+    save_picture,
+)
 from gradcalc.errors import UsageError
 from gradcalc.program import Result, parse_bindings, run_source
 from gradcalc.source import Source
@@ -106,7 +114,12 @@ def run_command(
     rows: Rows = 200,
     output: Annotated[
         str | None,
-        typer.Option("--output", "-o", metavar="IMAGE", help="Also draw the graph: .svg, .png, .pdf or .dot."),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="IMAGE",
+            help="Also draw the graph: .svg, .png, .pdf or .dot (numbers with 2 decimals unless -p is given).",
+        ),
     ] = None,
     fmt: FormatOption = None,
     style: StyleOption = Style.circuit,
@@ -120,12 +133,15 @@ def run_command(
     """
     result = evaluate_source(read_file(file), bindings, expand)
     if output is not None:
-        from click.core import ParameterSource
-
-        from gradcalc.cli.render_cmd import save_picture
-
         # The picture's numbers read 2.00 unless --precision is given; the table's default is longer.
-        explicit = ctx.get_parameter_source("precision") is not ParameterSource.DEFAULT
+        source = ctx.get_parameter_source("precision")
+        explicit = source is not None and source.name != "DEFAULT"
         shown = precision if explicit else IMAGE_PRECISION
+        if output == "-" and (json or check):
+            both = "--json" if json else "--check"
+            raise UsageError(f"{both} and -o - both write to standard output", hint="write the picture to a file")
         save_picture(result, output, fmt=fmt, style=style, precision=shown, rankdir=rankdir)
+        if output == "-":  # the DOT text is the output
+            report_warnings(warning_lines(result))
+            return
     show(result, as_json=json, precision=precision, rows=rows, check_tol=tol if check else None)

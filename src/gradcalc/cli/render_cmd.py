@@ -50,7 +50,12 @@ Output = Annotated[
 ]
 FormatOption = Annotated[
     Format | None,
-    typer.Option("--format", "-f", case_sensitive=False, help="The format, when not the one FILE's suffix names."),
+    typer.Option(
+        "--format",
+        "-f",
+        case_sensitive=False,
+        help="The picture's format, when the output file's suffix does not say it.",
+    ),
 ]
 StyleOption = Annotated[
     Style,

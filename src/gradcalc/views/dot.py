@@ -132,15 +132,17 @@ class _Circuit(_Drawing):
         feeds: dict[tuple[int, int], str] = {}
         for arg, readers in uses.items():
             k = position[arg]
-            for j, reader in enumerate(readers):
-                feeds[reader] = f"b{k}_{j}" if len(readers) > 1 else f"n{k}"
+            for j, use in enumerate(readers):
+                feeds[use] = f"b{k}_{j}" if len(readers) > 1 else f"n{k}"
 
         inputs: list[str] = []
         for i in order:
             node, k = nodes[i], position[i]
             wire, label = f"n{k}", _short(labels[i])
             value, grad = self.number(values[i]), self.number(grads[i])
-            end = label if i == output and result.output_name else None
+            end = None
+            if i == output and result.output_name:  # f = x names the input x's wire f at its end
+                end = label if node.name == result.output_name else _short(result.output_name)
             if node.is_leaf:
                 color = NAME_COLOR if node.op is INPUT else CONST_COLOR
                 self.wire(wire, value, grad, start=label, start_color=color, end=end)
@@ -148,7 +150,9 @@ class _Circuit(_Drawing):
                     inputs.append(wire)
             else:
                 gate = f"g{k}"
-                lines.append(f'  {gate} [shape=circle, width=0.5, margin=0.02, label="{escape(self.symbol(i))}"];')
+                lines.append(
+                    f"  {gate} [shape=ellipse, width=0.5, height=0.5, margin=0.03, label=<{escape(self.symbol(i))}>];"
+                )
                 lines.extend(f"  {feeds[i, slot]}{tail} -> {gate};" for slot in range(len(node.args)))
                 named = label if node.label and end is None else None
                 self.wire(wire, value, grad, name=named, end=end)
@@ -231,6 +235,8 @@ class _Boxes(_Drawing):
             table = f'<table border="0" cellborder="1" cellspacing="0" cellpadding="4"><tr>{cells}</tr></table>'
             lines.append(f"  n{k} [shape=plaintext, margin=0, label=<{table}>];")
             if node.args:
-                lines.append(f'  o{k} [shape=circle, width=0.3, margin=0.02, label="{escape(self.symbol(i))}"];')
+                lines.append(
+                    f"  o{k} [shape=ellipse, width=0.3, height=0.3, margin=0.02, label=<{escape(self.symbol(i))}>];"
+                )
                 lines.extend(f"  n{position[arg]}{tail} -> o{k};" for arg in node.args)
                 lines.append(f"  o{k} -> n{k}{head};")

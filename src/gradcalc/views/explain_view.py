@@ -85,10 +85,10 @@ def _sections(e: Explanation, n: _Notation) -> Iterator[Section]:
     if e.leaves:
         inputs = ", ".join(f"{leaf.label} = {n.num(leaf.value)}" for leaf in e.leaves)
         forward.append(_say("", "The inputs: ", inputs))
-    for step in e.forward:
-        values = _bracket_negatives(step.gate, tuple(n.num(v) for v in step.gate.values))
-        symbolic, numeric = n.gate(step.gate, step.gate.args), n.gate(step.gate, values)
-        forward.append(_say(f"{step.label} = {symbolic} = {numeric} = {n.num(step.value)}"))
+    for computed in e.forward:
+        values = _bracket_negatives(computed.gate, tuple(n.num(v) for v in computed.gate.values))
+        symbolic, numeric = n.gate(computed.gate, computed.gate.args), n.gate(computed.gate, values)
+        forward.append(_say(f"{computed.label} = {symbolic} = {numeric} = {n.num(computed.value)}"))
     if not e.leaves:
         value = n.num(e.value)
         said = value if out == value else f"{out} = {value}"
@@ -219,13 +219,13 @@ def render_latex(e: Explanation, precision: int = 6) -> str:
     if e.leaves:
         first, *rest = (f"{_latex_label(leaf.label)} = {num(leaf.value)}" for leaf in e.leaves)
         forward.append(r", \quad ".join([first.replace(" = ", " &= ", 1), *rest]))
-    for step in e.forward:
-        labels = tuple(_latex_label(a) for a in step.gate.args)
+    for computed in e.forward:
+        labels = tuple(_latex_label(a) for a in computed.gate.args)
         values = tuple(
-            num(v) if step.gate.op.syntax is Syntax.CALL else _latex_operand(num(v)) for v in step.gate.values
+            num(v) if computed.gate.op.syntax is Syntax.CALL else _latex_operand(num(v)) for v in computed.gate.values
         )
-        symbolic, numeric = gate(step.gate, labels), gate(step.gate, values)
-        forward.append(f"{_latex_label(step.label)} &= {symbolic} = {numeric} = {num(step.value)}")
+        symbolic, numeric = gate(computed.gate, labels), gate(computed.gate, values)
+        forward.append(f"{_latex_label(computed.label)} &= {symbolic} = {numeric} = {num(computed.value)}")
     if not e.forward:
         forward.append(f"{out} &= {num(e.value)}" if out != num(e.value) else f"&{out}")
     if not e.leaves:  # a constant: nothing to differentiate

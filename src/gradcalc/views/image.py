@@ -30,8 +30,9 @@ from gradcalc.views.dot import render_dot
 
 FORMATS = ("svg", "png", "pdf", "dot")
 SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
-# Above this many nodes Graphviz needs tens of seconds to minutes and the picture is a grey smear at any
-# size that fits a screen or a page (measured in benchmarks/bench_render.py); .dot is still written.
+# Measured with benchmarks/bench_render.py: dot takes 1-2 s for 1,000 nodes, 5-17 s for 2,000, ~40 s for
+# 3,000 and ten minutes for 7,600, and past 2,000 nodes the picture is over 10,000 px a side, unreadable at
+# any size that fits a screen or a page. Larger graphs get no image; .dot is still written.
 MAX_IMAGE_NODES = 2000
 DOT_TIMEOUT = 300.0  # seconds; far above what MAX_IMAGE_NODES takes, only a guard against a hung dot
 INSTALL_ADVICE = (
@@ -53,9 +54,9 @@ def image_format(path: Path, fmt: str | None = None) -> str:
         return chosen
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        shown = f"the suffix {path.suffix!r} of {path}" if suffix else f"{path}, which has no suffix,"
+        why = f"from the suffix {path.suffix!r} of {path}" if suffix else f"of {path}: its name has no suffix"
         raise UsageError(
-            f"cannot tell the image format from {shown}",
+            f"cannot tell the image format {why}",
             hint="name the file .svg, .png, .pdf or .dot, or give --format",
         )
     return SUFFIXES[suffix]
@@ -72,6 +73,7 @@ def write_image(
 ) -> None:
     """Draw ``result`` into ``path`` as SVG, PNG, PDF or DOT (``fmt``, or from the suffix when None)."""
     path = Path(path)
+    _check_target(path)
     chosen = image_format(path, fmt)
     size = len(result.evaluation.order)
     if chosen != "dot" and size > MAX_IMAGE_NODES:
@@ -80,7 +82,6 @@ def write_image(
             f"(images stop at {MAX_IMAGE_NODES:,} nodes)",
             hint="write a .dot file instead, or look at the table: gradcalc eval (or run) without -o",
         )
-    _check_target(path)
     text = render_dot(result, style=style, precision=precision, rankdir=rankdir)
     if chosen == "dot":
         _write_atomically(path, lambda temp: temp.write_bytes(text.encode("utf-8")))
