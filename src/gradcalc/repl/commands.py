@@ -119,7 +119,7 @@ def _explain(session: Session, args: str) -> list[Outcome]:
     return [Explained(session.result_of_text(args))]
 
 
-@command("render", "FILE [NAME]", "draw the graph as a picture: .svg .png .pdf .dot ...", ("file", "name"))
+@command("render", "FILE [NAME]", "draw the graph as a picture: .svg, .png, .pdf or .dot", ("file", "name"))
 def _render(session: Session, args: str) -> list[Outcome]:
     words = _words(args, ":render FILE [NAME]", 1, 2)
     try:

@@ -119,5 +119,8 @@ def _help(shown: HelpShown) -> RenderableType:
     table.add_column()
     for usage, text in shown.commands:
         table.add_row(usage, text)
-    keys = "Tab completes names, functions and commands; Up/Down and Ctrl-R search the history; Ctrl-C cancels a line."
+    keys = (
+        "Tab completes names, functions, constants and commands; Up/Down and Ctrl-R search the history; "
+        "Ctrl-C cancels a line, Ctrl-D leaves."
+    )
     return Group(Text(shown.intro), Text(""), table, Text(""), Text(keys, style="dim"))
