@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from gradcalc import __version__
-from gradcalc.cli import eval_cmd, explain_cmd, render_cmd, train_cmd
+from gradcalc.cli import eval_cmd, explain_cmd, render_cmd, repl_cmd, train_cmd
 from gradcalc.cli.argv import protect_leading_minus
 from gradcalc.cli.errors import report_error
 from gradcalc.errors import ExitStatus, GradcalcError
@@ -28,6 +28,7 @@ app.command("run")(eval_cmd.run_command)
 app.command("render")(render_cmd.render_command)
 app.command("explain")(explain_cmd.explain_command)
 app.command("train")(train_cmd.train_command)
+app.command("repl")(repl_cmd.repl_command)
 
 
 def _print_version(value: bool) -> None:
@@ -48,7 +49,7 @@ def _main(
     With no command, gradcalc starts the interactive REPL.
     """
     if ctx.invoked_subcommand is None:
-        sys.stdout.write(ctx.get_help() + "\n")
+        repl_cmd.repl_command()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,126 @@
+"""Outcomes as the user sees them: Rich renderables for results, plain lines for messages.
+
+Both front ends print through ``show``; warnings go to stderr through the one reporter the CLI uses.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from gradcalc.cli.errors import report_error, report_warnings
+from gradcalc.errors import GradcalcError
+from gradcalc.numbers import format_number
+from gradcalc.repl.session import (
+    Assigned,
+    Evaluated,
+    Explained,
+    HelpShown,
+    InputSet,
+    Message,
+    Outcome,
+    Quit,
+    TableShown,
+    VariablesShown,
+)
+from gradcalc.source import Source, Span
+from gradcalc.views.table import INPUT_STYLE, OUTPUT_STYLE, node_table, short, summary
+from gradcalc.views.warnings import warning_lines
+
+
+def renderable(outcome: Outcome, precision: int, rows: int = 200) -> RenderableType | None:
+    """What an outcome looks like; None for an outcome that shows nothing (``:quit``)."""
+    if isinstance(outcome, InputSet):
+        return _assignment(outcome.name, outcome.value, precision, INPUT_STYLE)
+    if isinstance(outcome, Assigned):
+        return _assignment(outcome.name, outcome.result.evaluation.value, precision, OUTPUT_STYLE)
+    if isinstance(outcome, Evaluated):
+        return summary(outcome.result, precision)
+    if isinstance(outcome, TableShown):
+        return Group(node_table(outcome.result, precision, rows), summary(outcome.result, precision))
+    if isinstance(outcome, Explained):
+        from gradcalc.views.explain_view import render_explanation
+
+        return render_explanation(outcome.result, "rich", precision)
+    if isinstance(outcome, VariablesShown):
+        return _variables(outcome, precision)
+    if isinstance(outcome, HelpShown):
+        return _help(outcome)
+    if isinstance(outcome, Message):
+        return Text(outcome.text, style="dim")
+    assert isinstance(outcome, Quit)
+    return None
+
+
+def show(console: Console, outcome: Outcome, precision: int, rows: int = 200) -> None:
+    shown = renderable(outcome, precision, rows)
+    if shown is not None:
+        console.print(shown)
+    result = getattr(outcome, "result", None)
+    if result is not None:
+        report_warnings(warning_lines(result))
+
+
+def report_line_error(error: GradcalcError, text: str, first_line: int, source_name: str, *, whole_line: bool) -> None:
+    """Report an error of the input ``text`` (lines from ``first_line``), saying which line it came from.
+
+    An error with no place (a command's) points at the whole line when ``whole_line``; an evaluation
+    error in a node written on an earlier line (``y = log(x)`` after ``x = -1``) says which line met it.
+    """
+    last_line = first_line + text.count("\n")
+    span = error.span
+    if span is None and whole_line:
+        error.span = Span(Source(text, source_name, first_line), 0, max(1, len(text.rstrip())))
+    elif span is not None and span.source.name == source_name:
+        written = span.source.line_col(span.start)[0]
+        if not first_line <= written <= last_line:
+            sys.stderr.write(f"{source_name}:{first_line}: this line needs a node written on line {written}:\n")
+    report_error(error)
+
+
+def _assignment(name: str, value: float, precision: int, style: str) -> Text:
+    text = Text()
+    text.append(f"{name} = ", style=style)
+    text.append(format_number(value, precision), style=style)
+    return text
+
+
+def _variables(shown: VariablesShown, precision: int) -> RenderableType:
+    if not shown.variables:
+        return Text("no names yet: assign one, as in x = 1", style="dim")
+    out = short(shown.output_label) if shown.output_label else None
+    primed = any(var.label != var.name for var in shown.variables)  # c' bound to c: say which node
+    table = Table(header_style="bold", expand=False)
+    table.add_column("name", no_wrap=True)
+    if primed:
+        table.add_column("node", no_wrap=True)
+    table.add_column("op", no_wrap=True)
+    table.add_column("value", justify="right", no_wrap=True)
+    if out is not None:
+        table.add_column(f"∂{out}/∂name", justify="right", no_wrap=True)
+    for var in shown.variables:
+        value = format_number(var.value, precision) if var.value is not None else Text("undefined", style="red")
+        cells: list[RenderableType] = [var.name, *([short(var.label)] if primed else []), var.op, value]
+        if out is not None:
+            cells.append(format_number(var.grad, precision) if var.grad is not None else Text("—", style="dim"))
+        table.add_row(*cells, style=INPUT_STYLE if var.op == "input" else "")
+    notes = [f"{var.name}: {var.error}" for var in shown.variables if var.error]
+    if out is not None and any(var.grad is None and var.value is not None for var in shown.variables):
+        notes.append(f"—: {out}, the last result, does not depend on it")
+    return Group(table, Text("\n".join(notes), style="dim")) if notes else table
+
+
+def _help(shown: HelpShown) -> RenderableType:
+    table = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for usage, text in shown.commands:
+        table.add_row(usage, text)
+    keys = (
+        "Tab completes names, functions, constants and commands; Up/Down and Ctrl-R search the history; "
+        "Ctrl-C cancels a line, Ctrl-D leaves."
+    )
+    return Group(Text(shown.intro), Text(""), table, Text(""), Text(keys, style="dim"))

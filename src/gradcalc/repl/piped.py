@@ -1,0 +1,66 @@
+"""The REPL when standard input is not a terminal: ``echo "x=1; x*x" | gradcalc``, ``gradcalc < s.gc``.
+
+The same statements and commands as at the prompt, read line by line; no prompt and no colours;
+results on stdout, errors on stderr with their line numbers. A line that fails does not stop the
+session. The exit status is that of the worst failure (0 when every line worked).
+
+A statement may continue on the next line inside parentheses or after a trailing backslash, as in
+program files.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from typing import TextIO
+
+from gradcalc.errors import ExitStatus, GradcalcError
+from gradcalc.repl.session import Quit, Session
+from gradcalc.repl.syntax import continues, depth_after
+
+SOURCE_NAME = "<stdin>"
+
+
+def chunks(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """``(first line number, text)`` for each complete line: open parentheses and ``\\`` continue it."""
+    pending: list[str] = []
+    first = depth = 0
+    for number, line in enumerate(lines, start=1):
+        line = line.rstrip("\n")
+        if line.lstrip().startswith(":"):  # a command is one line, and ends an unfinished statement
+            if pending:
+                yield first, "\n".join(pending)
+                pending, depth = [], 0
+            yield number, line
+            continue
+        if not pending:
+            first = number
+        pending.append(line)
+        depth = depth_after(line, depth)
+        if continues(line, depth):
+            continue
+        yield first, "\n".join(pending)
+        pending, depth = [], 0
+    if pending:
+        yield first, "\n".join(pending)
+
+
+def run_piped(session: Session, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    from rich.console import Console
+
+    from gradcalc.repl.display import report_line_error, show
+
+    console = Console(file=stdout or sys.stdout, highlight=False, no_color=True, force_terminal=False)
+    status = ExitStatus.OK
+    for line_number, text in chunks(stdin or sys.stdin):
+        try:
+            outcomes = session.run(text, line_number, SOURCE_NAME)
+        except GradcalcError as error:
+            report_line_error(error, text, line_number, SOURCE_NAME, whole_line=True)
+            status = max(status, error.status)
+            continue
+        for outcome in outcomes:
+            if isinstance(outcome, Quit):
+                return status
+            show(console, outcome, session.settings.precision, session.settings.rows)
+    return status

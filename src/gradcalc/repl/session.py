@@ -1,0 +1,317 @@
+"""A REPL session: one graph that grows as lines are typed, and what each line shows.
+
+Lines are the language of ``gradcalc eval`` (statements separated by newlines or ``;``) or
+``:``-commands. Each statement is lowered into the session's one graph, so bindings persist and an
+input assigned a constant again (``x = 2``) changes in place: everything built from it sees the new
+value the next time it is shown. A statement that fails leaves the graph as it was before it.
+
+``ans`` is the last result. It is resolved when a line uses it, by binding the name to the result's
+node (and, for an unnamed result, naming the node ``ans``, so tables show where it came from). Once
+the user assigns ``ans`` themselves it is their name like any other, until ``:del ans``.
+
+The session returns outcomes (data); the front ends decide how they look.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from gradcalc import ast
+from gradcalc.engine import Evaluation, evaluate
+from gradcalc.errors import EvaluationError, UsageError
+from gradcalc.graph import Graph
+from gradcalc.labels import node_labels
+from gradcalc.lowering import lower
+from gradcalc.ops import CONST, CONSTANTS, INPUT
+from gradcalc.parser import parse
+from gradcalc.program import Result, view_of
+from gradcalc.repl.transcript import Deletion, Entry, Transcript, number_text
+from gradcalc.source import Source
+
+ANS = "ans"
+
+
+# -- outcomes -----------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class InputSet:
+    """``x = 2``: an input created or changed; nothing needs evaluating."""
+
+    name: str
+    value: float
+
+
+@dataclass(slots=True)
+class Assigned:
+    """``g = (x+y)*z``: the name and its value."""
+
+    name: str
+    result: Result
+
+
+@dataclass(slots=True)
+class Evaluated:
+    """An expression line, ``:grad``: the value and the gradient with respect to each input."""
+
+    result: Result
+
+
+@dataclass(slots=True)
+class TableShown:
+    """``:table``: every node with its value, local derivatives and gradient."""
+
+    result: Result
+
+
+@dataclass(slots=True)
+class Explained:
+    """``:explain``: the forward and backward passes told step by step."""
+
+    result: Result
+
+
+@dataclass(slots=True)
+class Variable:
+    name: str
+    label: str
+    op: str  # "input", or the node's gate symbol
+    value: float | None  # None: undefined at the current inputs (see ``error``)
+    grad: float | None  # d(last result)/d(this node); None when the last result does not depend on it
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class VariablesShown:
+    """``:vars``: every bound name, its value, and the last result's gradient with respect to it."""
+
+    variables: list[Variable]
+    output_label: str | None  # the last result's label, for the gradient column
+
+
+@dataclass(slots=True)
+class Message:
+    text: str
+
+
+@dataclass(slots=True)
+class HelpShown:
+    commands: list[tuple[str, str]]  # (usage, summary)
+    intro: str
+
+
+@dataclass(slots=True)
+class Quit:
+    pass
+
+
+Outcome = InputSet | Assigned | Evaluated | TableShown | Explained | VariablesShown | Message | HelpShown | Quit
+
+
+@dataclass(slots=True)
+class Settings:
+    precision: int = 6
+    expanded: bool = False
+    rows: int = 200  # largest table shown in full
+
+
+# -- the session --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Session:
+    settings: Settings = field(default_factory=Settings)
+    source_name: str = "<input>"
+
+    def __post_init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.graph = Graph()
+        self.transcript = Transcript()
+        self.last: int | None = None  # the last result's node: what ``ans`` means
+        self.own_ans = False  # the user assigned ``ans`` themselves
+        self._constants_shadowed = False  # some statement bound pi or e: constant texts may mean other things
+
+    # -- lines ----------------------------------------------------------------------------------------
+
+    def run(self, text: str, line: int = 1, source_name: str | None = None) -> list[Outcome]:
+        """Run one line (or a multi-line chunk) of statements or a ``:``-command."""
+        stripped = text.strip()
+        if stripped.startswith(":"):
+            from gradcalc.repl.commands import run_command
+
+            return run_command(self, stripped)
+        if stripped in ("quit", "exit", "help") and stripped not in self.graph.bindings:
+            from gradcalc.repl.commands import run_command
+
+            return run_command(self, ":" + stripped.replace("exit", "quit"))
+        return self.execute(Source(text, source_name or self.source_name, first_line=line))
+
+    def execute(self, source: Source) -> list[Outcome]:
+        """Lower each statement into the graph and show the last one."""
+        program = parse(source)
+        if not program.statements:
+            return []
+        if not self.own_ans and self.last is not None and _uses_before_assigning(program, ANS):
+            self._bind_ans()
+        for statement in program.statements:
+            name, node, is_input = self._statement(program, statement)
+        if name is None:
+            return [Evaluated(self.result_of(node))]
+        if is_input:  # nothing to evaluate: an input's value is its own
+            return [InputSet(name, self.graph.nodes[node].param or 0.0)]
+        return [Assigned(name, self.result_of(node, name))]
+
+    def _statement(self, program: ast.Program, statement: ast.Statement) -> tuple[str | None, int, bool]:
+        """Lower one statement; its name, its node, and whether it set an input."""
+        graph = self.graph
+        name = statement.name if isinstance(statement, ast.Assign) else None
+        before = len(graph.nodes)
+        bound_before = graph.bindings.get(name) if name else None
+        try:
+            node = lower(ast.Program([statement], program.source), graph).output
+        except BaseException:  # an error, or Ctrl-C in a long paste: nothing was bound yet
+            del graph.nodes[before:]
+            raise
+        assert node is not None
+        text = program.source.text[statement.start : statement.end]
+        self.last = node
+        if not isinstance(statement, ast.Assign):
+            self.transcript.add(Entry(text, node, "expr"))
+            return None, node, False
+        if name == ANS:
+            self.own_ans = True
+        if name in CONSTANTS:
+            self._constants_shadowed = True
+        target = graph.nodes[node]
+        if target.op is INPUT and target.name == name and (node >= before or bound_before == node):
+            self.transcript.add(Entry(text, node, "input" if node >= before else "update", name))
+            value_text = program.source.text[statement.expr.start : statement.expr.end]
+            self.transcript.set_input_text(node, None if self._constants_shadowed else value_text)
+            return name, node, True
+        self.transcript.add(Entry(text, node, "bind", name))
+        return name, node, False
+
+    def _bind_ans(self) -> None:
+        """Make ``ans`` name the last result, in a way ``:save`` can write as a statement."""
+        graph, last = self.graph, self.last
+        assert last is not None
+        node = graph.nodes[last]
+        if node.name is not None:
+            if graph.bindings.get(ANS) != last:
+                graph.bind(ANS, last)
+                self.transcript.add(Entry(f"{ANS} = {node.name}", last, "alias", ANS))
+        elif node.op is CONST:  # a constant line (2*3): ans is an input with its value, as `ans = 6` makes
+            value = number_text(node.param or 0.0)
+            self._statement(*_one_statement(Source(f"{ANS} = {value}", "<ans>")))
+            self.own_ans = False
+        else:
+            graph.bind(ANS, last)
+            self.transcript.name_result_ans(last)
+
+    # -- what commands need ---------------------------------------------------------------------------
+
+    def result_of(self, node: int, name: str | None = None) -> Result:
+        """Evaluate ``node`` (forward and backward over its ancestors only) with the session's settings."""
+        return view_of(self.graph, node, name, expanded=self.settings.expanded)
+
+    def last_result(self) -> Result:
+        if self.last is None:
+            raise UsageError("nothing has been computed yet", hint="type an expression such as (x + y) * z")
+        return self.result_of(self.last)
+
+    def result_of_text(self, text: str) -> Result:
+        """The last result (empty text), or an expression's, evaluated without changing the session."""
+        text = text.strip()
+        if not text:
+            return self.last_result()
+        source = Source(text, "<expression>")
+        program = parse(source)
+        if len(program.statements) != 1 or isinstance(program.statements[0], ast.Assign):
+            raise UsageError("expected one expression or name", hint="e.g. :table g  or  :table (x + y) * z")
+        scratch = copy.copy(self.graph)  # expressions only append nodes: a copy of the lists is enough
+        scratch.nodes = list(self.graph.nodes)
+        scratch.bindings = dict(self.graph.bindings)
+        if not self.own_ans and self.last is not None:
+            scratch.bindings[ANS] = self.last  # a binding only: shared nodes must not be renamed
+        node = lower(program, scratch).output
+        assert node is not None
+        statement = program.statements[0]
+        name = statement.id if isinstance(statement, ast.Name) else None
+        return view_of(scratch, node, name, expanded=self.settings.expanded)
+
+    def variables(self) -> VariablesShown:
+        """Every bound name with its value and the last result's gradient with respect to it."""
+        graph = self.graph
+        last: Evaluation | None = None
+        if self.last is not None:
+            try:
+                last = evaluate(graph, self.last)
+            except EvaluationError:
+                last = None
+        in_last = set(last.order) if last is not None else set()
+        rows = []
+        for name, node in sorted(graph.bindings.items(), key=lambda item: (not graph.nodes[item[1]].is_input, item[1])):
+            target = graph.nodes[node]
+            op = "input" if target.is_input else target.op.gate_symbol(target.param, number_text)
+            value: float | None = None
+            grad: float | None = None
+            error = None
+            if last is not None and node in in_last:
+                value, grad = last.values[node], last.grads[node]
+            else:
+                try:
+                    value = evaluate(graph, node).value
+                except EvaluationError as exc:
+                    error = exc.message
+            rows.append(Variable(name, target.label or name, op, value, grad, error))
+        label = None if last is None else node_labels(graph, last.order, last.output)[last.output]
+        return VariablesShown(rows, label)
+
+    def delete(self, name: str) -> None:
+        graph = self.graph
+        if name not in graph.bindings:
+            raise UsageError(f"the name '{name}' is not bound", hint=":vars lists the names")
+        graph.unbind(name)
+        self.transcript.add(Deletion(name))
+        if name == ANS:
+            self.own_ans = False
+
+    def load(self, text: str, name: str) -> list[Outcome]:
+        return self.execute(Source(text, name))
+
+    def program_text(self) -> str:
+        flags = (" --expand" if self.settings.expanded else "") + (
+            f" -p {self.settings.precision}" if self.settings.precision != 6 else ""
+        )
+        header = f"# a gradcalc session; replay it with: gradcalc run FILE{flags}"
+        return self.transcript.program(self.graph, self.last, header)
+
+    def names(self) -> list[str]:
+        """The names bound now (and ans), for completion and highlighting."""
+        names = set(self.graph.bindings)
+        if self.last is not None:
+            names.add(ANS)
+        return sorted(names)
+
+
+def _one_statement(source: Source) -> tuple[ast.Program, ast.Statement]:
+    program = parse(source)
+    return program, program.statements[0]
+
+
+def _uses_before_assigning(program: ast.Program, name: str) -> bool:
+    """Whether ``program`` reads ``name`` before any of its statements assigns it."""
+    for statement in program.statements:
+        expr = statement.expr if isinstance(statement, ast.Assign) else statement
+        stack: list[ast.Expr] = [expr]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, ast.Name) and item.id == name:
+                return True
+            stack.extend(item.children)
+        if isinstance(statement, ast.Assign) and statement.name == name:
+            return False
+    return False

@@ -1,0 +1,18 @@
+"""Start a session at a terminal, or read standard input when either end is not a terminal."""
+
+from __future__ import annotations
+
+import sys
+
+from gradcalc.repl.session import Session, Settings
+
+
+def start(settings: Settings | None = None) -> int:
+    """Run the REPL until the user leaves; the exit status."""
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        from gradcalc.repl.terminal import run_terminal
+
+        return run_terminal(Session(settings or Settings()))
+    from gradcalc.repl.piped import run_piped
+
+    return run_piped(Session(settings or Settings(), source_name="<stdin>"))

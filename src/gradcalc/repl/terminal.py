@@ -1,0 +1,221 @@
+"""The REPL at a terminal: prompt_toolkit for the line editor, Rich for what each line shows.
+
+History persists in ``$XDG_DATA_HOME/gradcalc/history`` (``~/.local/share`` by default); Up/Down and
+Ctrl-R search it. Tab completes names, functions, constants, commands and file names. The line is
+highlighted as it is typed, and a syntax error is marked at its column before the line is accepted.
+Ctrl-C cancels the line (or a long computation), Ctrl-D on an empty line or ``:quit`` leaves; no
+error ends the session.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
+from prompt_toolkit.document import Document
+from prompt_toolkit.enums import DEFAULT_BUFFER
+from prompt_toolkit.filters import has_completions, has_focus, is_searching
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.lexers import Lexer
+from prompt_toolkit.styles import Style
+from prompt_toolkit.validation import ValidationError, Validator
+from rich.console import Console
+
+from gradcalc import __version__
+from gradcalc.errors import ExitStatus, GradcalcError, ProgramSyntaxError
+from gradcalc.ops import CONSTANTS, FUNCTIONS
+from gradcalc.parser import parse
+from gradcalc.repl import commands
+from gradcalc.repl.display import report_line_error, show
+from gradcalc.repl.session import Quit, Session
+from gradcalc.repl.syntax import WORD_BEFORE_CURSOR, tokens, unfinished
+from gradcalc.source import Source
+
+PROMPT = ">>> "
+STYLE = Style.from_dict(
+    {
+        "prompt": "bold",
+        "command": "bold ansiblue",
+        "comment": "italic ansibrightblack",
+        "number": "ansiyellow",
+        "function": "ansigreen",
+        "constant": "ansimagenta",
+        "name": "ansicyan",
+        "unknown": "",
+        "operator": "bold",
+        "paren": "",
+        "other": "bg:ansired",
+    }
+)
+
+
+def history_path() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "gradcalc" / "history"
+
+
+def _history() -> History:
+    path = history_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(exist_ok=True)
+    except OSError:  # a read-only home: keep this session's history in memory
+        return InMemoryHistory()
+    return FileHistory(str(path)) if os.access(path, os.R_OK | os.W_OK) else InMemoryHistory()
+
+
+class LineLexer(Lexer):
+    """Colours each run of a line by its kind (``syntax.tokens``); bound names differ from unknown ones."""
+
+    def __init__(self, names: Callable[[], Iterable[str]]) -> None:
+        self.names = names
+
+    def lex_document(self, document: Document) -> Callable[[int], StyleAndTextTuples]:
+        names = set(self.names())
+        lines = document.lines
+
+        def line(number: int) -> StyleAndTextTuples:
+            if number >= len(lines):
+                return []
+            return [(f"class:{kind}", text) for kind, text in tokens(lines[number], names)]
+
+        return line
+
+
+class LineCompleter(Completer):
+    """Commands after ':', file names where a command takes a file, else names, functions, constants."""
+
+    def __init__(self, names: Callable[[], Iterable[str]]) -> None:
+        self.names = names
+        self.paths = PathCompleter(expanduser=True)
+
+    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
+        before = document.text_before_cursor
+        stripped = before.lstrip()
+        if stripped.startswith(":"):
+            head, space, rest = stripped[1:].partition(" ")
+            if not space:
+                for name, command in commands.COMMANDS.items():
+                    if name.startswith(head):
+                        yield Completion(name, -len(head), display=command.signature, display_meta=command.summary)
+                return
+            yield from self._argument(head, rest, document, complete_event)
+            return
+        yield from self._words(before)
+
+    def _argument(self, head: str, rest: str, document: Document, event: CompleteEvent) -> Iterable[Completion]:
+        try:
+            command = commands.find(head)
+        except GradcalcError:
+            return
+        index = len(rest.split()) - (0 if rest.endswith(" ") or not rest else 1)
+        kind = command.arguments[index] if index < len(command.arguments) else None
+        word = rest.split()[-1] if rest and not rest.endswith(" ") else ""
+        if kind == "file":
+            yield from self.paths.get_completions(Document(word, len(word)), event)
+        elif kind == "on|off":
+            yield from (Completion(choice, -len(word)) for choice in ("on", "off") if choice.startswith(word))
+        elif kind == "name":
+            yield from self._words(document.text_before_cursor)
+
+    def _words(self, before: str) -> Iterable[Completion]:
+        match = WORD_BEFORE_CURSOR.search(before)
+        word = match.group() if match else ""
+        if not word:
+            return
+        for name in self.names():
+            if name.startswith(word):
+                yield Completion(name, -len(word), display_meta="name")
+        for name, op in sorted(FUNCTIONS.items()):
+            if name.startswith(word):
+                yield Completion(name + "(", -len(word), display=name, display_meta=op.description or "function")
+        for name in sorted(CONSTANTS):
+            if name.startswith(word):
+                yield Completion(name, -len(word), display_meta="constant")
+
+
+class LineValidator(Validator):
+    """Refuses a line with a syntax error, with the cursor on its column; and unknown commands."""
+
+    def validate(self, document: Document) -> None:
+        text = document.text
+        stripped = text.lstrip()
+        if stripped.startswith(":"):
+            name, _ = commands.split(stripped)
+            try:
+                commands.find(name)
+            except GradcalcError as error:
+                raise ValidationError(len(text) - len(stripped) + 1, _one_line(error)) from None
+            return
+        try:
+            parse(Source(text, "<input>"))
+        except ProgramSyntaxError as error:
+            position = error.span.start if error.span is not None else len(text)
+            raise ValidationError(min(position, len(text)), _one_line(error)) from None
+
+
+def _one_line(error: GradcalcError) -> str:
+    return f"{error.kind}: {error.message}" + (f" ({error.hint})" if error.hint else "")
+
+
+def _key_bindings() -> KeyBindings:
+    bindings = KeyBindings()
+
+    @bindings.add("enter", filter=has_focus(DEFAULT_BUFFER) & ~has_completions & ~is_searching)
+    def _enter(event: KeyPressEvent) -> None:
+        """Enter runs the line, unless a statement goes on (an open parenthesis, a final backslash)."""
+        buffer = event.current_buffer
+        text = buffer.text
+        if buffer.document.is_cursor_at_the_end and not text.lstrip().startswith(":") and unfinished(text):
+            buffer.insert_text("\n")
+        else:
+            buffer.validate_and_handle()
+
+    return bindings
+
+
+def run_terminal(session: Session) -> int:
+    prompt: PromptSession[str] = PromptSession(
+        multiline=True,  # Enter runs a finished statement (see _key_bindings); Esc Enter runs any
+        key_bindings=_key_bindings(),
+        prompt_continuation=lambda width, line, wrap: "." * (width - 1) + " ",
+        history=_history(),
+        lexer=LineLexer(session.names),
+        completer=LineCompleter(session.names),
+        validator=LineValidator(),
+        validate_while_typing=False,
+        auto_suggest=AutoSuggestFromHistory(),
+        style=STYLE,
+        complete_while_typing=False,
+    )
+    console = Console(highlight=False)
+    console.print(f"gradcalc {__version__}: type statements such as x = 1, :help for the commands, Ctrl-D to leave")
+    count = 0
+    while True:
+        try:
+            text = prompt.prompt([("class:prompt", PROMPT)])
+        except KeyboardInterrupt:  # Ctrl-C: drop the line, keep the session
+            continue
+        except EOFError:  # Ctrl-D
+            return ExitStatus.OK
+        if not text.strip():
+            continue
+        first_line = count + 1
+        count += 1 + text.count("\n")  # a multi-line input numbers its lines, as a file would
+        try:
+            outcomes = session.run(text, first_line)
+            for outcome in outcomes:
+                if isinstance(outcome, Quit):
+                    return ExitStatus.OK
+                show(console, outcome, session.settings.precision, session.settings.rows)
+        except GradcalcError as error:
+            report_line_error(error, text, first_line, session.source_name, whole_line=False)
+        except KeyboardInterrupt:
+            sys.stderr.write("interrupted\n")

@@ -1,0 +1,112 @@
+"""``gradcalc`` reading a session from a pipe or a file: the real console script through subprocess."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from repl_support import run_gradcalc
+
+SESSION = """\
+# the seed example, built line by line
+x = 1; y = 3; z = -3
+g = (x + y) * z
+(x + y) * z
+x = 2
+g
+:grad g
+f = sigmoid(w0*x0 +
+            w1)
+"""
+
+
+def test_multi_line_session_with_an_in_place_update(tmp_path: Path):
+    done = run_gradcalc(stdin=SESSION, home=tmp_path)
+    out = done.stdout
+    assert out.splitlines()[:10] == [
+        "z = -3",
+        "g = -12",
+        "f = -12",
+        "∂f/∂x = -3",
+        "∂f/∂y = -3",
+        "∂f/∂z = 4",
+        "x = 2",
+        "g = -15",
+        "∂g/∂x = -3",
+        "∂g/∂y = -3",
+    ]
+    assert "∂g/∂z = 5" in out
+    # the statement continued inside parentheses fails as one statement, on the line it starts on
+    assert "<stdin>:8:" in done.stderr and "'w0' has no value" in done.stderr
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert ">>>" not in out and "\x1b[" not in out + done.stderr
+
+
+def test_errors_do_not_stop_the_session_and_name_their_line(tmp_path: Path):
+    done = run_gradcalc(stdin="a = 2\nb = a * nope\n(a +\n:tabel\nb = a * 5\nb\n", home=tmp_path)
+    assert done.stdout.splitlines() == ["a = 2", "b = 10", "b = 10", "∂b/∂a = 5"]
+    errors = done.stderr
+    assert "<stdin>:2:9: error: the name 'nope' has no value" in errors
+    assert "<stdin>:3:" in errors and "syntax error" in errors
+    assert "<stdin>:4:1: usage error: unknown command ':tabel'" in errors
+    assert "hint: did you mean :table?" in errors
+    assert done.returncode == 2  # the worst failure: a syntax error is a usage error
+    assert "Traceback" not in errors
+
+
+def test_a_clean_session_exits_zero_and_quit_stops_reading(tmp_path: Path):
+    done = run_gradcalc(stdin="x = 3\nx * x\n:quit\nthis is never read (\n", home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "x = 3\nf = 9\n∂f/∂x = 6\n"
+    assert done.stderr == ""
+
+
+def test_repl_command_reads_a_file_from_standard_input(tmp_path: Path):
+    script = tmp_path / "session.gc"
+    script.write_text("w = pi/4\nsin(w)^2 + cos(w)^2\n")
+    with script.open() as stdin:
+        done = run_gradcalc("repl", "-p", "3", stdin=stdin.read(), home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["w = 0.785", "f = 1", "∂f/∂w = 0"]
+
+
+def test_table_and_vars_in_a_pipe(tmp_path: Path):
+    done = run_gradcalc(stdin="x = 1; y = 3; z = -3\nq = x + y\nq * z\n:table\n:vars\n", home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "computational graph: 5 nodes" in out
+    assert "│ q    │ +     │ x, y   │     4 │ ∂q/∂x = 1, ∂q/∂y = 1  │            -3 │" in out
+    assert "∂f/∂name" in out
+
+
+def test_save_in_a_pipe_then_run_gives_the_same_table(tmp_path: Path):
+    saved = tmp_path / "saved.gc"
+    session = f"x = 1; y = 3; z = -3\ng = (x + y) * z\nx = 2\nans * g\n:table\n:save {saved}\n"
+    done = run_gradcalc(stdin=session, home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    table = done.stdout[done.stdout.index("computational graph") : done.stdout.index("saved ")]
+    replay = run_gradcalc("run", str(saved), home=tmp_path)
+    assert replay.returncode == 0, replay.stderr
+    assert replay.stdout == table
+    assert "x = 2\n" in saved.read_text()
+
+
+def test_no_color_and_a_pipe_give_plain_text(tmp_path: Path):
+    done = run_gradcalc(stdin="x = 1\n:nope\n", home=tmp_path, NO_COLOR="1")
+    assert "\x1b[" not in done.stdout + done.stderr
+
+
+def test_explain_tells_the_chain_rule_of_the_last_result(tmp_path: Path):
+    done = run_gradcalc(stdin="x = 1; y = 3; z = -3\ng = (x + y) * z\n:explain\n", home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "g = p * z = 4 * -3 = -12" in done.stdout
+    assert "∂g/∂x = ∂g/∂p * ∂p/∂x = -3 * 1 = -3" in done.stdout
+
+
+def test_an_error_in_a_node_from_an_earlier_line_names_both_lines(tmp_path: Path):
+    done = run_gradcalc(stdin="x = -1\ny = log(x)\nx = -2\ny\nx = 3\ny\n", home=tmp_path)
+    assert done.stdout.splitlines() == ["x = -1", "x = -2", "x = 3", "y = 1.098612", "∂y/∂x = 0.333333"]
+    assert "<stdin>:4: this line needs a node written on line 2:\n<stdin>:2:5: error: log(-2) is undefined" in (
+        done.stderr
+    )
+    assert done.returncode == 1

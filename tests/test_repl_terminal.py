@@ -1,0 +1,203 @@
+"""The REPL at a real pseudo-terminal, driven by pexpect as a user would type."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from repl_support import gradcalc_command, isolated_env, run_gradcalc
+
+# prompt_toolkit turns bracketed paste on when a prompt starts and off when the line is accepted (or
+# cancelled): the output of a line is exactly what comes between the two.
+PROMPT_STARTS = "\x1b[?2004h"
+LINE_ACCEPTED = "\x1b[?2004l"
+TIMEOUT = 20
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]")
+
+
+class Repl:
+    """A gradcalc REPL in a pseudo-terminal, with its own HOME (and so its own history)."""
+
+    def __init__(self, home: Path, cwd: Path) -> None:
+        command = gradcalc_command()
+        env = isolated_env(home, TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1")
+        self.child = pexpect.spawn(
+            command[0], command[1:], env=env, cwd=str(cwd), encoding="utf-8", timeout=TIMEOUT, dimensions=(50, 160)
+        )
+        self.prompt()
+
+    def prompt(self) -> str:
+        """Wait for the next prompt; what was printed before it, without escape sequences."""
+        self.child.expect_exact(PROMPT_STARTS)
+        return ANSI.sub("", self.child.before).replace("\r", "")
+
+    def line(self, text: str) -> str:
+        """Type a line and Enter; its output."""
+        self.child.send(text + "\r")
+        self.child.expect_exact(LINE_ACCEPTED)
+        return self.prompt()
+
+    def close(self) -> None:
+        if self.child.isalive():
+            self.child.sendcontrol("c")  # whatever is typed goes; then Ctrl-D on the empty line leaves
+            self.child.sendcontrol("d")
+            self.child.expect(pexpect.EOF)
+        self.child.close()
+
+
+@pytest.fixture
+def repl(tmp_path: Path) -> Iterator[Repl]:
+    session = Repl(tmp_path, tmp_path)
+    yield session
+    session.close()
+
+
+def test_statements_show_values_and_an_update_in_place(repl: Repl):
+    assert "z = -3" in repl.line("x = 1; y = 3; z = -3")
+    assert "g = -12" in repl.line("g = (x + y) * z")
+    out = repl.line("(x + y) * z")
+    assert "f = -12" in out and "∂f/∂x = -3" in out and "∂f/∂z = 4" in out
+    assert "x = 2" in repl.line("x = 2")
+    out = repl.line("g")
+    assert "g = -15" in out and "∂g/∂z = 5" in out
+
+
+def test_tab_completes_functions_and_names(repl: Repl):
+    repl.line("weight = 0.5")
+    repl.child.send("sigm\t")  # one function starts so: completed with its parenthesis
+    repl.child.send("wei\t")  # one name
+    out = repl.line(")")
+    assert "f = 0.622459" in out
+    assert "∂f/∂weight = 0.235004" in out
+
+
+def test_tab_completes_commands(repl: Repl):
+    repl.line("x = 3")
+    repl.child.send(":va\t")
+    out = repl.line("")
+    assert "name" in out and "input" in out and "3" in out  # the :vars table
+
+
+def test_history_persists_across_two_sessions(tmp_path: Path):
+    first = Repl(tmp_path, tmp_path)
+    first.line("x = 42")
+    first.close()
+    history = tmp_path / "data" / "gradcalc" / "history"
+    assert "x = 42" in history.read_text()
+    second = Repl(tmp_path, tmp_path)
+    try:
+        second.child.send("\x1b[A")  # Up: the last line of the previous session
+        assert "x = 42" in second.line("")
+        second.child.sendcontrol("r")  # Ctrl-R: search the history
+        second.child.send("= 4\r")  # Enter ends the search with the line found; Enter again runs it
+        assert "x = 42" in second.line("")
+    finally:
+        second.close()
+
+
+def test_ctrl_c_cancels_the_line_and_keeps_the_session(repl: Repl):
+    repl.line("x = 7")
+    repl.child.send("x = 99")
+    repl.child.sendcontrol("c")
+    repl.child.expect_exact(LINE_ACCEPTED)
+    repl.prompt()
+    out = repl.line("x * 2")
+    assert "f = 14" in out
+
+
+def test_an_error_does_not_end_the_session(repl: Repl):
+    repl.line("x = 2")
+    out = repl.line("log(-x)")
+    assert "error: log(-2) is undefined" in out
+    assert "2 | log(-x)" in out
+    out = repl.line("nope + 1")
+    assert "the name 'nope' has no value" in out
+    assert "Traceback" not in out
+    assert "f = 4" in repl.line("x * x")
+
+
+def test_the_validator_refuses_a_syntax_error_before_the_line_is_accepted(repl: Repl):
+    repl.line("x = 1")
+    repl.child.send("x + * 2\r")
+    repl.child.expect_exact("syntax error: unexpected '*'")
+    repl.child.sendcontrol("c")  # the line was not accepted; cancel it
+    repl.child.expect_exact(LINE_ACCEPTED)
+    repl.prompt()
+    assert "f = 2" in repl.line("x + x")
+
+
+def test_render_writes_a_real_svg(repl: Repl, tmp_path: Path):
+    repl.line("x = 1; y = 3; z = -3")
+    repl.line("g = (x + y) * z")
+    out = repl.line(":render seed.svg")
+    assert "wrote seed.svg" in out
+    svg = (tmp_path / "seed.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert ">&#45;12.00<" in svg  # the output's value is drawn, with the picture's 2 decimals
+
+
+def test_save_then_run_gives_the_same_table(repl: Repl, tmp_path: Path):
+    repl.line("x = 1; y = 3; z = -3")
+    repl.line("g = (x + y) * z")
+    repl.line("x = 2")
+    repl.line("sigmoid(g / 10) * ans")  # ans: the last result, the input x
+    table = repl.line(":table")
+    assert "saved" in repl.line(":save session.gc")
+    replay = run_gradcalc("run", "session.gc", home=tmp_path, cwd=tmp_path)
+    assert replay.returncode == 0, replay.stderr
+    shown = [line.rstrip() for line in table.splitlines() if line.strip()]
+    assert shown == [line.rstrip() for line in replay.stdout.splitlines() if line.strip()]
+
+
+def test_ctrl_d_leaves_with_status_zero(repl: Repl):
+    repl.child.sendcontrol("d")
+    repl.child.expect(pexpect.EOF)
+    repl.child.close()
+    assert repl.child.exitstatus == 0
+
+
+def test_an_open_parenthesis_continues_the_statement_on_the_next_line(repl: Repl):
+    repl.line("w0 = 2; x0 = -1; w1 = -3; x1 = -2; w2 = -3")
+    repl.child.send("f = sigmoid(w0*x0 + w1*x1\r")  # Enter inside the parentheses: a new line, not an error
+    out = repl.line("+ w2)")
+    assert "f = 0.731059" in out
+    repl.child.send("f = (1 +\r")  # an unfinished statement that Ctrl-C drops as a whole
+    repl.child.sendcontrol("c")
+    repl.child.expect_exact(LINE_ACCEPTED)
+    repl.prompt()
+    assert "f = 0.731059" in repl.line("f")
+
+
+def test_the_line_is_highlighted_as_it_is_typed(repl: Repl):
+    repl.line("x = 1")
+    repl.child.send("sigmoid(x) + 2.5")
+    repl.child.expect_exact("\x1b[0;33m2.5")  # numbers yellow
+    typed = repl.child.before
+    assert "\x1b[0;32msigmoid" in typed  # functions green
+    assert "\x1b[0;36mx" in typed  # bound names cyan
+    repl.line("")
+
+
+def test_no_color_turns_highlighting_off(tmp_path: Path):
+    command = gradcalc_command()
+    child = pexpect.spawn(
+        command[0],
+        command[1:],
+        env=isolated_env(tmp_path, TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1", NO_COLOR="1"),
+        encoding="utf-8",
+        timeout=TIMEOUT,
+    )
+    try:
+        child.expect_exact(PROMPT_STARTS)
+        child.send("x = 1; sigmoid(x) + 2.5\r")
+        child.expect_exact(PROMPT_STARTS)  # the next prompt: the line and its output are done
+        assert "f = " in child.before
+        assert not re.search(r"\x1b\[[0-9;]*3[0-7]m", child.before)  # no foreground colour at all
+    finally:
+        child.sendcontrol("d")
+        child.expect(pexpect.EOF)
+        child.close()
