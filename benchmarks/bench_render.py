@@ -8,8 +8,8 @@ each style, the longest chain of operations whose PNG stays within Graphviz's bi
     python benchmarks/bench_render.py            # the sizes below
     python benchmarks/bench_render.py 1000 3000  # chosen sizes (approximate node counts)
 
-The figures in docs/readme/render.md come from this script; ``views.image.MAX_IMAGE_NODES`` is set
-from them.
+The figures in the README's "Measured" table of the pictures come from this script;
+``views.image.MAX_IMAGE_NODES`` is set from them.
 """
 
 from __future__ import annotations

@@ -137,7 +137,7 @@ def test_usage_errors_exit_2(gradcalc, args):
 
 def test_missing_file_and_folder(gradcalc, tmp_path):
     assert gradcalc("run", str(tmp_path / "nope.gc")).returncode == 2
-    assert "no such file" in gradcalc("run", str(tmp_path / "nope.gc")).stderr
+    assert "no such program file" in gradcalc("run", str(tmp_path / "nope.gc")).stderr
     assert gradcalc("run", str(tmp_path)).returncode == 2
 
 

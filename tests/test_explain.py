@@ -219,7 +219,7 @@ def test_cli_explain_reads_program_files() -> None:
     assert "- `loss = -t1 = -(-0.693147) = 0.693147`" in done.stdout
     missing = gradcalc("explain", "no/such/file.gc")
     assert missing.returncode == 2
-    assert "no such file" in missing.stderr
+    assert "no such program file" in missing.stderr
 
 
 def test_cli_explain_errors_exit_cleanly() -> None:

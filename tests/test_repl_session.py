@@ -254,7 +254,7 @@ def test_unknown_command_suggests_the_closest():
 
 def test_save_and_load_errors_are_reported_not_raised_as_crashes(tmp_path: Path):
     session = Session()
-    with pytest.raises(UsageError, match="no such file"):
+    with pytest.raises(UsageError, match="no such program file"):
         session.run(f":load {tmp_path / 'missing.gc'}")
     with pytest.raises(GradcalcError, match="cannot write"):
         session.run(f":save {tmp_path / 'no' / 'such' / 'dir.gc'}")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gradcalc.errors import UsageError
+from gradcalc.files import read_text
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
 
@@ -33,15 +34,7 @@ class Dataset:
 
 def read_csv(path: Path) -> Dataset:
     """Read ``path``; a clear UsageError for a missing file, a bad header or a cell that is not a number."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UsageError(f"no such data file: {path}") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path} is a folder, not a CSV file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    return parse_csv(text, str(path))
+    return parse_csv(read_text(path, "data file", encoding="utf-8-sig"), str(path))
 
 
 def parse_csv(text: str, name: str = "<data>") -> Dataset:

@@ -21,6 +21,7 @@ from gradcalc.cli.render_cmd import (
     save_picture,
 )
 from gradcalc.errors import UsageError
+from gradcalc.files import read_text
 from gradcalc.program import Result, parse_bindings, run_source
 from gradcalc.source import Source
 from gradcalc.views.warnings import warning_lines
@@ -34,14 +35,7 @@ def read_program(program: str) -> Source:
 
 
 def read_file(path: Path) -> Source:
-    try:
-        return Source(path.read_text(encoding="utf-8"), str(path))
-    except FileNotFoundError:
-        raise UsageError(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path} is a folder, not a program file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    return Source(read_text(path), str(path))
 
 
 def show(result: Result, *, as_json: bool, precision: int, rows: int, check_tol: float | None = None) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gradcalc.errors import GradcalcError, UsageError
+from gradcalc.files import read_text
 from gradcalc.repl.session import (
     Evaluated,
     Explained,
@@ -185,15 +186,7 @@ def _save(session: Session, args: str) -> list[Outcome]:
 def _load(session: Session, args: str) -> list[Outcome]:
     (where,) = _words(args, ":load FILE", 1, 1)
     path = Path(where).expanduser()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path} is a folder, not a program file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    return session.load(text, str(path))
+    return session.load(read_text(path), str(path))
 
 
 @command("quit", "", "leave (Ctrl-D too)")
