@@ -7,13 +7,14 @@ options (nor an option's value) is the program: it gets a leading space, which t
 
 from __future__ import annotations
 
-import typer
+from typing import Any
 
 
-def protect_leading_minus(args: list[str], app: typer.Typer) -> list[str]:
+def protect_leading_minus(args: list[str], group: Any) -> list[str]:
+    """``args`` with a leading-minus program protected; ``group`` is the Click group of the app."""
     if not args:
         return args
-    command = getattr(typer.main.get_command(app), "commands", {}).get(args[0])
+    command = getattr(group, "commands", {}).get(args[0])
     if command is None:
         return args
     takes_value = {"--help": False, "-h": False}
