@@ -187,3 +187,18 @@ def test_error_in_a_very_long_line_shows_a_window_around_the_caret():
     assert len(line) < 120 and line.startswith("1 | …")
     assert line[carets.index("^"):].startswith("log(-1)")
     assert carets.count("^") == len("log(-1)")
+
+
+def test_pure_lark_parses_like_the_compiled_parser(monkeypatch):
+    """Where lark-cython has no wheel gradcalc runs on pure Lark: the same programs, the same results."""
+    from gradcalc import parser
+
+    programs = ["g = (x+y)*z", "-x^2 + 2^3^2", "f = sigmoid(w*x +\n b)", "max(x, y) / min(x, y)"]
+    compiled = [run(text, x=1, y=3, z=-3, w=2, b=1).evaluation.value for text in programs]
+    monkeypatch.setattr(parser, "_compiled_parser_plugins", dict)
+    parser._parser.cache_clear()
+    try:
+        assert parser._parser(compiled=True).options._plugins == {}
+        assert [run(text, x=1, y=3, z=-3, w=2, b=1).evaluation.value for text in programs] == compiled
+    finally:
+        parser._parser.cache_clear()
