@@ -186,3 +186,10 @@ def test_large_table_is_abbreviated_but_json_is_complete(gradcalc):
     assert "more nodes (--rows 0 shows all)" in out.stdout
     doc = json.loads(gradcalc("eval", program, *bindings, "--json").stdout)
     assert len(doc["nodes"]) == 599
+
+
+def test_every_program_command_takes_a_program_file(gradcalc, tmp_path):
+    seed = str(EXAMPLES / "seed_add_mul.gc")
+    assert json.loads(gradcalc("eval", seed, "--json").stdout)["output"]["value"] == -12.0
+    assert gradcalc("render", seed, "-o", str(tmp_path / "seed.dot")).returncode == 0
+    assert "p = x + y = 1 + 3 = 4" in gradcalc("explain", seed).stdout

@@ -11,6 +11,7 @@ import typer
 from gradcalc.cli.check_options import DEFAULT_TOL, Check, CheckTol
 from gradcalc.cli.errors import report_warnings
 from gradcalc.cli.options import Bindings, Expand, Json, Precision, Rows
+from gradcalc.cli.program_source import Program, program_source, read_file
 from gradcalc.cli.render_cmd import (
     IMAGE_PRECISION,
     FormatOption,
@@ -21,21 +22,9 @@ from gradcalc.cli.render_cmd import (
     save_picture,
 )
 from gradcalc.errors import UsageError
-from gradcalc.files import read_text
 from gradcalc.program import Result, parse_bindings, run_source
 from gradcalc.source import Source
 from gradcalc.views.warnings import warning_lines
-
-
-def read_program(program: str) -> Source:
-    """PROGRAM as typed, or standard input for ``-``."""
-    if program == "-":
-        return Source(sys.stdin.read(), "<stdin>")
-    return Source(program.lstrip(" "), "<program>")
-
-
-def read_file(path: Path) -> Source:
-    return Source(read_text(path), str(path))
 
 
 def show(result: Result, *, as_json: bool, precision: int, rows: int, check_tol: float | None = None) -> None:
@@ -74,14 +63,7 @@ def evaluate_source(source: Source, bindings: list[str] | None, expand: bool) ->
 
 
 def eval_command(
-    program: Annotated[
-        str,
-        typer.Argument(
-            metavar="PROGRAM",
-            help="The program, e.g. '(x+y)*z' or 'w = 2; sigmoid(w*x)'; '-' reads it from standard input.",
-            show_default=False,
-        ),
-    ],
+    program: Program,
     bindings: Bindings = None,
     json: Json = False,
     precision: Precision = 6,
@@ -94,7 +76,7 @@ def eval_command(
 
     Example: gradcalc eval "(x+y)*z" x=1 y=3 z=-3
     """
-    result = evaluate_source(read_program(program), bindings, expand)
+    result = evaluate_source(program_source(program), bindings, expand)
     show(result, as_json=json, precision=precision, rows=rows, check_tol=tol if check else None)
 
 

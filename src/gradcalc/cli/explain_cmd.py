@@ -10,7 +10,7 @@ import typer
 
 from gradcalc.cli.errors import report_warnings
 from gradcalc.cli.options import Bindings, Expand, Precision
-from gradcalc.cli.program_source import program_or_file
+from gradcalc.cli.program_source import Program, program_source
 from gradcalc.program import parse_bindings, run_source
 from gradcalc.views.warnings import warning_lines
 
@@ -22,14 +22,7 @@ class ExplainFormat(StrEnum):
 
 
 def explain_command(
-    program: Annotated[
-        str,
-        typer.Argument(
-            metavar="PROGRAM",
-            help="The program, e.g. '(x+y)*z'; a .gc file such as examples/neuron.gc; '-' reads standard input.",
-            show_default=False,
-        ),
-    ],
+    program: Program,
     bindings: Bindings = None,
     fmt: Annotated[
         ExplainFormat,
@@ -49,7 +42,7 @@ def explain_command(
     """
     from gradcalc.views.explain_view import render_explanation
 
-    result = run_source(program_or_file(program), parse_bindings(bindings or []), expanded=expand)
+    result = run_source(program_source(program), parse_bindings(bindings or []), expanded=expand)
     rendered = render_explanation(result, fmt.value, precision)
     if isinstance(rendered, str):
         sys.stdout.write(rendered)

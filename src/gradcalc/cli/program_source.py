@@ -1,17 +1,37 @@
-"""PROGRAM arguments that may be text, a program file, or standard input."""
+"""Where a command's program comes from: text as typed, a program file, or standard input."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Annotated
 
-from gradcalc.cli.eval_cmd import read_file, read_program
+import typer
+
+from gradcalc.files import read_text
 from gradcalc.source import Source
 
 PROGRAM_FILE_SUFFIX = ".gc"
 
+Program = Annotated[
+    str,
+    typer.Argument(
+        metavar="PROGRAM",
+        help="The program, e.g. '(x+y)*z' or 'w = 2; sigmoid(w*x)'; a .gc file such as examples/neuron.gc; "
+        "'-' reads it from standard input.",
+        show_default=False,
+    ),
+]
 
-def program_or_file(program: str) -> Source:
+
+def read_file(path: Path) -> Source:
+    return Source(read_text(path), str(path))
+
+
+def program_source(program: str) -> Source:
     """``'(x+y)*z'`` as typed, ``examples/line.gc`` read from the file, ``-`` from standard input."""
+    if program == "-":
+        return Source(sys.stdin.read(), "<stdin>")
     if program.strip().endswith(PROGRAM_FILE_SUFFIX):
         return read_file(Path(program.strip()))
-    return read_program(program)
+    return Source(program.lstrip(" "), "<program>")  # a leading space protects a leading minus sign

@@ -14,6 +14,7 @@ import typer
 
 from gradcalc.cli.errors import report_warnings
 from gradcalc.cli.options import Bindings, Expand
+from gradcalc.cli.program_source import Program, program_source
 from gradcalc.errors import UsageError
 from gradcalc.program import Result
 from gradcalc.views.warnings import warning_lines
@@ -102,14 +103,7 @@ def save_picture(
 
 
 def render_command(
-    program: Annotated[
-        str,
-        typer.Argument(
-            metavar="PROGRAM",
-            help="The program, e.g. '(x+y)*z' or 'w = 2; sigmoid(w*x)'; '-' reads it from standard input.",
-            show_default=False,
-        ),
-    ],
+    program: Program,
     output: Output,
     bindings: Bindings = None,
     fmt: FormatOption = None,
@@ -122,8 +116,8 @@ def render_command(
 
     Example: gradcalc render "sigmoid(w0*x0 + w1*x1 + w2)" w0=2 x0=-1 w1=-3 x1=-2 w2=-3 --expand -o neuron.svg
     """
-    from gradcalc.cli.eval_cmd import evaluate_source, read_program  # eval_cmd imports this module's options
+    from gradcalc.cli.eval_cmd import evaluate_source  # eval_cmd imports this module's options
 
-    result = evaluate_source(read_program(program), bindings, expand)
+    result = evaluate_source(program_source(program), bindings, expand)
     save_picture(result, output, fmt=fmt, style=style, precision=precision, rankdir=rankdir)
     report_warnings(warning_lines(result))

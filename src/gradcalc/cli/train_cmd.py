@@ -10,7 +10,7 @@ import typer
 
 from gradcalc.cli.errors import report_warnings
 from gradcalc.cli.options import Bindings, Json, Precision
-from gradcalc.cli.program_source import program_or_file
+from gradcalc.cli.program_source import Program, program_source
 from gradcalc.errors import UsageError
 from gradcalc.program import parse_bindings
 
@@ -21,14 +21,7 @@ PROGRESS_UPDATES = 200  # the bar is redrawn this many times per run at most: it
 
 
 def train_command(
-    program: Annotated[
-        str,
-        typer.Argument(
-            metavar="PROGRAM",
-            help="The loss, e.g. '(w*x + b - y)^2', or a .gc file such as examples/line.gc; '-' reads stdin.",
-            show_default=False,
-        ),
-    ],
+    program: Program,
     bindings: Bindings = None,
     wrt: Annotated[
         str,
@@ -88,7 +81,7 @@ def train_command(
         from gradcalc.views.loss_plot import check_plot_path
 
         check_plot_path(plot)
-    source = program_or_file(program)
+    source = program_source(program)
     fixed = parse_bindings(bindings or [])
     dataset = read_csv(data) if data is not None else None
     trainer = Trainer(source, names, fixed, dataset)
