@@ -22,7 +22,9 @@ f = sigmoid(w0*x0 +
 def test_multi_line_session_with_an_in_place_update(tmp_path: Path):
     done = run_gradcalc(stdin=SESSION, home=tmp_path)
     out = done.stdout
-    assert out.splitlines()[:10] == [
+    assert out.splitlines()[:12] == [
+        "x = 1",
+        "y = 3",
         "z = -3",
         "g = -12",
         "f = -12",

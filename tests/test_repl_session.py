@@ -52,8 +52,7 @@ def replayed(session: Session):
 
 def test_inputs_then_named_node_shows_the_seed_value():
     session = Session()
-    (inputs,) = session.run("x = 1; y = 3; z = -3")
-    assert inputs == InputSet("z", -3.0)
+    assert session.run("x = 1; y = 3; z = -3") == [InputSet("x", 1.0), InputSet("y", 3.0), InputSet("z", -3.0)]
     (shown,) = session.run("g = (x+y)*z", 2)
     assert isinstance(shown, Assigned) and shown.name == "g"
     assert shown.result.evaluation.value == -12

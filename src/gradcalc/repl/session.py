@@ -149,20 +149,25 @@ class Session:
             return run_command(self, ":" + stripped.replace("exit", "quit"))
         return self.execute(Source(text, source_name or self.source_name, first_line=line))
 
-    def execute(self, source: Source) -> list[Outcome]:
-        """Lower each statement into the graph and show the last one."""
+    def execute(self, source: Source, *, every: bool = True) -> list[Outcome]:
+        """Lower every statement into the graph, then show each one (``x = 1; y = 3`` shows both).
+
+        With ``every`` False (a loaded file) only the last statement is shown.
+        """
         program = parse(source)
         if not program.statements:
             return []
         if not self.own_ans and self.last is not None and _uses_before_assigning(program, ANS):
             self._bind_ans()
-        for statement in program.statements:
-            name, node, is_input = self._statement(program, statement)
+        lowered = [self._statement(program, statement) for statement in program.statements]
+        return [self._outcome(name, node, is_input) for name, node, is_input in lowered[0 if every else -1 :]]
+
+    def _outcome(self, name: str | None, node: int, is_input: bool) -> Outcome:
         if name is None:
-            return [Evaluated(self.result_of(node))]
+            return Evaluated(self.result_of(node))
         if is_input:  # nothing to evaluate: an input's value is its own
-            return [InputSet(name, self.graph.nodes[node].param or 0.0)]
-        return [Assigned(name, self.result_of(node, name))]
+            return InputSet(name, self.graph.nodes[node].param or 0.0)
+        return Assigned(name, self.result_of(node, name))
 
     def _statement(self, program: ast.Program, statement: ast.Statement) -> tuple[str | None, int, bool]:
         """Lower one statement; its name, its node, and whether it set an input."""
@@ -280,7 +285,7 @@ class Session:
             self.own_ans = False
 
     def load(self, text: str, name: str) -> list[Outcome]:
-        return self.execute(Source(text, name))
+        return self.execute(Source(text, name), every=False)
 
     def program_text(self) -> str:
         flags = (" --expand" if self.settings.expanded else "") + (
