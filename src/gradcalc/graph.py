@@ -99,7 +99,7 @@ class Graph:
             count = self._times_bound.get(name, 0)
             self._times_bound[name] = count + 1
             target.name = name
-            target.label = name + "'" * count if count else name
+            target.label = name + "'" * count
         self.bindings[name] = node
         return node
 

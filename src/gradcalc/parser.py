@@ -188,10 +188,6 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def parse_text(text: str, name: str = "<program>") -> ast.Program:
-    return parse(Source(text, name))
-
-
 def _syntax_error(source: Source, exc: UnexpectedInput) -> ProgramSyntaxError:
     if isinstance(exc, UnexpectedCharacters):
         start = exc.pos_in_stream or 0
