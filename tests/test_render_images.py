@@ -86,7 +86,10 @@ def test_svg_shows_values_above_gradients_below_in_their_colours(dot, tmp_path):
     assert done.returncode == 0, done.stderr
     texts = svg_texts(tmp_path / "neuron.svg")
     key = [(t, fill) for t, _, _, fill in texts if "pass" in t]  # the legend
-    assert key == [("value (above): forward pass", VALUE_COLOR), ("gradient ∂f/∂value (below): backward pass", GRAD_COLOR)]
+    assert key == [
+        ("value (above): forward pass", VALUE_COLOR),
+        ("gradient ∂f/∂value (below): backward pass", GRAD_COLOR),
+    ]
     green = [(t, x, y) for t, x, y, fill in texts if fill == VALUE_COLOR and "pass" not in t]
     red = [(t, x, y) for t, x, y, fill in texts if fill == GRAD_COLOR and "pass" not in t]
     assert sorted(t for t, *_ in green) == sorted(
