@@ -32,6 +32,7 @@ UPDATE = bool(os.environ.get("GRADCALC_UPDATE_GOLDEN"))
 SEED = ("(x+y)*z", {"x": 1, "y": 3, "z": -3})
 NEURON = ("sigmoid(w0*x0 + w1*x1 + w2)", {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3})
 REUSE = ("y = x*x + a + a", {"x": 3, "a": 1})
+ROLES = ("y = b/a - a^b - max(-a, c)", {"a": 2, "b": 3, "c": -2})  # argument roles, neg, a kink
 
 CASES = {
     "seed": (SEED, False, {}),
@@ -40,6 +41,8 @@ CASES = {
     "neuron": (NEURON, False, {}),
     "neuron_expanded": (NEURON, True, {}),
     "reuse": (REUSE, False, {}),
+    "roles": (ROLES, False, {}),
+    "roles_boxes_classic": (ROLES, False, {"style": "boxes", "palette": "classic", "legend": True}),
 }
 
 
