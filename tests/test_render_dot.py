@@ -17,10 +17,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradcalc.errors import UsageError
+from gradcalc.ops import OPS
 from gradcalc.program import Result, run_source
 from gradcalc.source import Source
 from gradcalc.views.dot import GRAD_COLOR, VALUE_COLOR, escape, render_dot
 from gradcalc.views.json_view import document
+from gradcalc.views.palette import PALETTES
+
+PALE = PALETTES["safe"].generated
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = bool(os.environ.get("GRADCALC_UPDATE_GOLDEN"))
@@ -28,6 +32,7 @@ UPDATE = bool(os.environ.get("GRADCALC_UPDATE_GOLDEN"))
 SEED = ("(x+y)*z", {"x": 1, "y": 3, "z": -3})
 NEURON = ("sigmoid(w0*x0 + w1*x1 + w2)", {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3})
 REUSE = ("y = x*x + a + a", {"x": 3, "a": 1})
+ROLES = ("y = b/a - a^b - max(-a, c)", {"a": 2, "b": 3, "c": -2})  # argument roles, neg, a kink
 
 CASES = {
     "seed": (SEED, False, {}),
@@ -36,6 +41,8 @@ CASES = {
     "neuron": (NEURON, False, {}),
     "neuron_expanded": (NEURON, True, {}),
     "reuse": (REUSE, False, {}),
+    "roles": (ROLES, False, {}),
+    "roles_boxes_classic": (ROLES, False, {"style": "boxes", "palette": "classic", "legend": True}),
 }
 
 
@@ -47,9 +54,14 @@ def run(program: tuple[str, dict[str, float]], expanded: bool = False) -> Result
 def wires(dot: str) -> dict[str, list[tuple[str, str]]]:
     """Each wire node's id -> its (colour, text) pieces, in order: name, value, gradient."""
     found = {}
-    for node, label in re.findall(r"^  (n\d+|b\d+_\d+) \[shape=plaintext, margin=0, label=<(.*)>\];$", dot, re.M):
-        found[node] = re.findall(r'<font color="(#[0-9a-f]{6})">([^<]*)</font>', label)
+    for node, label in re.findall(r'^  (n\d+|b\d+_\d+) \[shape=plaintext, margin=0, label=<(.*)>, id="', dot, re.M):
+        found[node] = re.findall(r'<font color="(#[0-9a-f]{6})"(?: point-size="\d+")?>([^<]*)</font>', label)
     return found
+
+
+def gate_symbols(dot: str) -> list[str]:
+    """The symbols in the gates' circles, in order."""
+    return re.findall(r"^  g\d+ \[shape=ellipse, [^\]]*?label=<([^>]*)>", dot, re.M)
 
 
 def numbers(pieces: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
@@ -90,8 +102,7 @@ def test_expanded_neuron_wires_carry_the_textbook_values_and_gradients():
 
 def test_expanded_neuron_gates_show_their_folded_constants():
     dot = render_dot(run(NEURON, expanded=True))
-    symbols = re.findall(r"^  g\d+ \[shape=ellipse, [^\]]*label=<([^>]*)>\];$", dot, re.M)
-    assert symbols == ["*", "*", "+", "+", "*-1", "exp", "+1", "1/x"]
+    assert gate_symbols(dot) == ["*", "*", "+", "+", "*-1", "exp", "+1", "1/x"]
 
 
 @pytest.mark.parametrize("program", ["tanh(a*b) / (a - 2)", "sigmoid(w0*x0 + w1*x1 + w2)", "-x^2 + x/4"])
@@ -99,7 +110,7 @@ def test_picture_and_json_show_the_same_expanded_gates(program):
     result = run_source(Source(program), {n: 0.5 for n in ("a", "b", "w0", "x0", "w1", "x1", "w2", "x")}, expanded=True)
     gates = [row["symbol"] for row in document(result)["nodes"] if row["inputs"]]
     dot = render_dot(result)
-    assert re.findall(r"^  g\d+ \[shape=ellipse, [^\]]*label=<([^>]*)>\];$", dot, re.M) == gates
+    assert gate_symbols(dot) == gates
 
 
 def test_a_value_used_twice_splits_into_branches_whose_gradients_add_up():
@@ -108,9 +119,9 @@ def test_a_value_used_twice_splits_into_branches_whose_gradients_add_up():
     assert numbers(pieces["n0"]) == (["2.00"], ["6.00"])  # x: the trunk carries the sum ...
     assert numbers(pieces["b0_0"]) == ([], ["5.00"])  # ... of y through the product
     assert numbers(pieces["b0_1"]) == ([], ["1.00"])  # ... and 1 through the sum
-    assert "n0:w:e -> s0 [arrowhead=none];" in dot
-    assert "b0_0:w:e -> g2;" in dot and "b0_1:w:e -> g3;" in dot
-    assert "n1:w:e -> g2;" in dot  # y is used once: no split
+    assert 'n0:w:e -> s0 [arrowhead=none, class="split"];' in dot
+    assert 'b0_0:w:e -> g2 [class="feed"];' in dot and 'b0_1:w:e -> g3 [class="feed"];' in dot
+    assert 'n1:w:e -> g2 [class="feed"];' in dot  # y is used once: no split
 
 
 def test_square_draws_both_wires_into_the_gate():
@@ -118,7 +129,7 @@ def test_square_draws_both_wires_into_the_gate():
     pieces = wires(dot)
     assert numbers(pieces["n0"]) == (["3.00"], ["6.00"])
     assert numbers(pieces["b0_0"]) == numbers(pieces["b0_1"]) == ([], ["3.00"])
-    assert dot.count("-> g1;") == 2
+    assert dot.count("-> g1 [") == 2
 
 
 def test_precision_sets_the_decimals_of_every_number():
@@ -128,15 +139,36 @@ def test_precision_sets_the_decimals_of_every_number():
     assert numbers(pieces["n0"]) == (["2.0"], ["-0.2"])
 
 
-def test_output_wire_is_named_only_when_the_program_names_it():
+def test_output_wire_is_labelled_with_its_name_from_the_table():
     named = wires(render_dot(run(("f = x*2", {"x": 1}))))
     assert named["n2"] == [(VALUE_COLOR, "2.00"), ("#000000", "f"), (GRAD_COLOR, "1.00")]
-    unnamed = wires(render_dot(run(("x*2", {"x": 1}))))
-    assert unnamed["n2"] == [(VALUE_COLOR, "2.00"), (GRAD_COLOR, "1.00")]
+    unnamed = wires(render_dot(run(("x*2", {"x": 1}))))  # the table calls an unnamed output f
+    assert unnamed["n2"] == [(VALUE_COLOR, "2.00"), ("#000000", "f"), (GRAD_COLOR, "1.00")]
+    taken = run(("f = 3\nx*f", {"x": 1}))  # f is the user's: the output gets another name, as in the table
+    assert wires(render_dot(taken))["n2"][1] == ("#000000", taken.labels[taken.evaluation.output]) != ("#000000", "f")
     alias = wires(render_dot(run(("f = x", {"x": 1}))))  # the input x is the output f
     assert alias["n0"] == [("#000000", "x"), (VALUE_COLOR, "1.00"), ("#000000", "f"), (GRAD_COLOR, "1.00")]
     rebound = wires(render_dot(run(("c = x*2\nc = c*3", {"x": 1}))))
     assert ("#000000", "c'") in rebound["n4"]
+
+
+def test_every_node_carries_its_name_from_the_table():
+    result = run(NEURON, expanded=True)
+    pieces = wires(render_dot(result))
+    shown = set()
+    for k, i in enumerate(result.evaluation.order):
+        texts = [text.removesuffix(" =") for color, text in pieces[f"n{k}"] if color in ("#000000", PALE)]
+        shown.update(texts)
+        assert result.labels[i] in texts
+    assert shown == set(result.labels.values()) == {"w0", "x0", "w1", "x1", "w2", *"pqrstuv", "f"}
+
+
+def test_made_up_names_are_small_and_grey_and_the_users_names_as_typed():
+    dot = render_dot(run(("h = x*y\nh + z", {"x": 1, "y": 3, "z": -3})))
+    assert f'<font color="{PALE}" point-size="10">p =</font>' not in dot  # h is the user's
+    assert '<font color="#000000">h =</font>' in dot
+    seed = render_dot(run(SEED))
+    assert f'<font color="{PALE}" point-size="10">p =</font> <font color="{VALUE_COLOR}">4.00</font>' in seed
 
 
 def test_named_intermediate_values_are_written_before_their_value():
@@ -152,6 +184,106 @@ def test_infinite_gradients_and_primed_names_are_written_safely():
     assert numbers(negative["n0"]) == (["0.00"], ["-inf"])
 
 
+def legend(dot: str) -> str | None:
+    found = re.findall(r"^  graph \[labelloc=b, labeljust=l, label=<(.*)>\];$", dot, re.M)
+    return found[0] if found else None
+
+
+def test_circuits_have_a_legend_by_default_and_boxes_do_not():
+    circuit = legend(render_dot(run(SEED)))
+    assert circuit is not None
+    assert f'<font color="{VALUE_COLOR}" point-size="10">value (above): forward pass</font>' in circuit
+    assert f'<font color="{GRAD_COLOR}" point-size="10">gradient ∂f/∂value (below): backward pass</font>' in circuit
+    assert legend(render_dot(run(SEED), legend=False)) is None
+    assert legend(render_dot(run(SEED), style="boxes")) is None
+    boxes = legend(render_dot(run(SEED), style="boxes", legend=True))
+    assert boxes is not None and "data: the value" in boxes and "grad: ∂f/∂value" in boxes
+
+
+def test_the_legend_names_the_output_and_follows_the_direction():
+    assert "∂loss/∂value" in (legend(render_dot(run(("loss = x*x", {"x": 2})))) or "")
+    tb = legend(render_dot(run(SEED), rankdir="TB")) or ""
+    assert "value (left)" in tb and "(right): backward pass" in tb
+
+
+def test_palette_sets_the_colours_of_values_and_gradients():
+    for name, palette in PALETTES.items():
+        dot = render_dot(run(SEED), palette=name)
+        x = re.findall(r'<font color="(#[0-9a-f]{6})">([^<]*)</font>', dot.split("\n")[5])
+        assert x == [("#000000", "x"), (palette.value, "1.00"), (palette.grad, "-3.00")]
+    safe, classic = PALETTES["safe"], PALETTES["classic"]
+    assert (classic.value, classic.grad) == ("#1a7f1a", "#d11f1f")  # the textbook's green and red
+    assert len({safe.value, safe.grad, classic.value, classic.grad}) == 4
+    default = render_dot(run(SEED))
+    assert default == render_dot(run(SEED), palette="safe") != render_dot(run(SEED), palette="classic")
+    assert classic.value not in default and classic.grad not in default
+
+
+def feeds(dot: str, gate: str) -> list[tuple[str, str]]:
+    """(wire, argument role) of each edge into ``gate``, in argument order; role '' when none is written."""
+    edges = re.findall(rf'^  (\w+):w:[es] -> {gate} \[class="feed"(?:, label=<([^>]*)>)?\];$', dot, re.M)
+    return [(wire, role) for wire, role in edges]
+
+
+def test_non_commutative_gates_name_their_arguments():
+    dot = render_dot(run(("b/a - a^b", {"a": 2, "b": 3})))
+    # b, a are n0, n1, each split in two; the quotient p is n2, the power q n3, the difference n4
+    assert [role for _, role in feeds(dot, "g2")] == ["num", "den"]
+    assert feeds(dot, "g2")[0][0].startswith("b0_")  # b is the numerator
+    assert [role for _, role in feeds(dot, "g3")] == ["base", "exponent"]
+    assert feeds(dot, "g3")[0][0].startswith("b1_")  # a is the base
+    assert feeds(dot, "g4") == [("n2", "+"), ("n3", "\u2212")]
+
+
+def test_commutative_gates_name_no_arguments():
+    dot = render_dot(run(("x*y + max(x, y) + min(x, y)", {"x": 2, "y": 3})))
+    assert "label=<" not in "".join(line for line in dot.splitlines() if '[class="feed"' in line)
+
+
+def test_argument_roles_come_from_the_op_table():
+    binary = [op for op in OPS if op.arity == 2]
+    assert {op.name for op in binary if op.roles} == {"sub", "div", "pow"}
+    assert all(len(op.roles) == op.arity for op in OPS if op.roles)
+
+
+def test_negation_is_drawn_apart_from_subtraction():
+    dot = render_dot(run(("-x - y", {"x": 2, "y": 3})))
+    assert gate_symbols(dot) == ["neg", "-"]
+    assert 'class="gate neg"' in dot and 'class="gate sub"' in dot
+    expanded = render_dot(run(("-x - y", {"x": 2, "y": 3}), expanded=True))
+    assert gate_symbols(expanded) == ["*-1", "*-1", "+"]  # the textbook circuit: negation is a *-1 gate
+
+
+def test_a_kink_is_marked_on_its_gate():
+    result = run(("max(x, y) + relu(z)", {"x": 1, "y": 1, "z": 2}))
+    dot = render_dot(result)
+    (kinked,) = [line for line in dot.splitlines() if "style=dashed" in line]
+    assert kinked.startswith("  g3 [") and "label=<max>" in kinked and 'class="gate max kink"' in kinked
+    assert f'xlabel=<<font color="{PALETTES["safe"].kink}" point-size="10">kink</font>>' in kinked
+    assert 'tooltip="max is at a point with no derivative: a tie splits the gradient evenly"' in kinked
+    assert "dashed gate: a kink" in (legend(dot) or "")
+    assert "style=dashed" in render_dot(result, style="boxes")
+    smooth = render_dot(run(("max(x, y) + relu(z)", {"x": 1, "y": 2, "z": 2})))
+    assert "style=dashed" not in smooth and "kink" not in smooth
+
+
+def test_relu_at_zero_is_a_kink():
+    dot = render_dot(run(("relu(x)", {"x": 0})))
+    assert 'class="gate relu kink"' in dot
+
+
+def test_nodes_carry_their_name_as_id_and_a_class():
+    dot = render_dot(run(("q = x*y + x + 2", {"x": 2, "y": 5})))
+    ids = re.findall(r'^  (\w+) \[.*, id="(\w+)", class="([\w ]+)"\];$', dot, re.M)
+    assert all(node == id_ for node, id_, _ in ids)
+    classes = {node: kind for node, _, kind in ids}
+    assert classes["n0"] == "wire input" and classes["s0"] == "split" and classes["b0_0"] == "wire branch"
+    assert classes["g2"] == "gate mul" and classes["g3"] == "gate add" and classes["n2"] == "wire"
+    assert classes["n4"] == "wire const" and classes["n5"] == "wire output"
+    nodes = re.findall(r"^  (\w+) \[shape=", dot, re.M)
+    assert len(nodes) == len(ids) == 12 and set(nodes) == set(classes)  # every node has both
+
+
 def test_escape_makes_any_text_safe_in_a_label():
     assert escape('a<b & "c">d\ne') == "a&lt;b &amp; &quot;c&quot;&gt;d e"
 
@@ -164,18 +296,20 @@ def test_constant_text_is_escaped_and_long_labels_are_shortened():
 def test_top_to_bottom_joins_wires_at_their_top_and_bottom():
     dot = render_dot(run(SEED), rankdir="TB")
     assert "graph [rankdir=TB," in dot
-    assert "n0:w:s -> g3;" in dot and "g3 -> n3:w:n [arrowhead=none];" in dot
+    assert 'n0:w:s -> g3 [class="feed"];' in dot and 'g3 -> n3:w:n [arrowhead=none, class="drive"];' in dot
 
 
 def test_boxes_show_label_value_and_gradient_in_one_box_per_value():
     dot = render_dot(run(SEED), style="boxes")
-    assert f'<td>x</td><td>data <font color="{VALUE_COLOR}">1.00</font></td>' in dot
+    assert f'<td><font color="#000000">x</font></td><td>data <font color="{VALUE_COLOR}">1.00</font></td>' in dot
     assert f'<td>grad <font color="{GRAD_COLOR}">-3.00</font></td>' in dot
-    assert "o4 [shape=ellipse, width=0.3, height=0.3, margin=0.02, label=<*>];" in dot
-    assert "n3:e -> o4;" in dot and "o4 -> n4:w;" in dot
+    assert 'o4 [shape=ellipse, width=0.3, height=0.3, margin=0.02, label=<*>, id="o4", class="gate mul"];' in dot
+    assert 'n3:e -> o4 [class="feed"];' in dot and 'o4 -> n4:w [class="drive"];' in dot
 
 
-@pytest.mark.parametrize(("option", "value"), [("style", "fancy"), ("rankdir", "RL"), ("precision", -1)])
+@pytest.mark.parametrize(
+    ("option", "value"), [("style", "fancy"), ("rankdir", "RL"), ("precision", -1), ("palette", "neon")]
+)
 def test_bad_options_are_usage_errors(option, value):
     with pytest.raises(UsageError):
         render_dot(run(SEED), **{option: value})

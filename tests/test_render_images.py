@@ -22,6 +22,7 @@ from gradcalc.program import run_source
 from gradcalc.source import Source
 from gradcalc.views.dot import GRAD_COLOR, VALUE_COLOR
 from gradcalc.views.image import MAX_IMAGE_NODES, write_image
+from gradcalc.views.palette import PALETTES
 
 GOLDEN = Path(__file__).parent / "golden"
 NEURON = ["sigmoid(w0*x0 + w1*x1 + w2)", "w0=2", "x0=-1", "w1=-3", "x1=-2", "w2=-3"]
@@ -80,12 +81,17 @@ def chain(links: int) -> str:
 # --- real renders --------------------------------------------------------------------------------
 
 
-def test_svg_shows_values_in_green_above_gradients_in_red(dot, tmp_path):
+def test_svg_shows_values_above_gradients_below_in_their_colours(dot, tmp_path):
     done = gradcalc("render", *NEURON, "--expand", "-o", "neuron.svg", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     texts = svg_texts(tmp_path / "neuron.svg")
-    green = [(t, x, y) for t, x, y, fill in texts if fill == VALUE_COLOR]
-    red = [(t, x, y) for t, x, y, fill in texts if fill == GRAD_COLOR]
+    key = [(t, fill) for t, _, _, fill in texts if "pass" in t]  # the legend
+    assert key == [
+        ("value (above): forward pass", VALUE_COLOR),
+        ("gradient ∂f/∂value (below): backward pass", GRAD_COLOR),
+    ]
+    green = [(t, x, y) for t, x, y, fill in texts if fill == VALUE_COLOR and "pass" not in t]
+    red = [(t, x, y) for t, x, y, fill in texts if fill == GRAD_COLOR and "pass" not in t]
     assert sorted(t for t, *_ in green) == sorted(
         ["2.00", "-1.00", "-3.00", "-2.00", "-3.00", "-2.00", "6.00", "4.00", "1.00", "-1.00", "0.37", "1.37", "0.73"]
     )
@@ -95,11 +101,42 @@ def test_svg_shows_values_in_green_above_gradients_in_red(dot, tmp_path):
             *("0.20", "0.20", "0.20", "0.20", "-0.20", "-0.53", "-0.53", "1.00"),
         ]
     )
-    # Each value sits above its own gradient: a red text just below every green one, at the same place.
+    # Each value sits above its own gradient: a gradient text just below every value, at the same place.
     for _, x, y in green:
         assert any(abs(rx - x) < 25 and 0 < ry - y < 30 for _, rx, ry in red)
     symbols = {t for t, _, _, fill in texts if fill in ("", "#000000", "black")}
-    assert {"w0", "x0", "w1", "x1", "w2", "*", "+", "*-1", "exp", "+1", "1/x"} <= symbols
+    assert {"w0", "x0", "w1", "x1", "w2", "f", "*", "+", "*-1", "exp", "+1", "1/x"} <= symbols
+    # the table's made-up names p..v, small and grey, each just left of its value
+    made_up = {t: (x, y) for t, x, y, fill in texts if fill == PALETTES["safe"].generated}
+    assert set(made_up) == {f"{name} =" for name in "pqrstuv"}
+    for x, y in made_up.values():
+        assert any(0 < vx - x < 60 and abs(vy - y) < 3 for _, vx, vy in green)
+
+
+def test_svg_keeps_the_node_ids_and_classes(dot, tmp_path):
+    done = gradcalc("render", "max(x, y) - (-x)", "x=1", "y=1", "-o", "kink.svg", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    root = ET.parse(tmp_path / "kink.svg").getroot()
+    groups = {g.get("id"): (g.get("class"), g.findtext(f"{SVG}title")) for g in root.iter(f"{SVG}g")}
+    # Graphviz puts "node" before the classes, and keeps the ids and the titles the live page looks up
+    assert groups["n0"] == ("node wire input", "n0") and groups["s0"] == ("node split", "s0")
+    assert groups["g2"] == ("node gate max kink", "g2")
+    assert groups["g3"] == ("node gate neg", "g3") and groups["g4"] == ("node gate sub", "g4")
+    assert groups["n4"] == ("node wire output", "n4")
+    tooltips = [a.get("{http://www.w3.org/1999/xlink}title") for a in root.iter(f"{SVG}a")]
+    assert "max is at a point with no derivative: a tie splits the gradient evenly" in tooltips
+    texts = {t for t, *_ in svg_texts(tmp_path / "kink.svg")}
+    assert {"kink", "neg", "-", "+", "\u2212"} <= texts
+    assert "warning: p = max(x, y)" in done.stderr
+
+
+def test_palette_and_legend_options_reach_the_picture(dot, tmp_path):
+    done = gradcalc("render", *SEED, "--palette", "classic", "--no-legend", "-o", "seed.svg", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    fills = {fill for *_, fill in svg_texts(tmp_path / "seed.svg")}
+    assert {PALETTES["classic"].value, PALETTES["classic"].grad} <= fills
+    assert not {VALUE_COLOR, GRAD_COLOR} & fills
+    assert not any("pass" in t for t, *_ in svg_texts(tmp_path / "seed.svg"))
 
 
 def test_png_is_a_png_of_sane_size(dot, tmp_path):
@@ -286,10 +323,28 @@ def test_run_reports_bad_image_targets(tmp_path):
 
 def test_write_image_keeps_the_signature_the_repl_calls():
     signature = inspect.signature(write_image)
-    assert list(signature.parameters) == ["result", "path", "fmt", "style", "precision", "rankdir"]
+    assert list(signature.parameters) == ["result", "path", "fmt", "style", "precision", "rankdir", "palette", "legend"]
     assert {name: p.default for name, p in signature.parameters.items() if p.kind is p.KEYWORD_ONLY} == {
         "fmt": None,
         "style": "circuit",
         "precision": 2,
         "rankdir": "LR",
+        "palette": "safe",
+        "legend": None,
     }
+
+
+def test_run_takes_the_picture_options_of_render(tmp_path):
+    (tmp_path / "p.gc").write_text("x = 1\nx * 2\n")
+    done = gradcalc("run", "p.gc", "--palette", "classic", "--no-legend", "-o", "-", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert PALETTES["classic"].value in done.stdout and "labelloc=b" not in done.stdout
+    assert "labelloc=b" in gradcalc("run", "p.gc", "-o", "-", cwd=tmp_path).stdout  # the legend, by default
+    boxes = gradcalc("render", "x*2", "x=1", "--style", "boxes", "-o", "-", cwd=tmp_path).stdout
+    assert "labelloc=b" not in boxes
+    assert "labelloc=b" in gradcalc("render", "x*2", "x=1", "--style", "boxes", "--legend", "-o", "-").stdout
+
+
+def test_an_unknown_palette_is_a_usage_error(tmp_path):
+    done = gradcalc("render", *SEED, "--palette", "neon", "-o", "-", cwd=tmp_path)
+    assert done.returncode == 2 and "safe" in done.stderr and "classic" in done.stderr

@@ -75,6 +75,10 @@ class Op:
     description: str = ""
     array_forward: Callable[..., Any] | None = None
     array_local: Callable[..., tuple[Any, ...]] | None = None
+    # What each argument is, for ops whose arguments are not interchangeable (a - b, a / b, a ^ b); the
+    # pictures write them where the arguments enter the gate. Empty: the order does not matter.
+    roles: tuple[str, ...] = ()
+    drawn: str = ""  # the gate's symbol in pictures, where the plain symbol would be ambiguous (neg vs -)
 
     def array_rules(self, xp: Any) -> tuple[Callable[..., Any], Callable[..., tuple[Any, ...]]]:
         """The forward and local rules on arrays of module ``xp`` (NumPy), with ``xp`` bound."""
@@ -361,6 +365,7 @@ SUB = Op(
     spellings=("-",),
     expand=_expand_sub,
     description="difference",
+    roles=("+", "−"),
 )
 MUL = Op(
     "mul",
@@ -386,6 +391,7 @@ DIV = Op(
     domain="division by zero",
     expand=_expand_div,
     description="quotient",
+    roles=("num", "den"),
 )
 POW = Op(
     "pow",
@@ -398,6 +404,7 @@ POW = Op(
     spellings=("^", "**"),
     domain="a negative base needs an integer exponent, and 0 has no negative powers",
     description="power",
+    roles=("base", "exponent"),
     array_forward=lambda xp, a, b: a**b,
     array_local=_pow_array_local,
 )
@@ -412,6 +419,7 @@ NEG = Op(
     spellings=("-",),
     expand=_expand_neg,
     description="negation",
+    drawn="neg",
 )
 
 EXP = Op(

@@ -13,8 +13,12 @@ from gradcalc.cli.errors import report_warnings
 from gradcalc.cli.options import Bindings, Expand, Json, Precision, Rows
 from gradcalc.cli.program_source import Program, program_source, read_file
 from gradcalc.cli.render_cmd import (
+    DEFAULT_PALETTE,
     IMAGE_PRECISION,
     FormatOption,
+    LegendOption,
+    Palette,
+    PaletteOption,
     RankDir,
     RankDirOption,
     Style,
@@ -100,6 +104,8 @@ def run_command(
     fmt: FormatOption = None,
     style: StyleOption = Style.circuit,
     rankdir: RankDirOption = RankDir.LR,
+    palette: PaletteOption = Palette[DEFAULT_PALETTE],
+    legend: LegendOption = None,
     check: Check = False,
     tol: CheckTol = DEFAULT_TOL,
 ) -> None:
@@ -116,7 +122,16 @@ def run_command(
         if output == "-" and (json or check):
             both = "--json" if json else "--check"
             raise UsageError(f"{both} and -o - both write to standard output", hint="write the picture to a file")
-        save_picture(result, output, fmt=fmt, style=style, precision=shown, rankdir=rankdir)
+        save_picture(
+            result,
+            output,
+            fmt=fmt,
+            style=style,
+            precision=shown,
+            rankdir=rankdir,
+            palette=palette.value,
+            legend=legend,
+        )
         if output == "-":  # the DOT text is the output
             report_warnings(warning_lines(result))
             return

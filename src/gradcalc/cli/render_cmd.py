@@ -17,6 +17,7 @@ from gradcalc.cli.options import Bindings, Expand
 from gradcalc.cli.program_source import Program, program_source
 from gradcalc.errors import UsageError
 from gradcalc.program import Result
+from gradcalc.views.palette import DEFAULT_PALETTE, PALETTES
 from gradcalc.views.warnings import warning_lines
 
 
@@ -36,6 +37,8 @@ class Format(StrEnum):
     pdf = "pdf"
     dot = "dot"
 
+
+Palette = StrEnum("Palette", {name: name for name in PALETTES})  # type: ignore[misc]  # one per palette row
 
 IMAGE_PRECISION = 2  # circuit pictures label wires 2.00, -0.20
 
@@ -70,13 +73,40 @@ RankDirOption = Annotated[
     RankDir,
     typer.Option("--rankdir", case_sensitive=False, help="Draw left to right (LR) or top to bottom (TB)."),
 ]
+PaletteOption = Annotated[
+    Palette,
+    typer.Option(
+        "--palette",
+        case_sensitive=False,
+        help="Colours of values and gradients: "
+        + "; ".join(f"{name}, {row.description}" for name, row in PALETTES.items())
+        + ".",
+    ),
+]
+LegendOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--legend/--no-legend",
+        help="A key under the picture saying which number is the value and which the gradient "
+        "[default: on for circuit, off for boxes].",
+        show_default=False,
+    ),
+]
 ImagePrecision = Annotated[
     int, typer.Option("--precision", "-p", min=0, max=17, metavar="N", help="Decimals of the numbers in the picture.")
 ]
 
 
 def save_picture(
-    result: Result, output: str, *, fmt: Format | None, style: Style, precision: int, rankdir: RankDir
+    result: Result,
+    output: str,
+    *,
+    fmt: Format | None,
+    style: Style,
+    precision: int,
+    rankdir: RankDir,
+    palette: str = DEFAULT_PALETTE,
+    legend: bool | None = None,
 ) -> None:
     """Write the picture of ``result`` to ``output`` (DOT on standard output for ``-``)."""
     if output == "-":
@@ -87,7 +117,10 @@ def save_picture(
             )
         from gradcalc.views.dot import render_dot
 
-        sys.stdout.write(render_dot(result, style=style.value, precision=precision, rankdir=rankdir.value))
+        text = render_dot(
+            result, style=style.value, precision=precision, rankdir=rankdir.value, palette=palette, legend=legend
+        )
+        sys.stdout.write(text)
         return
     from gradcalc.views.image import write_image
 
@@ -98,6 +131,8 @@ def save_picture(
         style=style.value,
         precision=precision,
         rankdir=rankdir.value,
+        palette=palette,
+        legend=legend,
     )
     sys.stderr.write(f"wrote {output}\n")
 
@@ -110,6 +145,8 @@ def render_command(
     style: StyleOption = Style.circuit,
     precision: ImagePrecision = IMAGE_PRECISION,
     rankdir: RankDirOption = RankDir.LR,
+    palette: PaletteOption = Palette[DEFAULT_PALETTE],
+    legend: LegendOption = None,
     expand: Expand = False,
 ) -> None:
     """Draw PROGRAM's graph with every value and gradient, as a circuit (or boxes) in SVG, PNG, PDF or DOT.
@@ -119,5 +156,14 @@ def render_command(
     from gradcalc.cli.eval_cmd import evaluate_source  # eval_cmd imports this module's options
 
     result = evaluate_source(program_source(program), bindings, expand)
-    save_picture(result, output, fmt=fmt, style=style, precision=precision, rankdir=rankdir)
+    save_picture(
+        result,
+        output,
+        fmt=fmt,
+        style=style,
+        precision=precision,
+        rankdir=rankdir,
+        palette=palette.value,
+        legend=legend,
+    )
     report_warnings(warning_lines(result))

@@ -1,15 +1,32 @@
 """The graph as Graphviz DOT text: the circuit style of the classic backprop pictures, or micrograd's boxes.
 
-Circuit style (the default), drawn left to right: every value is a *wire* with its value in green above
-the line and its gradient in red below; inputs enter at the left labelled with their names; every
-operation is a circle showing its symbol (``+``, ``*``, ``exp``, ``*-1``); the output leaves at the right.
-A value that feeds several gates (``x*x``, ``a + a``) is one wire that splits at a dot: each branch is
-labelled with the gradient that flows back along it (the consumer's gradient times its local partial)
-and the wire before the split with their sum, so the picture shows that gradients add where a value is
-reused.
+Circuit style (the default), drawn left to right: every value is a *wire* with its value above the line
+and its gradient below (blue and vermillion by default, green and red with the classic palette: see
+``views.palette``); inputs enter at the left labelled with their names; every operation is a circle
+showing its symbol (``+``, ``*``, ``exp``, ``*-1``); the output leaves at the right, labelled with its
+name from the table (``f`` when the program does not name it). Every gate's wire carries the gate's name
+from the table too, so the picture can be read beside the table and ``explain``: the user's names as
+typed, the made-up ``p, q, r...`` small and grey. A value that feeds several gates (``x*x``, ``a + a``) is
+one wire that splits at a dot: each branch is labelled with the gradient that flows back along it (the
+consumer's gradient times its local partial) and the wire before the split with their sum, so the
+picture shows that gradients add where a value is reused.
+
+What the op table says about an op shows where it matters: the argument roles of gates whose arguments
+are not interchangeable (``num``/``den``, ``base``/``exponent``, ``+``/``−``) where the arguments enter,
+and the picture symbol of an op whose plain symbol would be ambiguous (``neg``, not subtraction's ``-``).
+A gate evaluated at a kink (a ``max`` tie, ``relu`` at 0: the engine's warnings) has a dashed outline,
+the word "kink" beside it and the warning as its tooltip. A legend under the picture says which number
+is which (on by default in the circuit style).
 
 Boxes style: each value a box with its label, value and gradient, each operation a small circle
 between boxes, as micrograd draws them.
+
+Node ids are a naming scheme other tools rely on (the live page finds SVG elements by Graphviz's
+``<title>``, which is the node id): ``n{k}`` wires (or boxes), ``g{k}`` gates, ``s{k}`` splits,
+``b{k}_{j}`` branches, ``o{k}`` the boxes style's operations, ``k`` being the position in the evaluation
+order. Every node also carries an ``id`` (the same name) and a ``class`` (``wire input``, ``gate mul``,
+``gate max kink``, ``split``...), and every edge a class (``feed``, ``drive``, ``split``), which
+Graphviz copies into the SVG for style sheets and scripts.
 
 This module only builds text: it is pure, deterministic (node ids come from the evaluation order,
 attributes are written in a fixed order) and escapes every label, so the same result always gives
@@ -24,15 +41,14 @@ from gradcalc.errors import UsageError
 from gradcalc.numbers import format_number
 from gradcalc.ops import INPUT
 from gradcalc.program import Result
+from gradcalc.views.palette import DEFAULT_PALETTE, PALETTES, Palette
 
-STYLES = ("circuit", "boxes")
 RANKDIRS = ("LR", "TB")
-VALUE_COLOR = "#1a7f1a"  # green: values, computed forwards
-GRAD_COLOR = "#d11f1f"  # red: gradients, computed backwards
-NAME_COLOR = "#000000"
-WIRE_COLOR = "#333333"
-CONST_COLOR = "#555555"  # constants are leaves too, but nobody trains them
+VALUE_COLOR = PALETTES[DEFAULT_PALETTE].value
+GRAD_COLOR = PALETTES[DEFAULT_PALETTE].grad
 FONT = "Helvetica"
+SMALL = 10  # point size of the made-up names, the word kink and the legend
+ROLE_SIZE = 11  # point size of the argument roles written along the edges into a gate
 MAX_LABEL = 24  # longer names and constant texts are shortened with an ellipsis
 
 
@@ -52,35 +68,57 @@ def _short(label: str) -> str:
     return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
 
 
-def _font(text: str, color: str) -> str:
-    return f'<font color="{color}">{escape(text)}</font>'
+def _font(text: str, color: str, size: int | None = None) -> str:
+    sized = f' point-size="{size}"' if size is not None else ""
+    return f'<font color="{color}"{sized}>{escape(text)}</font>'
 
 
-def render_dot(result: Result, *, style: str = "circuit", precision: int = 2, rankdir: str = "LR") -> str:
-    """The DOT text of ``result`` in ``style`` (``circuit`` or ``boxes``), numbers with ``precision`` decimals."""
+def render_dot(
+    result: Result,
+    *,
+    style: str = "circuit",
+    precision: int = 2,
+    rankdir: str = "LR",
+    palette: str = DEFAULT_PALETTE,
+    legend: bool | None = None,
+) -> str:
+    """The DOT text of ``result`` in ``style`` (``circuit`` or ``boxes``), numbers with ``precision`` decimals.
+
+    ``palette`` names a row of ``views.palette.PALETTES``. ``legend`` None is the style's own default:
+    on for circuits, whose bare numbers need it, off for boxes, which write "data" and "grad".
+    """
     if style not in STYLES:
         raise UsageError(f"unknown style {style!r}", hint=f"choose one of: {', '.join(STYLES)}")
     if rankdir not in RANKDIRS:
         raise UsageError(f"unknown rank direction {rankdir!r}", hint=f"choose one of: {', '.join(RANKDIRS)}")
+    if palette not in PALETTES:
+        raise UsageError(f"unknown palette {palette!r}", hint=f"choose one of: {', '.join(PALETTES)}")
     if precision < 0:
         raise UsageError(f"precision must be 0 or more, not {precision}")
 
     def number(value: float) -> str:
         return format_number(value, precision, fixed=True)
 
-    builder = _Circuit if style == "circuit" else _Boxes
-    return builder(result, number, rankdir).text()
+    builder = STYLES[style]
+    drawing = builder(result, number, rankdir, PALETTES[palette])
+    return drawing.text(builder.legend_by_default if legend is None else legend)
 
 
 class _Drawing:
-    """What both styles share: the result, how numbers read, and the lines written so far."""
+    """What both styles share: the result, how numbers read, the colours, and the lines written so far."""
 
-    def __init__(self, result: Result, number: Callable[[float], str], rankdir: str) -> None:
+    legend_by_default = False
+
+    def __init__(self, result: Result, number: Callable[[float], str], rankdir: str, palette: Palette) -> None:
         self.result = result
         self.number = number
         self.rankdir = rankdir
+        self.colors = palette
         self.lines: list[str] = []
         self.position = {node: k for k, node in enumerate(result.evaluation.order)}  # ids n0, n1, ... in order
+        nodes = result.graph.nodes
+        # The gates evaluated at a point with no derivative, with the engine's words for it.
+        self.kinks = {w.node: w.message for w in result.evaluation.warnings if nodes[w.node].op.kink is not None}
 
     def header(self, kind: str, graph: str, node: str, edge: str) -> None:
         result = self.result
@@ -89,35 +127,62 @@ class _Drawing:
             f"// gradcalc {kind}: {count} node{'s' if count != 1 else ''}"
             + (", expanded into primitive gates" if result.expanded else ""),
             "digraph gradcalc {",
-            f"  graph [rankdir={self.rankdir}, {graph}];",
+            f'  graph [rankdir={self.rankdir}, fontname="{FONT}", {graph}];',
             f'  node [fontname="{FONT}", {node}];',
             f'  edge [fontname="{FONT}", {edge}];',
         ]
 
     def symbol(self, node: int) -> str:
+        """What a gate shows: the op table's picture symbol, else its symbol with any folded constant."""
         gate = self.result.graph.nodes[node]
-        return gate.op.gate_symbol(gate.param, format_number)
+        return gate.op.drawn or gate.op.gate_symbol(gate.param, format_number)
 
-    def text(self) -> str:
+    def kink_attributes(self, node: int) -> str:
+        """A dashed outline, the word kink beside the gate and the engine's warning as its tooltip."""
+        kink = self.colors.kink
+        return (
+            f', style=dashed, penwidth=2, color="{kink}", xlabel=<{_font("kink", kink, SMALL)}>, '
+            f'tooltip="{escape(self.kinks[node])}"'
+        )
+
+    def gate_class(self, node: int) -> str:
+        op = self.result.graph.nodes[node].op
+        return f"gate {op.name} kink" if node in self.kinks else f"gate {op.name}"
+
+    def text(self, legend: bool) -> str:
         self.draw()
+        if legend:
+            self.lines.append(f"  graph [labelloc=b, labeljust=l, label=<{self.legend()}>];")
         self.lines.append("}")
         return "\n".join(self.lines) + "\n"
 
     def draw(self) -> None:
         raise NotImplementedError
 
+    def legend(self) -> str:
+        raise NotImplementedError
+
+    def kink_note(self) -> str:
+        """The legend's cell for the dashed gates, when the picture has any."""
+        if not self.kinks:
+            return ""
+        return f"<td>{_font('dashed gate: a kink, where the derivative does not exist', self.colors.kink, SMALL)}</td>"
+
 
 class _Circuit(_Drawing):
     """Gates as circles, values as labelled wires, splits where a value is used more than once."""
+
+    legend_by_default = True
 
     def draw(self) -> None:
         self.header(
             "circuit",
             'nodesep=0.18, ranksep=0.22, ordering=in, splines=spline, bgcolor="white", pad=0.2',
             "fontsize=14, penwidth=1.2",
-            'arrowsize=0.7, penwidth=1.2, color="#333333"',
+            f'arrowsize=0.7, penwidth=1.2, color="{self.colors.wire}", '
+            f'fontsize={ROLE_SIZE}, fontcolor="{self.colors.role}"',
         )
-        result = self.result
+        result, colors = self.result, self.colors
         evaluation, nodes, labels = result.evaluation, result.graph.nodes, result.labels
         values, grads, local = evaluation.values, evaluation.grads, evaluation.local
         order, position, output = evaluation.order, self.position, evaluation.output
@@ -140,32 +205,43 @@ class _Circuit(_Drawing):
             node, k = nodes[i], position[i]
             wire, label = f"n{k}", _short(labels[i])
             value, grad = self.number(values[i]), self.number(grads[i])
-            end = None
-            if i == output and result.output_name:  # f = x names the input x's wire f at its end
-                end = label if node.name == result.output_name else _short(result.output_name)
+            end, kind = None, "wire"
+            if i == output:
+                kind = "wire output"
+                if not node.is_leaf:  # the output's name from the table, at the wire's end as in the textbook
+                    end = label
+                elif result.output_name:  # f = x names the input x's wire f at its end
+                    end = label if node.name == result.output_name else _short(result.output_name)
             if node.is_leaf:
-                color = NAME_COLOR if node.op is INPUT else CONST_COLOR
-                self.wire(wire, value, grad, start=label, start_color=color, end=end)
+                color = colors.name if node.op is INPUT else colors.const
+                self.wire(wire, value, grad, start=label, start_color=color, end=end, kind=f"{kind} {node.op.name}")
                 if node.op is INPUT:
                     inputs.append(wire)
             else:
                 gate = f"g{k}"
+                kink = self.kink_attributes(i) if i in self.kinks else ""
                 lines.append(
-                    f"  {gate} [shape=ellipse, width=0.5, height=0.5, margin=0.03, label=<{escape(self.symbol(i))}>];"
+                    f"  {gate} [shape=ellipse, width=0.5, height=0.5, margin=0.03, "
+                    f'label=<{escape(self.symbol(i))}>{kink}, id="{gate}", class="{self.gate_class(i)}"];'
                 )
-                lines.extend(f"  {feeds[i, slot]}{tail} -> {gate};" for slot in range(len(node.args)))
-                named = label if node.label and end is None else None
-                self.wire(wire, value, grad, name=named, end=end)
-                lines.append(f"  {gate} -> {wire}{head} [arrowhead=none];")
+                roles = node.op.roles  # empty for ops whose arguments are interchangeable
+                for slot in range(len(node.args)):
+                    role = f", label=<{escape(roles[slot])}>" if roles else ""
+                    lines.append(f'  {feeds[i, slot]}{tail} -> {gate} [class="feed"{role}];')
+                named = None
+                if end is None:  # the user's names as typed; the made-up p, q, r small and grey
+                    named = (label, colors.name, None) if node.label else (label, colors.generated, SMALL)
+                self.wire(wire, value, grad, name=named, end=end, kind=kind)
+                lines.append(f'  {gate} -> {wire}{head} [arrowhead=none, class="drive"];')
             readers = uses[i]
             if len(readers) > 1:
                 split = f"s{k}"
-                lines.append(f"  {split} [shape=point, width=0.07];")
-                lines.append(f"  {wire}{tail} -> {split} [arrowhead=none];")
+                lines.append(f'  {split} [shape=point, width=0.07, id="{split}", class="split"];')
+                lines.append(f'  {wire}{tail} -> {split} [arrowhead=none, class="split"];')
                 for j, (reader, slot) in enumerate(readers):
                     branch = f"b{k}_{j}"
-                    self.wire(branch, None, self.number(grads[reader] * local[reader][slot]))
-                    lines.append(f"  {split} -> {branch}{head} [arrowhead=none];")
+                    self.wire(branch, None, self.number(grads[reader] * local[reader][slot]), kind="wire branch")
+                    lines.append(f'  {split} -> {branch}{head} [arrowhead=none, class="split"];')
         if inputs:
             lines.append(f"  {{rank=min; {'; '.join(inputs)};}}")
         lines.append(f"  {{rank=max; n{position[output]};}}")
@@ -177,37 +253,60 @@ class _Circuit(_Drawing):
         grad: str,
         *,
         start: str | None = None,
-        start_color: str = NAME_COLOR,
-        name: str | None = None,
+        start_color: str | None = None,
+        name: tuple[str, str, int | None] | None = None,
         end: str | None = None,
+        kind: str = "wire",
     ) -> None:
         """A stretch of wire: its value above the line and its gradient below (left and right in TB).
 
-        ``start`` names an input at the wire's beginning, ``end`` the output at its end, ``name`` a named
-        value in between (written before its value, since a gate feeds the wire's beginning).
+        ``start`` names an input at the wire's beginning, ``end`` the output at its end, ``name`` (text,
+        colour, point size) a gate's value in between, written before the value since a gate feeds the
+        wire's beginning.
         """
-        top = _font(value, VALUE_COLOR) if value is not None else " "
+        colors = self.colors
+        top = _font(value, colors.value) if value is not None else " "
         if name is not None:
-            top = f"{_font(name + ' =', NAME_COLOR)} {top}"
-        bottom = _font(grad, GRAD_COLOR)
+            text, color, size = name
+            top = f"{_font(text + ' =', color, size)} {top}"
+        first = _font(start, start_color or colors.name) if start else None
+        last = _font(end, colors.name) if end else None
+        table = self.wire_table(top, _font(grad, colors.grad), first, last)
+        self.lines.append(f'  {node_id} [shape=plaintext, margin=0, label=<{table}>, id="{node_id}", class="{kind}"];')
+
+    def wire_table(self, top: str, bottom: str, first: str | None = None, last: str | None = None) -> str:
+        """The HTML table of a wire: ``top`` above the line, ``bottom`` below, ``first``/``last`` at its ends."""
+        wire = self.colors.wire
         if self.rankdir == "LR":
-            first = f'<td rowspan="3" align="right">{_font(start, start_color)}</td>' if start else ""
-            last = f'<td rowspan="3" align="left">{_font(end, NAME_COLOR)}</td>' if end else ""
+            before = f'<td rowspan="3" align="right">{first}</td>' if first else ""
+            after = f'<td rowspan="3" align="left">{last}</td>' if last else ""
             rows = (
-                f"<tr>{first}<td>{top}</td>{last}</tr>"
-                f'<tr><td port="w" cellpadding="0" height="1" width="44" bgcolor="{WIRE_COLOR}"></td></tr>'
+                f"<tr>{before}<td>{top}</td>{after}</tr>"
+                f'<tr><td port="w" cellpadding="0" height="1" width="44" bgcolor="{wire}"></td></tr>'
                 f"<tr><td>{bottom}</td></tr>"
             )
         else:
-            first = f'<tr><td colspan="3">{_font(start, start_color)}</td></tr>' if start else ""
-            last = f'<tr><td colspan="3">{_font(end, NAME_COLOR)}</td></tr>' if end else ""
+            before = f'<tr><td colspan="3">{first}</td></tr>' if first else ""
+            after = f'<tr><td colspan="3">{last}</td></tr>' if last else ""
             rows = (
-                f'{first}<tr><td align="right">{top}</td>'
-                f'<td port="w" cellpadding="0" width="1" height="30" bgcolor="{WIRE_COLOR}"></td>'
-                f'<td align="left">{bottom}</td></tr>{last}'
+                f'{before}<tr><td align="right">{top}</td>'
+                f'<td port="w" cellpadding="0" width="1" height="30" bgcolor="{wire}"></td>'
+                f'<td align="left">{bottom}</td></tr>{after}'
             )
-        table = f'<table border="0" cellborder="0" cellspacing="0" cellpadding="2">{rows}</table>'
-        self.lines.append(f"  {node_id} [shape=plaintext, margin=0, label=<{table}>];")
+        return f'<table border="0" cellborder="0" cellspacing="0" cellpadding="2">{rows}</table>'
+
+    def legend(self) -> str:
+        """A sample wire saying which number is which, drawn the way the picture's wires are."""
+        colors, output = self.colors, _short(self.result.labels[self.result.evaluation.output])
+        above, below = ("above", "below") if self.rankdir == "LR" else ("left", "right")
+        sample = self.wire_table(
+            _font(f"value ({above}): forward pass", colors.value, SMALL),
+            _font(f"gradient ∂{output}/∂value ({below}): backward pass", colors.grad, SMALL),
+        )
+        return (
+            '<table border="0" cellborder="0" cellspacing="6" cellpadding="0">'
+            f"<tr><td>{sample}</td>{self.kink_note()}</tr></table>"
+        )
 
 
 class _Boxes(_Drawing):
@@ -218,25 +317,48 @@ class _Boxes(_Drawing):
             "boxes",
             'nodesep=0.25, ranksep=0.4, ordering=in, bgcolor="white", pad=0.2',
             "fontsize=12",
-            'arrowsize=0.7, color="#333333"',
+            f'arrowsize=0.7, color="{self.colors.wire}", fontsize={ROLE_SIZE}, fontcolor="{self.colors.role}"',
         )
-        result = self.result
+        result, colors = self.result, self.colors
         evaluation, nodes, labels = result.evaluation, result.graph.nodes, result.labels
         values, grads, position = evaluation.values, evaluation.grads, self.position
         tail, head = (":e", ":w") if self.rankdir == "LR" else (":s", ":n")
         lines = self.lines
         for i in evaluation.order:
             node, k = nodes[i], position[i]
+            named = node.label or node.op is INPUT or i == evaluation.output  # the table's f, as the circuit
+            label_color = colors.name if named else colors.generated
             cells = (
-                f"<td>{escape(_short(labels[i]))}</td>"
-                f"<td>data {_font(self.number(values[i]), VALUE_COLOR)}</td>"
-                f"<td>grad {_font(self.number(grads[i]), GRAD_COLOR)}</td>"
+                f"<td>{_font(_short(labels[i]), label_color)}</td>"
+                f"<td>data {_font(self.number(values[i]), colors.value)}</td>"
+                f"<td>grad {_font(self.number(grads[i]), colors.grad)}</td>"
             )
             table = f'<table border="0" cellborder="1" cellspacing="0" cellpadding="4"><tr>{cells}</tr></table>'
-            lines.append(f"  n{k} [shape=plaintext, margin=0, label=<{table}>];")
+            kind = "value output" if i == evaluation.output else "value"
+            lines.append(
+                f'  n{k} [shape=plaintext, margin=0, label=<{table}>, id="n{k}", class="{kind} {node.op.name}"];'
+            )
             if node.args:
+                kink = self.kink_attributes(i) if i in self.kinks else ""
                 lines.append(
-                    f"  o{k} [shape=ellipse, width=0.3, height=0.3, margin=0.02, label=<{escape(self.symbol(i))}>];"
+                    f"  o{k} [shape=ellipse, width=0.3, height=0.3, margin=0.02, "
+                    f'label=<{escape(self.symbol(i))}>{kink}, id="o{k}", class="{self.gate_class(i)}"];'
                 )
-                lines.extend(f"  n{position[arg]}{tail} -> o{k};" for arg in node.args)
-                lines.append(f"  o{k} -> n{k}{head};")
+                roles = node.op.roles
+                for slot, arg in enumerate(node.args):
+                    role = f", label=<{escape(roles[slot])}>" if roles else ""
+                    lines.append(f'  n{position[arg]}{tail} -> o{k} [class="feed"{role}];')
+                lines.append(f'  o{k} -> n{k}{head} [class="drive"];')
+
+    def legend(self) -> str:
+        colors, output = self.colors, _short(self.result.labels[self.result.evaluation.output])
+        key = (
+            f"<td>{_font('data: the value (forward pass)', colors.value, SMALL)}</td>"
+            f"<td>{_font(f'grad: ∂{output}/∂value (backward pass)', colors.grad, SMALL)}</td>"
+        )
+        return (
+            f'<table border="0" cellborder="0" cellspacing="6" cellpadding="0"><tr>{key}{self.kink_note()}</tr></table>'
+        )
+
+
+STYLES: dict[str, type[_Drawing]] = {"circuit": _Circuit, "boxes": _Boxes}

@@ -27,6 +27,7 @@ from pathlib import Path
 from gradcalc.errors import GradcalcError, UsageError
 from gradcalc.program import Result
 from gradcalc.views.dot import render_dot
+from gradcalc.views.palette import DEFAULT_PALETTE
 
 FORMATS = ("svg", "png", "pdf", "dot")
 SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
@@ -70,6 +71,8 @@ def write_image(
     style: str = "circuit",
     precision: int = 2,
     rankdir: str = "LR",
+    palette: str = DEFAULT_PALETTE,
+    legend: bool | None = None,
 ) -> None:
     """Draw ``result`` into ``path`` as SVG, PNG, PDF or DOT (``fmt``, or from the suffix when None)."""
     path = Path(path)
@@ -82,7 +85,7 @@ def write_image(
             f"(images stop at {MAX_IMAGE_NODES:,} nodes)",
             hint="write a .dot file instead, or look at the table: gradcalc eval (or run) without -o",
         )
-    text = render_dot(result, style=style, precision=precision, rankdir=rankdir)
+    text = render_dot(result, style=style, precision=precision, rankdir=rankdir, palette=palette, legend=legend)
     if chosen == "dot":
         _write_atomically(path, lambda temp: temp.write_bytes(text.encode("utf-8")))
         return
