@@ -73,6 +73,7 @@ class Op:
     kink_rule: str = ""
     expand: Expansion | None = None
     description: str = ""
+    aliases: tuple[str, ...] = ()  # what other tools call it (ln for log): an error's hint points here
     array_forward: Callable[..., Any] | None = None
     array_local: Callable[..., tuple[Any, ...]] | None = None
 
@@ -396,6 +397,7 @@ POW = Op(
     _pow_local,
     ("{b}*{a}^({b}-1)", "{a}^{b}*log({a})"),
     spellings=("^", "**"),
+    aliases=("pow",),
     domain="a negative base needs an integer exponent, and 0 has no negative powers",
     description="power",
     array_forward=lambda xp, a, b: a**b,
@@ -435,6 +437,7 @@ LOG = Op(
     ("1/{a}",),
     domain="log needs a positive argument",
     description="natural logarithm",
+    aliases=("ln",),
     array_forward=lambda xp, a: xp.log(a),
 )
 SQRT = Op(
@@ -507,6 +510,7 @@ SIGMOID = Op(
     ("sigmoid({a})*(1-sigmoid({a}))",),
     expand=_expand_sigmoid,
     description="1/(1+exp(-x))",
+    aliases=("logistic", "expit"),
     array_forward=_sigmoid_array,
 )
 RELU = Op(
@@ -534,6 +538,7 @@ ABS = Op(
     kink=lambda a: a == 0.0,
     kink_rule="abs'(0) is taken as 0",
     description="absolute value",
+    aliases=("fabs",),
     array_forward=lambda xp, a: xp.abs(a),
     array_local=lambda xp, a, out: (xp.sign(a),),
 )
@@ -548,6 +553,7 @@ MAX = Op(
     kink=lambda a, b: a == b,
     kink_rule="a tie splits the gradient evenly",
     description="larger of two",
+    aliases=("maximum", "fmax"),
     array_forward=lambda xp, a, b: xp.maximum(a, b),
     array_local=_max_array_local,
 )
@@ -562,6 +568,7 @@ MIN = Op(
     kink=lambda a, b: a == b,
     kink_rule="a tie splits the gradient evenly",
     description="smaller of two",
+    aliases=("minimum", "fmin"),
     array_forward=lambda xp, a, b: xp.minimum(a, b),
     array_local=_min_array_local,
 )
@@ -578,4 +585,16 @@ INFIX: dict[str, Op] = {s: op for op in OPS if op.syntax is Syntax.INFIX for s i
 PREFIX: dict[str, Op] = {s: op for op in OPS if op.syntax is Syntax.PREFIX for s in op.spellings}
 FUNCTIONS: dict[str, Op] = {op.symbol: op for op in OPS if op.syntax is Syntax.CALL}
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
+ALIASES: dict[str, Op] = {alias: op for op in OPS for alias in op.aliases}
+# Names people try as constants that are no value a node can take (every value is a finite number):
+# what to write instead. Looked up in lower case, so Inf and NaN are caught too.
+NOT_VALUES: dict[str, str] = {
+    "inf": "infinity is not a value a node can take: every value is a finite number; "
+    "for a very large one write 1e308 (the largest is about 1.8e308)",
+    "infinity": "infinity is not a value a node can take: every value is a finite number; "
+    "for a very large one write 1e308 (the largest is about 1.8e308)",
+    "nan": "nan is not a value a node can take: every value is a finite number",
+}
+# The ops a comparison's hint offers: they choose between values, and have gradients.
+CHOOSERS: tuple[Op, ...] = (MAX, MIN, RELU)
 DIFFERENTIABLE: tuple[Op, ...] = tuple(op for op in OPS if op.syntax is not Syntax.LEAF)

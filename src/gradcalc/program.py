@@ -15,7 +15,7 @@ from gradcalc.errors import EvaluationError, UsageError
 from gradcalc.expansion import expand
 from gradcalc.graph import Graph
 from gradcalc.labels import node_labels
-from gradcalc.lowering import lower
+from gradcalc.lowering import MissingHint, in_program, lower
 from gradcalc.ops import CONST
 from gradcalc.parser import gc_paused, parse
 from gradcalc.source import Source, Span
@@ -60,12 +60,18 @@ def view_of(
     return Result(graph, evaluation, labels, output_name, unused_overrides or [], expanded)
 
 
-def run_source(source: Source, overrides: Mapping[str, float] | None = None, *, expanded: bool = False) -> Result:
-    """Parse, lower and evaluate a whole program."""
+def run_source(
+    source: Source,
+    overrides: Mapping[str, float] | None = None,
+    *,
+    expanded: bool = False,
+    missing_hint: MissingHint = in_program,
+) -> Result:
+    """Parse, lower and evaluate a whole program; ``missing_hint`` says how to give a name a value."""
     with gc_paused():
         program = parse(source)
         graph = Graph()
-        lowered = lower(program, graph, overrides)
+        lowered = lower(program, graph, overrides, missing_hint)
     if lowered.output is None:
         raise UsageError("the program is empty: write an expression such as (x + y) * z")
     return view_of(

@@ -154,7 +154,7 @@ class _Circuit(_Drawing):
                     f"  {gate} [shape=ellipse, width=0.5, height=0.5, margin=0.03, label=<{escape(self.symbol(i))}>];"
                 )
                 lines.extend(f"  {feeds[i, slot]}{tail} -> {gate};" for slot in range(len(node.args)))
-                named = label if node.label and end is None else None
+                named = label if node.name and end is None else None
                 self.wire(wire, value, grad, name=named, end=end)
                 lines.append(f"  {gate} -> {wire}{head} [arrowhead=none];")
             readers = uses[i]
