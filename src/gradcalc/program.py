@@ -21,6 +21,7 @@ from gradcalc.parser import gc_paused, parse
 from gradcalc.source import Source, Span
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
+_VALUE_HINT = "a value may use numbers, pi, e and functions, e.g. x=2 or w=pi/4"
 
 
 @dataclass(slots=True, eq=False)
@@ -102,13 +103,9 @@ def constant_value(text: str, where: str = "<value>") -> float:
         raise UsageError(f"{text!r} is not a single value", Span(source, 0, len(text)))
     graph = Graph()
     try:
-        lowered = lower(program, graph)
+        lowered = lower(program, graph, missing_hint=lambda name: _VALUE_HINT)
     except EvaluationError as exc:
-        raise UsageError(
-            f"{text!r} is not a value: {exc.message}",
-            exc.span,
-            "a value may use numbers, pi, e and functions, e.g. x=2 or w=pi/4",
-        ) from None
+        raise UsageError(f"{text!r} is not a value: {exc.message}", exc.span, exc.hint or _VALUE_HINT) from None
     node = graph.nodes[lowered.output]  # type: ignore[index]
     if node.op is not CONST or node.param is None:
         raise UsageError(
