@@ -50,7 +50,7 @@ def test_a_name_not_shown_twice_is_shown_as_typed():
 
 def test_generated_names_stay_unique_and_never_take_a_users_name():
     result = run("p = 1; q1 = 2; f = 3; " + " + ".join(f"sin(p*{k}*q1)" for k in range(1, 12)) + " + f")
-    labels = [result.labels[i] for i in result.evaluation.order if not result.graph.nodes[i].op.name == "const"]
+    labels = [result.labels[i] for i in result.evaluation.order if result.graph.nodes[i].op.name != "const"]
     assert len(labels) == len(set(labels))
     assert labels.count("p") == 1 and labels.count("q1") == 1 and labels.count("f") == 1
 
