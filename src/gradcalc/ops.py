@@ -16,6 +16,8 @@ Conventions:
   (``xp`` is the array module, NumPy, passed in so this module never imports it); training evaluates a
   graph once per step for every data row this way. An op whose scalar rules are plain arithmetic
   (``a * b``, ``-out / b``) works on arrays as it is and leaves them ``None``; ``Op.array_rules`` picks.
+- ``aliases`` are the names other tools give an op (``ln`` for log, ``pow`` for ^). Only error hints read
+  them ("did you mean log(x)?"): one spelling per op keeps every program unambiguous.
 - At points where the derivative does not exist gradcalc follows PyTorch: relu'(0) = 0, abs'(0) = 0,
   max/min split the gradient evenly on a tie. ``kink`` says when an evaluation landed on such a point.
 """
