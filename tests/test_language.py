@@ -139,8 +139,8 @@ def test_syntax_errors_name_the_place_and_what_was_expected(text, message, colum
     assert message in error.message
     assert error.span is not None
     assert error.span.source.line_col(error.span.start) == (1, column)
-    rendered = error.render()
-    assert rendered.splitlines()[-1].index("^") - rendered.splitlines()[-2].index(text[0]) == column - 1
+    lines = [line for line in error.render().splitlines() if not line.startswith("hint:")]
+    assert lines[-1].index("^") - lines[-2].index(text[0]) == column - 1
 
 
 @pytest.mark.parametrize(
@@ -153,7 +153,7 @@ def test_syntax_errors_name_the_place_and_what_was_expected(text, message, colum
         ("log(-1)", "log(-1) is undefined"),
         ("sqrt(-1)", "sqrt(-1) is undefined"),
         ("1/0", "division by zero"),
-        ("0^-1", "0 ^ -1 is undefined"),
+        ("0^-1", "0 ^ (-1) is undefined"),
         ("(-8)^(1/3)", "is undefined"),
         ("exp(1000)", "overflow: exp(1000)"),
         ("9^9^9^9", "overflow"),

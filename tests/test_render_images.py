@@ -187,12 +187,12 @@ def test_written_images_get_the_usual_file_mode(dot, tmp_path):
 
 def test_png_past_the_bitmap_limit_is_refused_and_svg_suggested(dot, tmp_path):
     (tmp_path / "long.png").write_bytes(b"old picture")
-    done = gradcalc("render", chain(150), "x=0.5", "-o", "long.png", cwd=tmp_path)
+    done = gradcalc("render", chain(300), "x=0.5", "-o", "long.png", cwd=tmp_path)
     assert done.returncode == 1
     assert "too large for a readable PNG" in done.stderr and ".svg" in done.stderr
     assert (tmp_path / "long.png").read_bytes() == b"old picture"  # untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == ["long.png"]  # no temporary file left
-    assert gradcalc("render", chain(150), "x=0.5", "-o", "long.svg", cwd=tmp_path).returncode == 0
+    assert gradcalc("render", chain(300), "x=0.5", "-o", "long.svg", cwd=tmp_path).returncode == 0
 
 
 def test_graphs_too_big_to_draw_are_refused_but_dot_text_is_written(tmp_path):

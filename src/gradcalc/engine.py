@@ -163,7 +163,7 @@ def op_failure(
     op: Op, args: list[float], exc: BaseException, span: Span | None, param: float | None = None
 ) -> EvaluationError:
     """Say, in the user's terms, why an operation could not be computed."""
-    shown = op_call_text(op, [f"{a:.6g}" for a in args], param)
+    shown = op_call_text(op, [_operand(a, op) for a in args], param)
     if isinstance(exc, OverflowError):
         message = f"overflow: {shown} is too large for a floating-point number"
     elif op.domain == "division by zero":
@@ -171,6 +171,13 @@ def op_failure(
     else:
         message = f"{shown} is undefined: {op.domain or 'outside the function domain'}"
     return EvaluationError(message, span)
+
+
+def _operand(value: float, op: Op) -> str:
+    """A number as an operand of ``op``: a negative one in parentheses where an operator binds it, so
+    that ``(-4)^0.5`` is not read as -(4^0.5)."""
+    text = f"{value:.6g}"
+    return f"({text})" if text.startswith("-") and op.syntax is not Syntax.CALL else text
 
 
 def op_call_text(op: Op, args: list[str], param: float | None = None) -> str:

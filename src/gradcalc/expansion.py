@@ -40,7 +40,7 @@ def expand(graph: Graph, order: list[int]) -> tuple[Graph, dict[int, int]]:
             target = new.add(node.op, args, param=node.param, text=node.text, span=node.span)
         moved = new.nodes[target]
         if node.name is not None and moved.name is None:
-            moved.name, moved.label = node.name, node.label
+            moved.name, moved.version = node.name, node.version
             new.bindings[node.name] = target
         where[i] = target
     return new, where

@@ -22,7 +22,7 @@ class Node:
     A plain slotted class: a 100,000-term program makes several hundred thousand of these.
     """
 
-    __slots__ = ("args", "forward", "label", "local", "name", "op", "param", "span", "text")
+    __slots__ = ("args", "forward", "local", "name", "op", "param", "span", "text", "version")
 
     def __init__(
         self,
@@ -31,7 +31,7 @@ class Node:
         param: float | None = None,
         *,
         name: str | None = None,
-        label: str | None = None,
+        version: int = 0,
         text: str | None = None,
         span: Span | None = None,
     ) -> None:
@@ -39,7 +39,9 @@ class Node:
         self.args = args
         self.param = param  # an input's or a constant's value; the constant folded into a gate
         self.name = name  # the name the user bound to this node, if any
-        self.label = label  # how it is shown: the name, primed when the name was bound before (c')
+        # How many nodes the name was given to before this one: the labels tell apart the versions of a
+        # name shown together (c, c') by this order, which expansion, unlike node ids, keeps.
+        self.version = version
         self.text = text  # a constant's source text: "2", "pi", "2*pi"
         self.span = span
         # The rules the engine calls, with a folded constant bound once so its loops stay uniform.
@@ -55,7 +57,7 @@ class Node:
         return self.op is INPUT
 
     def __repr__(self) -> str:
-        return f"Node({self.op.name}, {self.args}, param={self.param}, label={self.label!r})"
+        return f"Node({self.op.name}, {self.args}, param={self.param}, name={self.name!r})"
 
 
 class Graph:
@@ -99,7 +101,7 @@ class Graph:
             count = self._times_bound.get(name, 0)
             self._times_bound[name] = count + 1
             target.name = name
-            target.label = name + "'" * count
+            target.version = count
         self.bindings[name] = node
         return node
 

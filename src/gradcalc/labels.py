@@ -1,14 +1,21 @@
 """What each node is called in tables, JSON, pictures and explanations.
 
-A node the user named shows its name (primed when the name was bound before: ``c``, then ``c'``);
-a constant shows its source text (``2``, ``pi/4``); every other node gets a short name that no user
+A node the user named shows its name, as typed. Only when several nodes of one name are shown together
+(``c = a*b; c = c + 1`` shows both) do the later ones get marks, in the order they were bound: ``c``,
+``c'``, ``c''``, ``c'''``, then ``c'4``, ``c'5``, ... (the number counts the primes). So a label stays short
+however often a name is re-bound, and it can never be a name a user could type: names are
+``[A-Za-z_][A-Za-z_0-9]*`` and every mark starts with ``'``. LaTeX writes ``c'4`` as ``c^{(4)}``, the usual
+way to write four primes (``latex_label``).
+
+A constant shows its source text (``2``, ``pi/4``); every other node gets a short name that no user
 name uses, in the order the seed example uses them: ``p = x + y``, then ``q``, ``r``, ... An unnamed
 output is ``f``, as in f(x, y, z).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from itertools import count
 
 from gradcalc.graph import Graph
@@ -17,6 +24,41 @@ from gradcalc.ops import CONST
 
 _LETTERS = "pqrstuv"  # not w: it reads as a weight
 OUTPUT_NAME = "f"
+MAX_PRIMES = 3  # c''' is still easy to count; the fourth re-binding shown is c'4
+_VERSIONED = re.compile(r"(?P<name>[A-Za-z_][A-Za-z_0-9]*)(?:'(?P<number>\d+)|(?P<primes>'*))")
+
+
+def versioned(name: str, rank: int) -> str:
+    """The label of the ``rank``-th (from 0) of several nodes named ``name`` that are shown together."""
+    return name + ("'" * rank if rank <= MAX_PRIMES else f"'{rank}")
+
+
+def split_label(label: str) -> tuple[str, int] | None:
+    """A user-named node's label as (name, rank): ``c''`` -> ("c", 2), ``h'12`` -> ("h", 12); else None."""
+    match = _VERSIONED.fullmatch(label)
+    if match is None:
+        return None
+    number, primes = match["number"], match["primes"]
+    return match["name"], int(number) if number is not None else len(primes or "")
+
+
+def name_labels(graph: Graph, shown: Iterable[int]) -> dict[int, str]:
+    """The label of every named node in ``shown``: its name, marked only where a name is shown twice."""
+    nodes = graph.nodes
+    by_name: dict[str, list[int]] = {}
+    for i in shown:
+        name = nodes[i].name
+        if name is not None:
+            by_name.setdefault(name, []).append(i)
+    labels: dict[int, str] = {}
+    for name, ids in by_name.items():
+        if len(ids) == 1:
+            labels[ids[0]] = name
+            continue
+        ids.sort(key=lambda i: nodes[i].version)
+        for rank, i in enumerate(ids):
+            labels[i] = versioned(name, rank)
+    return labels
 
 
 def _fresh_names(taken: set[str]) -> Iterator[str]:
@@ -31,14 +73,16 @@ def _fresh_names(taken: set[str]) -> Iterator[str]:
 def node_labels(graph: Graph, order: list[int], output: int) -> dict[int, str]:
     """A label for every node in ``order``."""
     nodes = graph.nodes
+    named = name_labels(graph, order)
     taken = set(graph.bindings)
-    taken.update(label for i in order if (label := nodes[i].label))
+    taken.update(name for i in named if (name := nodes[i].name))
     fresh = _fresh_names(taken)
     labels: dict[int, str] = {}
     for i in order:
         node = nodes[i]
-        if node.label:
-            labels[i] = node.label
+        label = named.get(i)
+        if label is not None:
+            labels[i] = label
         elif node.op is CONST:
             labels[i] = node.text or format_number(node.param or 0.0)
         elif i == output and OUTPUT_NAME not in taken:

@@ -9,6 +9,8 @@
 
 ``overrides`` are inputs set from outside (``gradcalc eval PROGRAM x=3``): they win over the
 program's own constant assignment of the same name, so one program serves many points.
+``missing_hint`` says how to give a name with no value one where the program came from: ``y = 1`` in a
+program or the REPL, the argument ``y=1`` on the command line, a column of the data file in training.
 The walk over each expression is an explicit post-order stack: no recursion, however deep.
 """
 
@@ -23,7 +25,7 @@ from gradcalc import ast
 from gradcalc.engine import op_failure
 from gradcalc.errors import EvaluationError
 from gradcalc.graph import Graph
-from gradcalc.ops import CONSTANTS, FUNCTIONS, INFIX, POW, POWC, PREFIX, Op
+from gradcalc.ops import ALIASES, CONSTANTS, FUNCTIONS, INFIX, NOT_VALUES, POW, POWC, PREFIX, Op, Syntax
 from gradcalc.source import Span
 
 
@@ -49,17 +51,38 @@ class Lowered:
     unused_overrides: list[str] = field(default_factory=list)
 
 
-def lower(program: ast.Program, graph: Graph, overrides: Mapping[str, float] | None = None) -> Lowered:
+MissingHint = Callable[[str], str]
+
+
+def in_program(name: str) -> str:
+    """The hint for a name with no value in a program or the REPL: assign it."""
+    return f"give it a value first, as in '{name} = 1'"
+
+
+def on_command_line(name: str) -> str:
+    """The hint for a name with no value in ``gradcalc eval PROGRAM x=1``: the argument form."""
+    return f"give it a value: add the argument {name}=1 (or write {name} = 1 in the program)"
+
+
+def lower(
+    program: ast.Program,
+    graph: Graph,
+    overrides: Mapping[str, float] | None = None,
+    missing_hint: MissingHint = in_program,
+) -> Lowered:
     """Add ``program``'s nodes to ``graph`` and bind its names."""
-    return _Lowering(program, graph, overrides or {}).run()
+    return _Lowering(program, graph, overrides or {}, missing_hint).run()
 
 
 class _Lowering:
-    def __init__(self, program: ast.Program, graph: Graph, overrides: Mapping[str, float]) -> None:
+    def __init__(
+        self, program: ast.Program, graph: Graph, overrides: Mapping[str, float], missing_hint: MissingHint
+    ) -> None:
         self.program = program
         self.source = program.source
         self.graph = graph
         self.overrides = overrides
+        self.missing_hint = missing_hint
         self.used_overrides: set[str] = set()
 
     def run(self) -> Lowered:
@@ -113,6 +136,12 @@ class _Lowering:
         return results[0]
 
     def _number(self, expr: ast.Number, args: Sequence[Operand]) -> Operand:
+        if not math.isfinite(expr.value):  # 1e309: every value is a finite number
+            raise EvaluationError(
+                f"{self.source.text[expr.start : expr.end]} is too large for a floating-point number",
+                self._span(expr),
+                "the largest is about 1.8e308",
+            )
         return _Const(expr.value, expr.start, expr.end)
 
     def _binary(self, expr: ast.Binary, args: Sequence[Operand]) -> Operand:
@@ -135,20 +164,39 @@ class _Lowering:
             return self.graph.set_input(name, self.overrides[name], self._span(expr))
         if name in CONSTANTS:
             return _Const(CONSTANTS[name], expr.start, expr.end)
-        hint = f"give it a value first, as in '{name} = 1'"
         if name in FUNCTIONS:
             hint = f"{name} is a function: call it as {name}(...)"
+        elif name in ALIASES and ALIASES[name].syntax is Syntax.CALL:
+            hint = f"{name} is written {ALIASES[name].symbol} here: call it as {ALIASES[name].symbol}(...)"
+        elif name.lower() in NOT_VALUES:
+            hint = NOT_VALUES[name.lower()]
+        else:
+            hint = self.missing_hint(name)
         raise EvaluationError(f"the name '{name}' has no value", self._span(expr), hint)
 
     def _call(self, expr: ast.Call, args: Sequence[Operand]) -> Operand:
         op = FUNCTIONS.get(expr.func)
         if op is None:
             known = ", ".join(sorted(FUNCTIONS))
-            raise EvaluationError(f"unknown function '{expr.func}'", self._span(expr), f"the functions are {known}")
+            alias = ALIASES.get(expr.func)
+            hint = f"the functions are {known}"
+            if alias is not None:
+                how = f"{alias.symbol} is gradcalc's name for {expr.func}"
+                if alias.syntax is not Syntax.CALL:
+                    how = f"gradcalc writes {expr.func}(a, b) as a {alias.symbol} b"
+                hint = f"did you mean {self._written_as(alias, expr)}? {how}"
+            raise EvaluationError(f"unknown function '{expr.func}'", self._span(expr), hint)
         if len(args) != op.arity:
             plural = "s" if op.arity != 1 else ""
             raise EvaluationError(f"{op.symbol} takes {op.arity} argument{plural}, not {len(args)}", self._span(expr))
         return self._op(op, expr, args)
+
+    def _written_as(self, op: Op, call: ast.Call) -> str:
+        """``call`` (``ln(x)``, ``pow(a, b)``) spelled with ``op``, from the user's own argument texts."""
+        args = [self.source.text[arg.start : arg.end] for arg in call.args]
+        if op.syntax is Syntax.INFIX and len(args) == 2:
+            return f"{args[0]} {op.symbol} {args[1]}"
+        return f"{op.symbol}({', '.join(args)})"
 
     def _op(self, op: Op, expr: ast.Expr, args: Sequence[Operand]) -> Operand:
         constants = [arg for arg in args if type(arg) is _Const]

@@ -16,6 +16,8 @@ Conventions:
   (``xp`` is the array module, NumPy, passed in so this module never imports it); training evaluates a
   graph once per step for every data row this way. An op whose scalar rules are plain arithmetic
   (``a * b``, ``-out / b``) works on arrays as it is and leaves them ``None``; ``Op.array_rules`` picks.
+- ``aliases`` are the names other tools give an op (``ln`` for log, ``pow`` for ^). Only error hints read
+  them ("did you mean log(x)?"): one spelling per op keeps every program unambiguous.
 - At points where the derivative does not exist gradcalc follows PyTorch: relu'(0) = 0, abs'(0) = 0,
   max/min split the gradient evenly on a tie. ``kink`` says when an evaluation landed on such a point.
 """
@@ -73,6 +75,7 @@ class Op:
     kink_rule: str = ""
     expand: Expansion | None = None
     description: str = ""
+    aliases: tuple[str, ...] = ()  # what other tools call it (ln for log): an error's hint points here
     array_forward: Callable[..., Any] | None = None
     array_local: Callable[..., tuple[Any, ...]] | None = None
     # What each argument is, for ops whose arguments are not interchangeable (a - b, a / b, a ^ b); the
@@ -402,6 +405,7 @@ POW = Op(
     _pow_local,
     ("{b}*{a}^({b}-1)", "{a}^{b}*log({a})"),
     spellings=("^", "**"),
+    aliases=("pow",),
     domain="a negative base needs an integer exponent, and 0 has no negative powers",
     description="power",
     roles=("base", "exponent"),
@@ -443,6 +447,7 @@ LOG = Op(
     ("1/{a}",),
     domain="log needs a positive argument",
     description="natural logarithm",
+    aliases=("ln",),
     array_forward=lambda xp, a: xp.log(a),
 )
 SQRT = Op(
@@ -515,6 +520,7 @@ SIGMOID = Op(
     ("sigmoid({a})*(1-sigmoid({a}))",),
     expand=_expand_sigmoid,
     description="1/(1+exp(-x))",
+    aliases=("logistic", "expit"),
     array_forward=_sigmoid_array,
 )
 RELU = Op(
@@ -542,6 +548,7 @@ ABS = Op(
     kink=lambda a: a == 0.0,
     kink_rule="abs'(0) is taken as 0",
     description="absolute value",
+    aliases=("fabs",),
     array_forward=lambda xp, a: xp.abs(a),
     array_local=lambda xp, a, out: (xp.sign(a),),
 )
@@ -556,6 +563,7 @@ MAX = Op(
     kink=lambda a, b: a == b,
     kink_rule="a tie splits the gradient evenly",
     description="larger of two",
+    aliases=("maximum", "fmax"),
     array_forward=lambda xp, a, b: xp.maximum(a, b),
     array_local=_max_array_local,
 )
@@ -570,6 +578,7 @@ MIN = Op(
     kink=lambda a, b: a == b,
     kink_rule="a tie splits the gradient evenly",
     description="smaller of two",
+    aliases=("minimum", "fmin"),
     array_forward=lambda xp, a, b: xp.minimum(a, b),
     array_local=_min_array_local,
 )
@@ -586,4 +595,16 @@ INFIX: dict[str, Op] = {s: op for op in OPS if op.syntax is Syntax.INFIX for s i
 PREFIX: dict[str, Op] = {s: op for op in OPS if op.syntax is Syntax.PREFIX for s in op.spellings}
 FUNCTIONS: dict[str, Op] = {op.symbol: op for op in OPS if op.syntax is Syntax.CALL}
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
+ALIASES: dict[str, Op] = {alias: op for op in OPS for alias in op.aliases}
+# Names people try as constants that are no value a node can take (every value is a finite number):
+# what to write instead. Looked up in lower case, so Inf and NaN are caught too.
+NOT_VALUES: dict[str, str] = {
+    "inf": "infinity is not a value a node can take: every value is a finite number; "
+    "for a very large one write 1e308 (the largest is about 1.8e308)",
+    "infinity": "infinity is not a value a node can take: every value is a finite number; "
+    "for a very large one write 1e308 (the largest is about 1.8e308)",
+    "nan": "nan is not a value a node can take: every value is a finite number",
+}
+# The ops a comparison's hint offers: they choose between values, and have gradients.
+CHOOSERS: tuple[Op, ...] = (MAX, MIN, RELU)
 DIFFERENTIABLE: tuple[Op, ...] = tuple(op for op in OPS if op.syntax is not Syntax.LEAF)

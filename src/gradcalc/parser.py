@@ -21,6 +21,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from gradcalc import ast
 from gradcalc.errors import ProgramSyntaxError
+from gradcalc.ops import CHOOSERS, FUNCTIONS
 from gradcalc.source import Source, Span
 
 GRAMMAR_FILE = "gradcalc.lark"
@@ -193,7 +194,9 @@ def _syntax_error(source: Source, exc: UnexpectedInput) -> ProgramSyntaxError:
         start = exc.pos_in_stream or 0
         char = source.text[start]
         return ProgramSyntaxError(
-            f"unexpected character {char!r}", Span(source, start, start + 1), _character_hint(char)
+            f"unexpected character {char!r}",
+            Span(source, start, start + 1),
+            _character_hint(char, source.text[start + 1 : start + 2]),
         )
     if isinstance(exc, UnexpectedToken):
         token = exc.token
@@ -205,7 +208,7 @@ def _syntax_error(source: Source, exc: UnexpectedInput) -> ProgramSyntaxError:
         else:
             span = Span(source, token.start_pos, max(token.end_pos, token.start_pos + 1))
             message = f"unexpected {_describe_token(token)}"
-        return ProgramSyntaxError(f"{message}; expected {expected}", span)
+        return ProgramSyntaxError(f"{message}; expected {expected}", span, _token_hint(source.text, token))
     return ProgramSyntaxError(str(exc))  # pragma: no cover - Lark's LALR raises only the two above
 
 
@@ -224,9 +227,83 @@ def _describe_expected(expected: Collection[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def _character_hint(char: str) -> str | None:
+_FACTOR_END = re.compile(r"(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[A-Za-z_][A-Za-z_0-9]*|\))[ \t]*\Z")
+_FACTOR_START = ("NAME", "NUMBER", "LPAR")
+
+
+def _token_hint(text: str, token: Token) -> str | None:
+    """What the user most likely meant where the parser stopped at ``token``.
+
+    ``2x``, ``2(x+1)``, ``(a+b)(c+d)``: two factors side by side, where mathematics multiplies and the
+    language needs ``*``; ``sin x``: a function without parentheses; ``x == 1``: a comparison.
+    """
+    start = token.start_pos or 0
+    if token.type == "EQUAL" and text[start - 1 : start] == "=":
+        return _comparison_hint()
+    if token.type not in _FACTOR_START:
+        return None
+    before = _FACTOR_END.search(text, text.rfind("\n", 0, start) + 1, start)
+    if before is None:
+        return None
+    left = text[before.start() : start].rstrip()
+    if left in FUNCTIONS:
+        return f"did you mean {left}({token.value})? a function's argument goes in parentheses"
+    if left == ")":
+        left = text[_call_start(text, _matching_open(text, before.start())) : before.start() + 1]
+    right = str(token.value)
+    if token.type == "LPAR":
+        right = text[start : _matching_close(text, start) + 1]
+    return f"did you mean {left}*{right}? multiplication needs a '*'"
+
+
+def _call_start(text: str, open_: int) -> int:
+    """Where the call whose '(' is at ``open_`` starts: ``sin(x)`` starts at the s."""
+    start = open_
+    while start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    return start
+
+
+def _matching_open(text: str, close: int) -> int:
+    """Where the '(' that the ')' at ``close`` closes is (on the same line), or ``close`` itself."""
+    depth = 0
+    for i in range(close, -1, -1):
+        char = text[i]
+        if char == "\n":
+            break
+        depth += (char == ")") - (char == "(")
+        if depth == 0:
+            return i
+    return close
+
+
+def _matching_close(text: str, open_: int) -> int:
+    """Where the ')' that closes the '(' at ``open_`` is (on the same line), or ``open_`` itself."""
+    depth = 0
+    for i in range(open_, len(text)):
+        char = text[i]
+        if char == "\n":
+            break
+        depth += (char == "(") - (char == ")")
+        if depth == 0:
+            return i
+    return open_
+
+
+def _comparison_hint() -> str:
+    calls = [f"{op.symbol}({', '.join('abcd'[: op.arity]) if op.arity > 1 else 'x'})" for op in CHOOSERS]
+    choosers = ", ".join(calls[:-1]) + " and " + calls[-1]
+    return (
+        "comparisons (==, <, >, !=) are not part of the language, which computes numbers and their gradients "
+        f"(no true or false); {choosers} choose between values"
+    )
+
+
+def _character_hint(char: str, after: str) -> str | None:
+    if char in "<>" or (char == "!" and after == "="):
+        return _comparison_hint()
     hints = {
-        "!": "gradcalc has no factorial or '!=' operator",
+        "!": "gradcalc has no factorial",
         "=": "'=' assigns a name; an assignment cannot be nested in an expression",
         "[": "use parentheses for grouping",
         "{": "use parentheses for grouping",

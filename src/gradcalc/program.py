@@ -15,12 +15,13 @@ from gradcalc.errors import EvaluationError, UsageError
 from gradcalc.expansion import expand
 from gradcalc.graph import Graph
 from gradcalc.labels import node_labels
-from gradcalc.lowering import lower
+from gradcalc.lowering import MissingHint, in_program, lower
 from gradcalc.ops import CONST
 from gradcalc.parser import gc_paused, parse
 from gradcalc.source import Source, Span
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
+_VALUE_HINT = "a value may use numbers, pi, e and functions, e.g. x=2 or w=pi/4"
 
 
 @dataclass(slots=True, eq=False)
@@ -60,12 +61,18 @@ def view_of(
     return Result(graph, evaluation, labels, output_name, unused_overrides or [], expanded)
 
 
-def run_source(source: Source, overrides: Mapping[str, float] | None = None, *, expanded: bool = False) -> Result:
-    """Parse, lower and evaluate a whole program."""
+def run_source(
+    source: Source,
+    overrides: Mapping[str, float] | None = None,
+    *,
+    expanded: bool = False,
+    missing_hint: MissingHint = in_program,
+) -> Result:
+    """Parse, lower and evaluate a whole program; ``missing_hint`` says how to give a name a value."""
     with gc_paused():
         program = parse(source)
         graph = Graph()
-        lowered = lower(program, graph, overrides)
+        lowered = lower(program, graph, overrides, missing_hint)
     if lowered.output is None:
         raise UsageError("the program is empty: write an expression such as (x + y) * z")
     return view_of(
@@ -96,13 +103,9 @@ def constant_value(text: str, where: str = "<value>") -> float:
         raise UsageError(f"{text!r} is not a single value", Span(source, 0, len(text)))
     graph = Graph()
     try:
-        lowered = lower(program, graph)
+        lowered = lower(program, graph, missing_hint=lambda name: _VALUE_HINT)
     except EvaluationError as exc:
-        raise UsageError(
-            f"{text!r} is not a value: {exc.message}",
-            exc.span,
-            "a value may use numbers, pi, e and functions, e.g. x=2 or w=pi/4",
-        ) from None
+        raise UsageError(f"{text!r} is not a value: {exc.message}", exc.span, exc.hint or _VALUE_HINT) from None
     node = graph.nodes[lowered.output]  # type: ignore[index]
     if node.op is not CONST or node.param is None:
         raise UsageError(

@@ -31,7 +31,7 @@ from gradcalc.engine import op_call_text, order_for
 from gradcalc.errors import EvaluationError, UsageError
 from gradcalc.graph import Graph
 from gradcalc.labels import node_labels
-from gradcalc.lowering import lower
+from gradcalc.lowering import lower, on_command_line
 from gradcalc.numbers import format_number
 from gradcalc.parser import gc_paused, parse
 from gradcalc.source import Source
@@ -142,7 +142,7 @@ class Trainer:
             overrides = {name: 0.0 for name in self.wrt if name not in assigned}
             overrides |= fixed | {name: values[0] for name, values in columns.items()}
             graph = Graph()
-            lowered = lower(program, graph, overrides)
+            lowered = lower(program, graph, overrides, _missing_hint(data))
         if lowered.output is None:
             raise UsageError("the program is empty: write the loss, e.g. (w*x + b - y)^2")
         self.graph, self.output = graph, lowered.output
@@ -270,6 +270,21 @@ class Trainer:
         return TrainingDiverged(
             f"training diverged {when}: {what}", hint="try a smaller --lr (or a smaller --momentum)"
         )
+
+
+def _missing_hint(data: Dataset | None) -> Callable[[str], str]:
+    """How to give a name a value in training: a column of the data file, or an argument."""
+    if data is None:
+        return on_command_line
+
+    def hint(name: str) -> str:
+        columns = ", ".join(data.columns)
+        return (
+            f"{data.name} has no column {name} (its columns are {columns}): add one, "
+            f"or give {name} one value with the argument {name}=1"
+        )
+
+    return hint
 
 
 def _settled(previous: float, loss: float, tol: float) -> bool:

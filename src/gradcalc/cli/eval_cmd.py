@@ -26,6 +26,7 @@ from gradcalc.cli.render_cmd import (
     save_picture,
 )
 from gradcalc.errors import UsageError
+from gradcalc.lowering import on_command_line
 from gradcalc.program import Result, parse_bindings, run_source
 from gradcalc.source import Source
 from gradcalc.views.warnings import warning_lines
@@ -63,7 +64,7 @@ def show(result: Result, *, as_json: bool, precision: int, rows: int, check_tol:
 
 
 def evaluate_source(source: Source, bindings: list[str] | None, expand: bool) -> Result:
-    return run_source(source, parse_bindings(bindings or []), expanded=expand)
+    return run_source(source, parse_bindings(bindings or []), expanded=expand, missing_hint=on_command_line)
 
 
 def eval_command(

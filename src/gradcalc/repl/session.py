@@ -21,7 +21,7 @@ from gradcalc import ast
 from gradcalc.engine import Evaluation, evaluate
 from gradcalc.errors import EvaluationError, UsageError
 from gradcalc.graph import Graph
-from gradcalc.labels import node_labels
+from gradcalc.labels import name_labels, node_labels
 from gradcalc.lowering import lower
 from gradcalc.ops import CONST, CONSTANTS, INPUT
 from gradcalc.parser import parse
@@ -257,6 +257,7 @@ class Session:
             except EvaluationError:
                 last = None
         in_last = set(last.order) if last is not None else set()
+        labels = name_labels(graph, set(graph.bindings.values()))
         rows = []
         for name, node in sorted(graph.bindings.items(), key=lambda item: (not graph.nodes[item[1]].is_input, item[1])):
             target = graph.nodes[node]
@@ -271,7 +272,7 @@ class Session:
                     value = evaluate(graph, node).value
                 except EvaluationError as exc:
                     error = exc.message
-            rows.append(Variable(name, target.label or name, op, value, grad, error))
+            rows.append(Variable(name, labels.get(node, name), op, value, grad, error))
         label = None if last is None else node_labels(graph, last.order, last.output)[last.output]
         return VariablesShown(rows, label)
 

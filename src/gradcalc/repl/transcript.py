@@ -1,8 +1,8 @@
 """What a session did, kept so that ``:save`` can write it as a program ``gradcalc run`` replays.
 
 The saved program must rebuild the same graph: the same nodes, in the same order, with the same names
-and labels (``c``, ``c'``), and hold the *current* value of every input. So the transcript keeps each
-statement that changed the graph, in order, with the node it produced, and writes:
+(so the same labels, ``c`` and ``c'``), and hold the *current* value of every input. So the transcript
+keeps each statement that changed the graph, in order, with the node it produced, and writes:
 
 - an input where it was created, with its current value (in-place updates ``x = 2`` add no node, so
   they are not written again);
@@ -14,7 +14,7 @@ statement that changed the graph, in order, with the node it produced, and write
 
 The one session the language cannot replay exactly: deleting an input when no other name is bound,
 then assigning the name a constant again; the replay changes the old input in place (same values,
-one node fewer, the label without its prime).
+one node fewer).
 """
 
 from __future__ import annotations

@@ -230,7 +230,7 @@ class _Circuit(_Drawing):
                     lines.append(f'  {feeds[i, slot]}{tail} -> {gate} [class="feed"{role}];')
                 named = None
                 if end is None:  # the user's names as typed; the made-up p, q, r small and grey
-                    named = (label, colors.name, None) if node.label else (label, colors.generated, SMALL)
+                    named = (label, colors.name, None) if node.name else (label, colors.generated, SMALL)
                 self.wire(wire, value, grad, name=named, end=end, kind=kind)
                 lines.append(f'  {gate} -> {wire}{head} [arrowhead=none, class="drive"];')
             readers = uses[i]
@@ -326,7 +326,7 @@ class _Boxes(_Drawing):
         lines = self.lines
         for i in evaluation.order:
             node, k = nodes[i], position[i]
-            named = node.label or node.op is INPUT or i == evaluation.output  # the table's f, as the circuit
+            named = node.name is not None or node.op is INPUT or i == evaluation.output  # the table's f, as the circuit
             label_color = colors.name if named else colors.generated
             cells = (
                 f"<td>{_font(_short(labels[i]), label_color)}</td>"

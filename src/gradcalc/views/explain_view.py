@@ -363,6 +363,14 @@ def _join(parts: list[str]) -> str:
 
 
 def _latex_label(label: str) -> str:
+    """``h'4`` (h's fifth version shown, see ``gradcalc.labels``) -> ``h^{(4)}``, the usual way to write 4 primes."""
+    numbered = re.fullmatch(r"(.+)'(\d+)", label)
+    if numbered is None:
+        return _latex_base(label)
+    return _latex_base(numbered[1]) + f"^{{({numbered[2]})}}"
+
+
+def _latex_base(label: str) -> str:
     """``w0`` -> ``w_{0}``, ``loss`` -> ``\\mathit{loss}``, ``c'`` stays; constants' text is formatted too."""
     if label == "pi":
         return r"\pi"

@@ -1,0 +1,126 @@
+"""Labels: a name as the user typed it, marked only where several versions of it are shown together.
+
+Through the real console script (and a piped REPL) where a user reads them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from helpers import run
+from repl_support import run_gradcalc
+
+
+def chain(statements: int) -> str:
+    """``h = h*1.0001`` and ``h = h + 1`` alternating: every statement re-binds h."""
+    lines = ["h = 1"] + ["h = h*1.0001" if k % 2 == 0 else "h = h + 1" for k in range(statements)]
+    return "\n".join(lines) + "\n"
+
+
+def rnn(steps: int) -> str:
+    return "w = 0.5; x = 0.1; h = 0\n" + "h = tanh(w*h + x)\n" * steps
+
+
+def test_primes_for_the_first_versions_then_the_number_of_primes():
+    from gradcalc.labels import split_label, versioned
+
+    assert [versioned("c", k) for k in range(7)] == ["c", "c'", "c''", "c'''", "c'4", "c'5", "c'6"]
+    assert versioned("w0", 20) == "w0'20"
+    for k in (0, 1, 3, 4, 12, 5000):
+        assert split_label(versioned("h_1", k)) == ("h_1", k)
+    assert split_label("p1") == ("p1", 0) and split_label("2*pi") is None
+
+
+def test_versions_shown_together_are_told_apart():
+    result = run("a = 1; b = 2; c = a * b; c = c + 1; c = c * 3")
+    assert [result.labels[i] for i in result.evaluation.order] == ["a", "b", "c", "1", "c'", "3", "c''"]
+    assert result.output_label == "c''"
+
+
+def test_a_name_not_shown_twice_is_shown_as_typed():
+    # the first g is not part of the result: the second is just g
+    result = run("x = 1; y = 2; g = x * y; g = x + y; g * 2")
+    assert sorted(result.labels.values()) == ["2", "f", "g", "x", "y"]
+    # kept alive by an alias, both are shown: g, then g'
+    both = run("x = 1; y = 2; g = x * y; k = g; g = x + y; k * g")
+    assert [both.labels[i] for i in both.evaluation.order] == ["x", "y", "g", "g'", "f"]
+
+
+def test_generated_names_stay_unique_and_never_take_a_users_name():
+    result = run("p = 1; q1 = 2; f = 3; " + " + ".join(f"sin(p*{k}*q1)" for k in range(1, 12)) + " + f")
+    labels = [result.labels[i] for i in result.evaluation.order if result.graph.nodes[i].op.name != "const"]
+    assert len(labels) == len(set(labels))
+    assert labels.count("p") == 1 and labels.count("q1") == 1 and labels.count("f") == 1
+
+
+def test_an_unrolled_recurrence_is_labelled_by_step_not_by_twenty_primes(tmp_path: Path):
+    program = tmp_path / "rnn.gc"
+    program.write_text(rnn(20))
+    done = run_gradcalc("explain", str(program), home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "''''" not in out
+    assert "Forward pass, from the inputs to h'20" in out
+    assert "h''' = tanh(" in out and "h'4 = tanh(" in out
+    assert re.search(r"∂h'20/∂h'19 = ∂h'20/∂\w+ \* ∂\w+/∂h'19", out)
+    latex = run_gradcalc("explain", str(program), "-f", "latex", home=tmp_path).stdout
+    assert r"h^{(20)} &= \tanh(" in latex and r"h^{(4)}" in latex and "h'4" not in latex and "''''" not in latex
+    # the inputs keep their own names, and every node's label is its own
+    doc = json.loads(run_gradcalc("eval", str(program), "--json", home=tmp_path).stdout)
+    labels = [node["label"] for node in doc["nodes"]]
+    assert len(labels) == len(set(labels)) and labels[:3] == ["w", "x", "h"]
+    assert doc["gradients"].keys() == {"w", "x", "h"}
+
+
+def test_a_long_re_binding_chain_costs_linear_output(tmp_path: Path):
+    done = run_gradcalc("eval", "-", "--json", stdin=chain(5000), home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout) < 2_000_000  # 15 MB when the n-th re-binding carried n primes
+    doc = json.loads(done.stdout)
+    assert doc["nodes"][-1]["label"] == "h'5000"
+    named = [node["label"] for node in doc["nodes"] if node["op"] != "const"]
+    assert len(named) == len(set(named)) == 5001
+    assert max(map(len, named)) == len("h'5000")
+
+
+def test_repl_shows_a_re_bound_name_as_typed(tmp_path: Path):
+    done = run_gradcalc(stdin="x = 1; y = 2\ng = x*y\ng = 5\ng\n", home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["x = 1", "y = 2", "g = 2", "g = 5", "g = 5", "∂g/∂g = 1"]
+
+
+def test_ans_is_never_primed_when_one_ans_is_shown(tmp_path: Path):
+    done = run_gradcalc(stdin="2*3\nans + 1\nans + 1\n3*4\nans + 1\n", home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "2*3 = 6",
+        "f = 7",
+        "∂f/∂ans = 1",
+        "f = 8",
+        "∂f/∂ans = 1",
+        "3*4 = 12",
+        "f = 13",
+        "∂f/∂ans = 1",
+    ]
+
+
+def test_repl_table_tells_versions_apart_and_a_saved_session_replays_the_same_labels(tmp_path: Path):
+    saved = tmp_path / "session.gc"
+    lines = "x = 1; y = 2\nc = x*y\nc = c + 1\n3*4\nans + c\n:table\n"
+    done = run_gradcalc(stdin=lines + f":save {saved}\n", home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    table = done.stdout[done.stdout.index("computational graph") : done.stdout.index("saved")]
+    assert "│ c    │ *     │ x, y    │" in table and "│ c'   │ +     │ c, 1    │" in table
+    assert "│ f    │ +     │ ans, c' │" in table and "∂f/∂ans = 1" in table
+    replay = run_gradcalc("run", str(saved), home=tmp_path)
+    assert replay.returncode == 0, replay.stderr
+    assert replay.stdout == table
+
+
+def test_vars_names_the_node_only_where_two_versions_are_bound(tmp_path: Path):
+    done = run_gradcalc(stdin="x = 1; y = 2\ng = x*y\nk = g\ng = x + y\n:vars\n", home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert re.search(r"│ k +│ g +│ \* +│", out) and re.search(r"│ g +│ g' +│ \+ +│", out)
