@@ -11,9 +11,10 @@ import typer
 from gradcalc.cli.check_options import DEFAULT_TOL, Check, CheckTol
 from gradcalc.cli.errors import report_warnings
 from gradcalc.cli.options import Bindings, Expand, Json, Precision, Rows
-from gradcalc.cli.program_source import Program, program_source, read_file
+from gradcalc.cli.program_source import Program, evaluate_source, program_source, read_file
 from gradcalc.cli.render_cmd import (
     IMAGE_PRECISION,
+    AsciiOption,
     FormatOption,
     RankDir,
     RankDirOption,
@@ -22,8 +23,8 @@ from gradcalc.cli.render_cmd import (
     save_picture,
 )
 from gradcalc.errors import UsageError
-from gradcalc.program import Result, parse_bindings, run_source
-from gradcalc.source import Source
+from gradcalc.program import Result
+from gradcalc.views.formats import suffix_list
 from gradcalc.views.warnings import warning_lines
 
 
@@ -58,10 +59,6 @@ def show(result: Result, *, as_json: bool, precision: int, rows: int, check_tol:
         raise report.error()
 
 
-def evaluate_source(source: Source, bindings: list[str] | None, expand: bool) -> Result:
-    return run_source(source, parse_bindings(bindings or []), expanded=expand)
-
-
 def eval_command(
     program: Program,
     bindings: Bindings = None,
@@ -94,7 +91,8 @@ def run_command(
             "--output",
             "-o",
             metavar="IMAGE",
-            help="Also draw the graph: .svg, .png, .pdf or .dot (numbers with 2 decimals unless -p is given).",
+            help=f"Also draw the graph: {suffix_list()}; '-' prints it instead of the table "
+            "(numbers with 2 decimals unless -p is given).",
         ),
     ] = None,
     fmt: FormatOption = None,
@@ -102,6 +100,7 @@ def run_command(
     rankdir: RankDirOption = RankDir.LR,
     check: Check = False,
     tol: CheckTol = DEFAULT_TOL,
+    ascii_only: AsciiOption = False,
 ) -> None:
     """Run a program FILE; NAME=VALUE overrides its own constant assignments.
 
@@ -116,8 +115,8 @@ def run_command(
         if output == "-" and (json or check):
             both = "--json" if json else "--check"
             raise UsageError(f"{both} and -o - both write to standard output", hint="write the picture to a file")
-        save_picture(result, output, fmt=fmt, style=style, precision=shown, rankdir=rankdir)
-        if output == "-":  # the DOT text is the output
+        save_picture(result, output, fmt=fmt, style=style, precision=shown, rankdir=rankdir, ascii_only=ascii_only)
+        if output == "-":  # the drawing is the output
             report_warnings(warning_lines(result))
             return
     show(result, as_json=json, precision=precision, rows=rows, check_tol=tol if check else None)
