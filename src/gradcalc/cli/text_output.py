@@ -64,7 +64,7 @@ def show_text_drawing(result: Result, output: str, *, precision: int, ascii_only
     width = terminal_width(stream) if to_stdout else None
     drawing = render_text(result, precision=precision, charset="ascii" if plain else "unicode", width=width)
     if drawing.reason:
-        sys.stderr.write(f"note: drawing the lane view: {drawing.reason}\n")
+        sys.stderr.write(f"note: lane view: {drawing.reason}\n")
         if drawing.reason == DOT_MISSING:
             sys.stderr.write(f"hint: {GRAPHVIZ_HINT}\n")
     if not drawing.fits and width is not None:

@@ -97,9 +97,9 @@ def render_text(
                     fits = not (too_wide or too_tall)
                     return TextDrawing("circuit", min(wide, width or wide), len(rows), fits, summary, None, rows, spans)
                 reason = (
-                    f"the circuit is {wide} columns wide, more than the {width} available"
+                    f"the circuit needs {wide} columns, more than the {width} available"
                     if too_wide
-                    else f"the circuit is {len(rows)} rows tall, more than the {max_height} available"
+                    else f"the circuit needs {len(rows)} rows, more than the {max_height} available"
                 )
     lanes = render_lanes(result, number, chars, width)
     height = len(lanes.rows)

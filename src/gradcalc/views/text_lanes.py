@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from gradcalc.numbers import format_number
 from gradcalc.ops import CONST
 from gradcalc.program import Result
 from gradcalc.views.text_canvas import Charset, E, N, S, Span, W
@@ -47,7 +48,7 @@ def render_lanes(result: Result, number: Callable[[float], str], charset: Charse
         node = nodes[i]
         if node.is_leaf:
             return "input" if node.is_input else "const"
-        return node.op.gate_symbol(node.param, number)
+        return node.op.gate_symbol(node.param, format_number)  # *-1, +1: as the circuit and the table write them
 
     ops = [symbol(i) for i in order]
     inputs = [", ".join(names[a] for a in nodes[i].args) for i in order]

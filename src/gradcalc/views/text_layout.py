@@ -57,13 +57,12 @@ class _Hop:
     start_y: int
     targets: list[tuple[int, int]] = field(default_factory=list)  # (target block, row of its port)
 
-    @property
-    def lo(self) -> int:
-        return min(self.start_y, *(y for _, y in self.targets))
+    lo: int = 0  # the rows its vertical stretch spans, set once its targets are known
+    hi: int = 0
 
-    @property
-    def hi(self) -> int:
-        return max(self.start_y, *(y for _, y in self.targets))
+    def span(self) -> None:
+        rows = [self.start_y, *(y for _, y in self.targets)]
+        self.lo, self.hi = min(rows), max(rows)
 
 
 def dot_program() -> str:
@@ -191,6 +190,9 @@ def _route(blocks: list[Block], chains: list[tuple[list[int], int]], widths: lis
             hop = channels[src.rank].setdefault(key, _Hop(net, a, src.y + src.out_row))
             port = dst.in_rows[slot] if dst.dummy_of is None else 0
             hop.targets.append((b, dst.y + port))
+    for channel in channels:
+        for hop in channel.values():
+            hop.span()
     tracks = [_order_tracks(list(channel.values())) for channel in channels]
     gaps = [max(2, 2 * (max(t.values(), default=-1) + 1) + 2) for t in tracks]
     x, starts = 0, []
