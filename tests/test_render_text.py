@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from gradcalc.numbers import format_number
 from gradcalc.program import Result, run_source
 from gradcalc.source import Source
 from gradcalc.views.formats import FORMATS
@@ -189,6 +190,18 @@ def test_no_color_output_of_the_command_has_no_escape_codes(dot):
     assert "\x1b[" not in plain and "▲ 0.73" in plain  # ... unless NO_COLOR is set
 
 
+def test_a_terminal_in_the_c_locale_gets_ascii(dot):
+    pexpect = pytest.importorskip("pexpect")
+    beside = Path(sys.executable).with_name("gradcalc")
+    args = ["render", str(EXAMPLES / "seed_add_mul.gc"), "-f", "text"]
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "PYTHONIOENCODING")}
+    env |= {"TERM": "xterm", "NO_COLOR": "1", "LANG": "C", "LC_ALL": "C"}
+    shown = pexpect.run(str(beside), args=args, env=env, dimensions=(60, 200), encoding="utf-8", timeout=60)
+    assert shown.replace("\r\n", "\n") == (GOLDEN / "seed.ascii.txt").read_text()
+    utf8 = pexpect.run(str(beside), args=args, env=env | {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}, encoding="utf-8")
+    assert "╭───╮" in utf8
+
+
 # --- the command line ------------------------------------------------------------------------------
 
 
@@ -293,3 +306,16 @@ def test_lane_view_of_100000_nodes_at_the_default_recursion_limit():
     assert len(result.evaluation.order) == 99_999
     took = check_lane_view(result)
     assert took < 30
+
+
+@pytest.mark.parametrize("program", ["x*x", "-x^2 + x/4", "tanh(a*b) / (a - 2)", "max(x, y) * relu(x - 2)"])
+def test_every_gate_is_a_whole_box_with_its_symbol(dot, program):
+    result = run_source(Source(program), {"x": 3.0, "y": 1.0, "a": 0.5, "b": -1.5})
+    text = render_text(result, layout="circuit").text()
+    nodes = result.graph.nodes
+    symbols = [nodes[i].op.gate_symbol(nodes[i].param, format_number) for i in result.evaluation.order if nodes[i].args]
+    for symbol in set(symbols):
+        line = "─" * (len(symbol) + 2)
+        assert text.count(f"╭{line}╮") >= symbols.count(symbol)
+        assert text.count(f"╰{line}╯") >= symbols.count(symbol)
+        assert text.count(f" {symbol} ├") == symbols.count(symbol)

@@ -3,8 +3,9 @@
 What the terminal can show decides how it is drawn:
 
 - colour only when standard output is a terminal and ``NO_COLOR`` is unset (and ``TERM`` is not dumb);
-- plain ASCII when asked (``--ascii``) or when standard output's encoding cannot encode box-drawing
-  characters (``LANG=C``, ``PYTHONIOENCODING=ascii``);
+- plain ASCII when asked (``--ascii``), when standard output's encoding cannot encode box-drawing
+  characters (``PYTHONIOENCODING=ascii``), or when it is a terminal in the C locale (``LANG=C``: Python
+  then writes UTF-8 anyway, but such a terminal is not set up to show it);
 - the width of the terminal (``COLUMNS`` when set): a circuit wider than that becomes the lane view,
   and a lane view still too wide has its lines cut with a note, so a terminal never wraps a drawing;
 - when the lane view is drawn instead of the circuit, stderr says why (with how to install Graphviz
@@ -36,6 +37,17 @@ def can_encode_box_drawing(stream: TextIO) -> bool:
     return True
 
 
+def c_locale_terminal(stream: TextIO) -> bool:
+    """A terminal whose locale is plain C or POSIX (the first of LC_ALL, LC_CTYPE, LANG that is set)."""
+    if not stream.isatty() or os.environ.get("PYTHONIOENCODING"):
+        return False
+    for variable in ("LC_ALL", "LC_CTYPE", "LANG"):
+        value = os.environ.get(variable)
+        if value:
+            return value in ("C", "POSIX")
+    return False
+
+
 def wants_color(stream: TextIO) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
@@ -60,7 +72,7 @@ def show_text_drawing(result: Result, output: str, *, precision: int, ascii_only
 
     to_stdout = output == "-"
     stream = sys.stdout
-    plain = ascii_only or (to_stdout and not can_encode_box_drawing(stream))
+    plain = ascii_only or (to_stdout and (not can_encode_box_drawing(stream) or c_locale_terminal(stream)))
     width = terminal_width(stream) if to_stdout else None
     drawing = render_text(result, precision=precision, charset="ascii" if plain else "unicode", width=width)
     if drawing.reason:

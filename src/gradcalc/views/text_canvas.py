@@ -39,7 +39,7 @@ ASCII_LINES = {
     mask: "|" if glyph in "│├┤" else "-" if glyph == "─" else " " if glyph == " " else "+"
     for mask, glyph in UNICODE_LINES.items()
 }
-CROSSING = -2  # the net of a cell two nets pass through
+CROSSING = -1  # the net of a cell two nets pass through (nets are numbered from 0, boxes from -2 down)
 
 
 @dataclass(frozen=True, slots=True)

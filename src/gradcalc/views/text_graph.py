@@ -190,10 +190,10 @@ def _circuit(result: Result, number: Number, chars: Charset) -> tuple[list[str],
         style = "const" if nodes[i].op is CONST else "name"
         if symbol:
             box = len(symbol) + 4
-            canvas.box(x, y + 1, box, block.height - 2, -1 - net)
+            canvas.box(x, y + 1, box, block.height - 2, -2 - net)
             for row in block.in_rows:
-                canvas.link(x, y + row, W, -1 - net)
-            canvas.link(x + box - 1, out, E, -1 - net)
+                canvas.link(x, y + row, W, -2 - net)
+            canvas.link(x + box - 1, out, E, -2 - net)
             canvas.write(x + 2, out, symbol)
             if block.width > box:
                 canvas.hline(x + box, x + block.width - 1, out, net)
