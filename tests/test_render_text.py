@@ -256,6 +256,11 @@ def test_render_without_output_or_text_format_is_a_usage_error():
     assert done.returncode == 2 and "-o FILE" in done.stderr
 
 
+def test_picture_only_options_are_refused_for_the_text_drawing():
+    done = gradcalc("render", "x*x", "x=3", "-f", "text", "--style", "boxes")
+    assert done.returncode == 2 and "always a circuit" in done.stderr and done.stdout == ""
+
+
 def test_help_texts_name_every_registered_format():
     render_help = gradcalc("render", "--help", env={"COLUMNS": "200"}).stdout
     run_help = gradcalc("run", "--help", env={"COLUMNS": "200"}).stdout

@@ -106,6 +106,12 @@ def save_picture(
     if chosen.name == "text":
         from gradcalc.cli.text_output import show_text_drawing
 
+        if style is not Style.circuit or rankdir is not RankDir.LR:
+            raise UsageError(
+                "the text drawing is always a circuit drawn left to right",
+                hint="--style boxes and --rankdir TB are for pictures (svg, png, pdf, dot)",
+            )
+
         show_text_drawing(result, output, precision=precision, ascii_only=ascii_only)
         return
     if output == "-":
