@@ -324,3 +324,18 @@ def test_every_gate_is_a_whole_box_with_its_symbol(dot, program):
         assert text.count(f"╭{line}╮") >= symbols.count(symbol)
         assert text.count(f"╰{line}╯") >= symbols.count(symbol)
         assert text.count(f" {symbol} ├") == symbols.count(symbol)
+
+
+def test_a_redraw_after_an_input_changes_reuses_the_layout(dot, monkeypatch):
+    from gradcalc.program import view_of
+    from gradcalc.views import text_layout
+
+    result = run("neuron_expanded")
+    first = render_text(result, layout="circuit").text()
+    calls = []
+    real_run = text_layout.subprocess.run
+    monkeypatch.setattr(text_layout.subprocess, "run", lambda *a, **k: calls.append(a) or real_run(*a, **k))
+    result.graph.set_input("x0", 1.0)
+    again = render_text(view_of(result.graph, result.evaluation.output), layout="circuit").text()
+    assert calls == []  # the graph's shape is the same: no second run of dot
+    assert again != first and "x0 ▲ 1.00" in again and "f ▲ 0.99" in again
