@@ -268,8 +268,8 @@ def test_dash_prints_dot_text(tmp_path):
 @pytest.mark.parametrize(
     ("target", "status", "message"),
     [
-        ("graph.txt", 2, "cannot tell the image format from the suffix '.txt'"),
-        ("graph", 2, "cannot tell the image format of graph: its name has no suffix"),
+        ("graph.jpg", 2, "cannot tell the format from the suffix '.jpg'"),
+        ("graph", 2, "cannot tell the format of graph: its name has no suffix"),
         ("missing/graph.svg", 1, "the folder missing does not exist"),
         (".", 1, "it is a folder"),
     ],
@@ -323,7 +323,7 @@ def test_run_reports_bad_image_targets(tmp_path):
 
 def test_write_image_keeps_the_signature_the_repl_calls():
     signature = inspect.signature(write_image)
-    assert list(signature.parameters) == ["result", "path", "fmt", "style", "precision", "rankdir", "palette", "legend"]
+    assert list(signature.parameters) == ["result", "path", "fmt", "style", "precision", "rankdir", "palette", "legend", "charset"]
     assert {name: p.default for name, p in signature.parameters.items() if p.kind is p.KEYWORD_ONLY} == {
         "fmt": None,
         "style": "circuit",
@@ -331,6 +331,7 @@ def test_write_image_keeps_the_signature_the_repl_calls():
         "rankdir": "LR",
         "palette": "safe",
         "legend": None,
+        "charset": "unicode",
     }
 
 

@@ -11,10 +11,11 @@ import typer
 from gradcalc.cli.check_options import DEFAULT_TOL, Check, CheckTol
 from gradcalc.cli.errors import report_warnings
 from gradcalc.cli.options import Bindings, Expand, Json, Precision, Rows
-from gradcalc.cli.program_source import Program, program_source, read_file
+from gradcalc.cli.program_source import Program, evaluate_source, program_source, read_file
 from gradcalc.cli.render_cmd import (
     DEFAULT_PALETTE,
     IMAGE_PRECISION,
+    AsciiOption,
     FormatOption,
     LegendOption,
     Palette,
@@ -26,9 +27,8 @@ from gradcalc.cli.render_cmd import (
     save_picture,
 )
 from gradcalc.errors import UsageError
-from gradcalc.lowering import on_command_line
-from gradcalc.program import Result, parse_bindings, run_source
-from gradcalc.source import Source
+from gradcalc.program import Result
+from gradcalc.views.formats import suffix_list
 from gradcalc.views.warnings import warning_lines
 
 
@@ -63,10 +63,6 @@ def show(result: Result, *, as_json: bool, precision: int, rows: int, check_tol:
         raise report.error()
 
 
-def evaluate_source(source: Source, bindings: list[str] | None, expand: bool) -> Result:
-    return run_source(source, parse_bindings(bindings or []), expanded=expand, missing_hint=on_command_line)
-
-
 def eval_command(
     program: Program,
     bindings: Bindings = None,
@@ -99,7 +95,8 @@ def run_command(
             "--output",
             "-o",
             metavar="IMAGE",
-            help="Also draw the graph: .svg, .png, .pdf or .dot (numbers with 2 decimals unless -p is given).",
+            help=f"Also draw the graph: {suffix_list()}; '-' prints it instead of the table "
+            "(numbers with 2 decimals unless -p is given).",
         ),
     ] = None,
     fmt: FormatOption = None,
@@ -109,6 +106,7 @@ def run_command(
     legend: LegendOption = None,
     check: Check = False,
     tol: CheckTol = DEFAULT_TOL,
+    ascii_only: AsciiOption = False,
 ) -> None:
     """Run a program FILE; NAME=VALUE overrides its own constant assignments.
 
@@ -132,8 +130,9 @@ def run_command(
             rankdir=rankdir,
             palette=palette.value,
             legend=legend,
+            ascii_only=ascii_only,
         )
-        if output == "-":  # the DOT text is the output
+        if output == "-":  # the drawing is the output
             report_warnings(warning_lines(result))
             return
     show(result, as_json=json, precision=precision, rows=rows, check_tol=tol if check else None)

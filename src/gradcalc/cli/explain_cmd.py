@@ -10,9 +10,7 @@ import typer
 
 from gradcalc.cli.errors import report_warnings
 from gradcalc.cli.options import Bindings, Expand, Precision
-from gradcalc.cli.program_source import Program, program_source
-from gradcalc.lowering import on_command_line
-from gradcalc.program import parse_bindings, run_source
+from gradcalc.cli.program_source import Program, evaluate_source, program_source
 from gradcalc.views.warnings import warning_lines
 
 
@@ -43,9 +41,7 @@ def explain_command(
     """
     from gradcalc.views.explain_view import render_explanation
 
-    result = run_source(
-        program_source(program), parse_bindings(bindings or []), expanded=expand, missing_hint=on_command_line
-    )
+    result = evaluate_source(program_source(program), bindings, expand)
     rendered = render_explanation(result, fmt.value, precision)
     if isinstance(rendered, str):
         sys.stdout.write(rendered)

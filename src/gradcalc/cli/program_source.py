@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 
 from gradcalc.files import read_text
+from gradcalc.lowering import on_command_line
+from gradcalc.program import Result, parse_bindings, run_source
 from gradcalc.source import Source
 
 PROGRAM_FILE_SUFFIX = ".gc"
@@ -35,3 +37,8 @@ def program_source(program: str) -> Source:
     if program.strip().endswith(PROGRAM_FILE_SUFFIX):
         return read_file(Path(program.strip()))
     return Source(program.lstrip(" "), "<program>")  # a leading space protects a leading minus sign
+
+
+def evaluate_source(source: Source, bindings: list[str] | None, expand: bool) -> Result:
+    """Run a command's program with its ``NAME=VALUE`` arguments (expanded into primitive gates if asked)."""
+    return run_source(source, parse_bindings(bindings or []), expanded=expand, missing_hint=on_command_line)

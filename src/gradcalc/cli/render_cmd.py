@@ -1,6 +1,7 @@
-"""``gradcalc render PROGRAM -o FILE``: the graph as a picture (SVG, PNG, PDF) or as DOT text.
+"""``gradcalc render PROGRAM -o FILE``: the graph as a picture (SVG, PNG, PDF), as DOT text, or drawn in text.
 
-The picture options are declared here once and shared with ``gradcalc run FILE -o IMAGE``.
+The picture options are declared here once and shared with ``gradcalc run FILE -o IMAGE``; the formats,
+their suffixes and their help come from the one table in ``views.formats``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import typer
 
 from gradcalc.cli.errors import report_warnings
 from gradcalc.cli.options import Bindings, Expand
-from gradcalc.cli.program_source import Program, program_source
+from gradcalc.cli.program_source import Program, evaluate_source, program_source
 from gradcalc.errors import UsageError
 from gradcalc.program import Result
 from gradcalc.views.palette import DEFAULT_PALETTE, PALETTES
+from gradcalc.views.formats import FORMATS, by_name, format_names, printable_names, suffix_list
 from gradcalc.views.warnings import warning_lines
 
 
@@ -31,35 +33,35 @@ class RankDir(StrEnum):
     TB = "TB"
 
 
-class Format(StrEnum):
-    svg = "svg"
-    png = "png"
-    pdf = "pdf"
-    dot = "dot"
-
-
 Palette = StrEnum("Palette", {name: name for name in PALETTES})  # type: ignore[misc]  # one per palette row
 
 IMAGE_PRECISION = 2  # circuit pictures label wires 2.00, -0.20
 
 Output = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--output",
         "-o",
         metavar="FILE",
-        help="The picture to write: .svg, .png, .pdf (drawn by Graphviz's dot) or .dot (text); '-' prints DOT.",
+        help=f"The file to write, its suffix naming the format: {suffix_list()}; "
+        "'-' prints DOT (or, with -f text, the text drawing).",
         show_default=False,
     ),
 ]
 FormatOption = Annotated[
-    Format | None,
+    str | None,
     typer.Option(
         "--format",
         "-f",
-        case_sensitive=False,
-        help="The picture's format, when the output file's suffix does not say it.",
+        metavar="|".join(format_names()),
+        help="The format, when the output file's suffix does not say it: "
+        + "; ".join(f"{entry.name}: {entry.help}" for entry in FORMATS.values())
+        + ". -f text without -o prints the drawing.",
+        show_default=False,
     ),
+]
+AsciiOption = Annotated[
+    bool, typer.Option("--ascii", help="Draw -f text with plain ASCII (+ - |) instead of box-drawing characters.")
 ]
 StyleOption = Annotated[
     Style,
@@ -101,46 +103,69 @@ def save_picture(
     result: Result,
     output: str,
     *,
-    fmt: Format | None,
+    fmt: str | None,
     style: Style,
     precision: int,
     rankdir: RankDir,
     palette: str = DEFAULT_PALETTE,
     legend: bool | None = None,
+    ascii_only: bool = False,
 ) -> None:
-    """Write the picture of ``result`` to ``output`` (DOT on standard output for ``-``)."""
+    """Write the picture of ``result`` to ``output`` (DOT, or another printable format, on stdout for ``-``)."""
     if output == "-":
-        if fmt not in (None, Format.dot):
+        chosen = by_name(fmt or "dot")
+        if not chosen.printable:
+            printable = " or ".join(name.upper() if name == "dot" else name for name in printable_names())
             raise UsageError(
-                f"only DOT text can go to standard output, not {fmt.value.upper()}",
+                f"only DOT text or the text drawing can go to standard output ({printable}), "
+                f"not {chosen.name.upper()}",
                 hint="give a file name with -o, e.g. -o graph.svg",
             )
-        from gradcalc.views.dot import render_dot
+    else:
+        from gradcalc.views.formats import for_path
+        from gradcalc.views.image import check_target
 
-        text = render_dot(
-            result, style=style.value, precision=precision, rankdir=rankdir.value, palette=palette, legend=legend
+        check_target(Path(output))  # a folder given as the file says so, whatever its suffix
+        chosen = for_path(Path(output), fmt)
+    if chosen.name == "text":
+        from gradcalc.cli.text_output import show_text_drawing
+
+        if style is not Style.circuit or rankdir is not RankDir.LR:
+            raise UsageError(
+                "the text drawing is always a circuit drawn left to right",
+                hint="--style boxes and --rankdir TB are for pictures (svg, png, pdf, dot)",
+            )
+
+        show_text_drawing(result, output, precision=precision, ascii_only=ascii_only)
+        return
+    if output == "-":
+        from gradcalc.views.formats import DrawOptions
+
+        options = DrawOptions(
+            style=style.value, precision=precision, rankdir=rankdir.value, palette=palette, legend=legend
         )
-        sys.stdout.write(text)
+        sys.stdout.write(chosen.produce(result, options))
         return
     from gradcalc.views.image import write_image
 
     write_image(
         result,
         Path(output),
-        fmt=fmt.value if fmt else None,
+        fmt=chosen.name,
         style=style.value,
         precision=precision,
         rankdir=rankdir.value,
         palette=palette,
         legend=legend,
+        charset="ascii" if ascii_only else "unicode",
     )
     sys.stderr.write(f"wrote {output}\n")
 
 
 def render_command(
     program: Program,
-    output: Output,
     bindings: Bindings = None,
+    output: Output = None,
     fmt: FormatOption = None,
     style: StyleOption = Style.circuit,
     precision: ImagePrecision = IMAGE_PRECISION,
@@ -148,13 +173,21 @@ def render_command(
     palette: PaletteOption = Palette[DEFAULT_PALETTE],
     legend: LegendOption = None,
     expand: Expand = False,
+    ascii_only: AsciiOption = False,
 ) -> None:
-    """Draw PROGRAM's graph with every value and gradient, as a circuit (or boxes) in SVG, PNG, PDF or DOT.
+    """Draw PROGRAM's graph with every value and gradient: a circuit (or boxes) in SVG, PNG, PDF or DOT, or in text.
 
     Example: gradcalc render "sigmoid(w0*x0 + w1*x1 + w2)" w0=2 x0=-1 w1=-3 x1=-2 w2=-3 --expand -o neuron.svg
-    """
-    from gradcalc.cli.eval_cmd import evaluate_source  # eval_cmd imports this module's options
 
+    In the terminal: gradcalc render examples/neuron.gc --expand -f text
+    """
+    if output is None:
+        if fmt is None or not by_name(fmt).printable:
+            raise UsageError(
+                "render needs a file to write: -o FILE",
+                hint="e.g. -o graph.svg, or -f text to draw the graph here in the terminal",
+            )
+        output = "-"
     result = evaluate_source(program_source(program), bindings, expand)
     save_picture(
         result,
@@ -165,5 +198,6 @@ def render_command(
         rankdir=rankdir,
         palette=palette.value,
         legend=legend,
+        ascii_only=ascii_only,
     )
     report_warnings(warning_lines(result))

@@ -24,6 +24,7 @@ from gradcalc.repl.session import (
     Session,
     TableShown,
 )
+from gradcalc.views.formats import suffix_list
 
 Handler = Callable[[Session, str], list[Outcome]]
 
@@ -120,7 +121,7 @@ def _explain(session: Session, args: str) -> list[Outcome]:
     return [Explained(session.result_of_text(args))]
 
 
-@command("render", "FILE [NAME]", "draw the graph as a picture: .svg, .png, .pdf or .dot", ("file", "name"))
+@command("render", "FILE [NAME]", f"draw the graph into a file: {suffix_list()}", ("file", "name"))
 def _render(session: Session, args: str) -> list[Outcome]:
     words = _words(args, ":render FILE [NAME]", 1, 2)
     try:
@@ -131,7 +132,7 @@ def _render(session: Session, args: str) -> list[Outcome]:
     try:
         image_format(path)
     except UsageError as error:  # the command line's hint names --format, which :render does not have
-        raise UsageError(error.message, hint="name the file .svg, .png, .pdf or .dot") from None
+        raise UsageError(error.message, hint=f"name the file {suffix_list()}") from None
     result = session.result_of_text(words[1] if len(words) > 1 else "")
     write_image(result, path)  # the picture's own precision (2 decimals), as gradcalc render draws it
     return [Message(f"wrote {path}")]

@@ -1,10 +1,12 @@
-"""Write a result as an image: SVG, PNG or PDF through Graphviz's ``dot``, or the DOT text itself.
+"""Write a result to a file in any format of ``views.formats``: SVG, PNG or PDF through Graphviz's ``dot``,
+the DOT text itself, the text drawing.
 
 The DOT text comes from ``views.dot``; this module runs the ``dot`` program on it (a subprocess: the
 text we generate is exactly the text Graphviz reads, with no binding library in between), and owns
 everything that can go wrong on the way to a file:
 
-- the format: from the file's suffix, or given; anything else is a usage error;
+- the format: from the file's suffix, or given (``views.formats`` has the table); anything else is a
+  usage error;
 - the target: a folder that does not exist, a folder given as the file, a file that cannot be written;
 - ``dot`` missing from PATH (SVG, PNG and PDF need it; ``.dot`` does not), or failing;
 - size: graphs above ``MAX_IMAGE_NODES`` are refused (Graphviz's layout takes minutes and the picture
@@ -24,13 +26,11 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from gradcalc.errors import GradcalcError, UsageError
+from gradcalc.errors import GradcalcError
 from gradcalc.program import Result
-from gradcalc.views.dot import render_dot
+from gradcalc.views.formats import DrawOptions, for_path
 from gradcalc.views.palette import DEFAULT_PALETTE
 
-FORMATS = ("svg", "png", "pdf", "dot")
-SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 # Measured with benchmarks/bench_render.py: dot takes 1-2 s for 1,000 nodes, 5-17 s for 2,000, ~40 s for
 # 3,000 and ten minutes for 7,600, and past 2,000 nodes the picture is over 10,000 px a side, unreadable at
 # any size that fits a screen or a page. Larger graphs get no image; .dot is still written.
@@ -45,22 +45,8 @@ _SHRUNK = re.compile(r"too large for [\w-]+ bitmaps\. Scaling by ([0-9.eE+-]+)")
 
 
 def image_format(path: Path, fmt: str | None = None) -> str:
-    """The format to write ``path`` in: ``fmt`` when given, else the one its suffix names."""
-    if fmt is not None:
-        chosen = fmt.lower().lstrip(".")
-        if chosen == "gv":
-            chosen = "dot"
-        if chosen not in FORMATS:
-            raise UsageError(f"unknown image format {fmt!r}", hint=f"choose one of: {', '.join(FORMATS)}")
-        return chosen
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        why = f"from the suffix {path.suffix!r} of {path}" if suffix else f"of {path}: its name has no suffix"
-        raise UsageError(
-            f"cannot tell the image format {why}",
-            hint="name the file .svg, .png, .pdf or .dot, or give --format",
-        )
-    return SUFFIXES[suffix]
+    """The name of the format to write ``path`` in: ``fmt`` when given, else the one its suffix names."""
+    return for_path(path, fmt).name
 
 
 def write_image(
@@ -73,31 +59,42 @@ def write_image(
     rankdir: str = "LR",
     palette: str = DEFAULT_PALETTE,
     legend: bool | None = None,
+    charset: str = "unicode",
 ) -> None:
-    """Draw ``result`` into ``path`` as SVG, PNG, PDF or DOT (``fmt``, or from the suffix when None)."""
+    """Draw ``result`` into ``path`` in ``fmt`` (or the format its suffix names when None)."""
     path = Path(path)
-    _check_target(path)
-    chosen = image_format(path, fmt)
+    check_target(path)
+    chosen = for_path(path, fmt)
     size = len(result.evaluation.order)
-    if chosen != "dot" and size > MAX_IMAGE_NODES:
+    if chosen.needs_dot and size > MAX_IMAGE_NODES:
         raise GradcalcError(
-            f"the graph has {size:,} nodes: too many for a readable {chosen.upper()} "
+            f"the graph has {size:,} nodes: too many for a readable {chosen.name.upper()} "
             f"(images stop at {MAX_IMAGE_NODES:,} nodes)",
             hint="write a .dot file instead, or look at the table: gradcalc eval (or run) without -o",
         )
-    text = render_dot(result, style=style, precision=precision, rankdir=rankdir, palette=palette, legend=legend)
-    if chosen == "dot":
-        _write_atomically(path, lambda temp: temp.write_bytes(text.encode("utf-8")))
+    options = DrawOptions(
+        style=style, precision=precision, rankdir=rankdir, palette=palette, legend=legend, charset=charset
+    )
+    text = chosen.produce(result, options)
+    if not chosen.needs_dot:
+        write_text(path, text)
         return
     dot = shutil.which("dot")
     if dot is None:
         raise GradcalcError(
-            f"Graphviz's dot program is not on PATH; it draws {chosen.upper()} files", hint=INSTALL_ADVICE
+            f"Graphviz's dot program is not on PATH; it draws {chosen.name.upper()} files", hint=INSTALL_ADVICE
         )
-    _write_atomically(path, lambda temp: _run_dot(dot, text, chosen, temp))
+    _write_atomically(path, lambda temp: _run_dot(dot, text, chosen.name, temp))
 
 
-def _check_target(path: Path) -> None:
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically, with the same checks as an image."""
+    path = Path(path)
+    check_target(path)
+    _write_atomically(path, lambda temp: temp.write_bytes(text.encode("utf-8")))
+
+
+def check_target(path: Path) -> None:
     """Fail early, in words, on a target that can never be written."""
     folder = path.parent
     if path.is_dir():
