@@ -6,7 +6,6 @@ so CI always renders for real.
 
 from __future__ import annotations
 
-import inspect
 import os
 import shutil
 import stat
@@ -319,20 +318,6 @@ def test_run_reports_bad_image_targets(tmp_path):
     (tmp_path / "p.gc").write_text("x = 1\nx * 2\n")
     done = gradcalc("run", "p.gc", "-o", "p.jpeg", cwd=tmp_path)
     assert done.returncode == 2 and "'.jpeg'" in done.stderr
-
-
-def test_write_image_keeps_the_signature_the_repl_calls():
-    signature = inspect.signature(write_image)
-    assert list(signature.parameters) == ["result", "path", "fmt", "style", "precision", "rankdir", "palette", "legend", "charset"]
-    assert {name: p.default for name, p in signature.parameters.items() if p.kind is p.KEYWORD_ONLY} == {
-        "fmt": None,
-        "style": "circuit",
-        "precision": 2,
-        "rankdir": "LR",
-        "palette": "safe",
-        "legend": None,
-        "charset": "unicode",
-    }
 
 
 def test_run_takes_the_picture_options_of_render(tmp_path):
