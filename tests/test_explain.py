@@ -531,15 +531,15 @@ def test_cli_explain_writes_a_reused_argument_the_way_calculus_does() -> None:
 
 @pytest.mark.parametrize("fmt", ["rich", "markdown", "latex"])
 @pytest.mark.parametrize(
-    ("program", "inputs", "gradients"),
+    ("program", "inputs", "gradients", "remark"),
     [
-        ("g = (x+y)*z; sigmoid(g/10)", ("x=2", "y=3", "z=-3"), ("x", "y", "z")),
-        ("2*pi*x + 1 - x/4", ("x=1",), ("x",)),
-        ("sigmoid(w*x) + 10^x", ("w=2", "x=-1", "--expand"), ("w", "x")),
+        ("g = (x+y)*z; sigmoid(g/10)", ("x=2", "y=3", "z=-3"), ("x", "y", "z"), "10 is a constant: it has no gradient."),  # noqa: E501
+        ("2*pi*x + 1 - x/4", ("x=1",), ("x",), "2*pi, 1 and 4 are constants: they have no gradient."),
+        ("sigmoid(w*x) + 10^x", ("w=2", "x=-1", "--expand"), ("w", "x"), "10 is a constant: it has no gradient."),
     ],
 )
 def test_cli_explain_gives_constants_no_gradient(
-    fmt: str, program: str, inputs: tuple[str, ...], gradients: tuple[str, ...]
+    fmt: str, program: str, inputs: tuple[str, ...], gradients: tuple[str, ...], remark: str
 ) -> None:
     done = gradcalc("explain", program, *inputs, "-f", fmt)
     assert done.returncode == 0, done.stderr
@@ -549,10 +549,12 @@ def test_cli_explain_gives_constants_no_gradient(
         assert {b for b in bottoms if b[0].isdigit() or b.startswith(r"\pi")} == set()
         (section,) = re.findall(r"\\paragraph\{Gradients[^}]*\}\n(.*?)\\end", text, re.S)
         assert section.count(r"\frac") == len(gradients)
+        assert "are constants: they have no gradient." in text or "is a constant: it has no gradient." in text
     else:
         assert re.findall(r"∂\S*?/∂([\d(]|pi)", text) == []
-        gradient_line = text.strip().splitlines()[-1]
+        *_, gradient_line, said = text.strip().splitlines()
         assert re.findall(r"∂f/∂(\w+) =", gradient_line) == list(gradients)
+        assert said.strip(" -") == remark
 
 
 def test_cli_latex_of_deeply_nested_exponents_does_not_recurse() -> None:

@@ -161,6 +161,7 @@ class Explanation:
     backward: tuple[BackwardStep, ...]
     input_sums: tuple[PathSum, ...]  # the inputs that have several consumers
     gradients: tuple[Leaf, ...]  # each input's gradient ∂out/∂input (never a constant's)
+    constants: tuple[str, ...]  # the constants the output uses, as written (once each): no gradient
     expanded: bool
 
 
@@ -245,6 +246,7 @@ def explain(result: Result) -> Explanation:
         backward=tuple(backward),
         input_sums=input_sums,
         gradients=tuple(Leaf(i, labels[i], grads[i]) for i in inputs),
+        constants=tuple(dict.fromkeys(labels[i] for i in evaluation.order if nodes[i].op is CONST)),
         expanded=result.expanded,
     )
 

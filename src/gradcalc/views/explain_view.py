@@ -222,10 +222,19 @@ def _sections(e: Explanation, n: _Notation) -> Iterator[Section]:
     yield Section(f"Backward pass, from {out} back to the inputs", backward)
 
     if e.gradients:
-        yield Section(
-            "Gradients (constants have none)",
-            [_say(", ".join(f"{n.d(out, leaf.label)} = {n.num(leaf.value)}" for leaf in e.gradients))],
-        )
+        lines = [_say(", ".join(f"{n.d(out, leaf.label)} = {n.num(leaf.value)}" for leaf in e.gradients))]
+        if e.constants:
+            lines.append(_say("", _constants_remark(e.constants, str)))
+        yield Section("Gradients", lines)
+
+
+def _constants_remark(constants: tuple[str, ...], name: Callable[[str], str]) -> str:
+    """``10 and 2*pi are constants: they have no gradient, and nothing is learned for them.``"""
+    if len(constants) == 1:
+        return f"{name(constants[0])} is a constant: it has no gradient."
+    if len(constants) > _ROUTES_SHOWN:
+        return f"The {len(constants)} constants have no gradient."
+    return f"{_and([name(c) for c in constants])} are constants: they have no gradient."
 
 
 def _bracket_negatives(gate: Gate, values: tuple[str, ...]) -> tuple[str, ...]:
@@ -455,9 +464,11 @@ def render_latex(e: Explanation, precision: int = 6) -> str:
     ]
     if e.gradients:
         lines += [
-            r"\paragraph{Gradients (constants have none).}",
+            r"\paragraph{Gradients.}",
             _align([f"{d(e.output_label, leaf.label)} &= {num(leaf.value)}" for leaf in e.gradients]),
         ]
+        if e.constants:
+            lines.append(_constants_remark(e.constants, lambda label: f"${_latex_label(label)}$"))
     return "\n".join(lines) + "\n"
 
 
