@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 import subprocess
 
 import pytest
 
-from conftest import ROOT, run_gradcalc
+from conftest import ROOT, gradcalc_command, run_gradcalc
 from gradcalc.explain import PATH_CAP, explain
 from gradcalc.numbers import format_number
 from gradcalc.ops import DIFFERENTIABLE
@@ -579,3 +580,14 @@ def test_latex_math_is_linear_in_its_nesting() -> None:
         timings.append(best)
         assert latex == "a^{" * depth + "b" + "}" * depth
     assert timings[1] < 10 * timings[0]  # four times the input: about four times the time (16 if quadratic)
+
+
+def test_cli_explain_into_a_pipe_keeps_each_line_whole() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    done = subprocess.run(
+        [*gradcalc_command(), "explain", "x = 3; x*x + sigmoid(x)"],
+        capture_output=True, text=True, env={**env, "NO_COLOR": "1"}, cwd=ROOT, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (line,) = [line for line in done.stdout.splitlines() if "x is used 3 times" in line]
+    assert line.endswith(f"∂f/∂x = 6 + {format_number(_SIGMOID_SLOPE_AT_3)} = {format_number(6 + _SIGMOID_SLOPE_AT_3)}")
