@@ -6,14 +6,19 @@ the tables use (``p = x + y``). Views turn an ``Explanation`` into text for a te
 or LaTeX slides; nothing is formatted here except the formulas, which are written in node labels.
 
 The backward pass walks the gates from the output back to the inputs (reverse topological order). At
-each gate it gives the gate's local partials, then one chain-rule product per argument: the gradient
-flowing into the gate times the local partial. A node that feeds several gates collects one product per
-path; its gradient is their sum, stated when the walk reaches it (gates) or at the end (inputs).
+each gate it gives the gate's local partial with respect to each node among its arguments (a node that
+is several of the arguments, as ``x`` in ``x * x``, gets one partial: the sum of a term per argument,
+``x + x = 2*x``), then one chain-rule product per such node: the gradient flowing into the gate times
+the local partial. A node used by several gates (its *consumers*) collects one product from each; its
+gradient is their sum, stated when the walk reaches it (gates) or at the end (inputs), with how often
+each consumer uses it and how many paths lead from it to the output.
+
+Constants are not differentiated: they get no partials, no products and no gradients.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from gradcalc.numbers import format_number
@@ -21,16 +26,25 @@ from gradcalc.ops import CONST, Op
 from gradcalc.program import Result
 
 _SIMPLE_LABEL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.'")
+PATH_CAP = 10**12  # path counts saturate here: they can grow exponentially with the program
+ROUTE_SHOWN = 4  # a unique path to the output is written out up to this many nodes past the start
 
 
 @dataclass(frozen=True, slots=True)
 class Gate:
-    """An op applied to labelled arguments: ``p * z``, with their values ``4, -3``."""
+    """An op applied to labelled arguments: ``p * z``, with their values ``4, -3``.
+
+    ``forward`` and ``local`` are the node's rules with any folded constant bound, so a view can
+    redo the arithmetic on the numbers it printed and say ``=`` only where that arithmetic holds.
+    """
 
     op: Op
     param: float | None  # the constant folded into a gate such as *-1, +1, ^2
     args: tuple[str, ...]  # the arguments' labels
     values: tuple[float, ...]  # the arguments' values
+    constant: tuple[bool, ...]  # which arguments are constants (written as their exact source text)
+    forward: Callable[..., float]
+    local: Callable[..., tuple[float, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,35 +68,73 @@ class ForwardStep:
 
 @dataclass(frozen=True, slots=True)
 class LocalPartial:
-    """One local partial of a gate: ``∂g/∂p = z = -3``."""
+    """A gate's local partial with respect to one node among its arguments: ``∂g/∂p = z = -3``.
+
+    A node that is several of the arguments (``x`` in ``x * x``) has one term per argument position,
+    and its partial is their sum: ``∂p/∂x = x + x = 2*x = 6``.
+    """
 
     arg: int
     arg_label: str
-    formula: str  # the op table's formula in node labels, e.g. "z" or "-1/v^2"
-    value: float
+    slots: tuple[int, ...]  # the argument positions (0-based) holding this node
+    terms: tuple[str, ...]  # the op table's formula for each slot, in node labels, e.g. "z" or "-1/v^2"
+    combined: str | None  # the terms combined into one formula ("2*x") where their text allows
+    value: float  # the sum over the slots of the engine's local partials
+    one_of_several: bool  # the node has other consumers too, so ∂gate/∂node is not its whole gradient
+
+    @property
+    def formula(self) -> str:
+        """The partial as one formula: the single term, the combined form, or the sum of the terms."""
+        if len(self.terms) == 1:
+            return self.terms[0]
+        return self.combined or " + ".join(self.terms)
 
 
 @dataclass(frozen=True, slots=True)
 class ChainProduct:
-    """The chain rule along one edge: ``∂out/∂arg = ∂out/∂gate · ∂gate/∂arg = upstream · local``."""
+    """The chain rule along one consumer: ``∂out/∂arg = ∂out/∂gate · ∂gate/∂arg = upstream · local``."""
 
     arg: int
     arg_label: str
     gate_label: str
     upstream: float  # ∂out/∂gate
-    local: float  # ∂gate/∂arg
+    local: float  # ∂gate/∂arg (summed over the slots when the node is several arguments)
     product: float
-    one_of_several: bool  # the argument feeds more than one gate: this is one path of a sum
+    one_of_several: bool  # the argument has more than one consumer: this is one term of a sum
+
+
+@dataclass(frozen=True, slots=True)
+class Consumer:
+    """One gate that uses a node, and what flows back through it."""
+
+    label: str
+    uses: int  # how many of the gate's arguments are the node
+    paths: int  # paths from the node to the output through this gate: uses × the gate's own paths
+    route: tuple[str, ...] | None  # the gate's one path to the output (labels, "…" where cut), if unique
+    product: float  # ∂out/∂gate · ∂gate/∂node
 
 
 @dataclass(frozen=True, slots=True)
 class PathSum:
-    """A node that feeds several gates: its gradient is the sum of the products along each path."""
+    """A node with several consumers: its gradient is the sum of what flows back through each."""
 
     node: int
     label: str
-    terms: tuple[tuple[str, float], ...]  # (the gate the path goes through, the product along it)
+    consumers: tuple[Consumer, ...]  # in the order the gates were computed
     total: float
+
+    @property
+    def uses(self) -> int:
+        return sum(c.uses for c in self.consumers)
+
+    @property
+    def paths(self) -> int:
+        return min(PATH_CAP, sum(c.paths for c in self.consumers))
+
+    @property
+    def terms(self) -> tuple[tuple[str, float], ...]:
+        """(consumer, product) pairs: the terms of the sum."""
+        return tuple((c.label, c.product) for c in self.consumers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +145,7 @@ class BackwardStep:
     label: str
     gate: Gate
     upstream: float  # ∂out/∂label: 1 at the output
-    paths: PathSum | None  # how ``upstream`` was summed, when the gate feeds several others
+    paths: PathSum | None  # how ``upstream`` was summed, when the gate has several consumers
     partials: tuple[LocalPartial, ...]
     products: tuple[ChainProduct, ...]
     kink_rule: str | None  # the convention used when the gate sits on a point with no derivative
@@ -107,8 +159,9 @@ class Explanation:
     leaves: tuple[Leaf, ...]  # the inputs, in the order the tables list them
     forward: tuple[ForwardStep, ...]
     backward: tuple[BackwardStep, ...]
-    input_sums: tuple[PathSum, ...]  # the inputs that feed several gates
-    gradients: tuple[Leaf, ...]  # each input's gradient ∂out/∂input
+    input_sums: tuple[PathSum, ...]  # the inputs that have several consumers
+    gradients: tuple[Leaf, ...]  # each input's gradient ∂out/∂input (never a constant's)
+    constants: tuple[str, ...]  # the constants the output uses, as written (once each): no gradient
     expanded: bool
 
 
@@ -121,28 +174,59 @@ def explain(result: Result) -> Explanation:
 
     def gate_of(i: int) -> Gate:
         node = nodes[i]
-        return Gate(node.op, node.param, tuple(labels[a] for a in node.args), tuple(values[a] for a in node.args))
+        return Gate(
+            node.op, node.param, tuple(labels[a] for a in node.args), tuple(values[a] for a in node.args),
+            tuple(nodes[a].op is CONST for a in node.args), node.forward, node.local,
+        )  # fmt: skip
 
     forward = tuple(ForwardStep(i, labels[i], gate_of(i), values[i]) for i in gates)
 
-    paths = [0] * len(nodes)  # how many gate arguments each node is: the number of paths through it
-    for i in gates:
+    # Consumers and paths, by one pass over the gates from the output back (a node's paths to the
+    # output are the sum over its uses of the paths of the gate using it): linear, no enumeration.
+    consumers = [0] * len(nodes)  # how many distinct gates use each node
+    paths = [0] * len(nodes)
+    successor = [-1] * len(nodes)  # a gate using the node: the next step of its path when it is unique
+    paths[output] = 1
+    for i in reversed(gates):
+        for a in dict.fromkeys(nodes[i].args):
+            if nodes[a].op is not CONST:
+                consumers[a] += 1
+                successor[a] = i
         for a in nodes[i].args:
-            paths[a] += 1
-    contributions: dict[int, list[tuple[str, float]]] = {}
+            paths[a] = min(PATH_CAP, paths[a] + paths[i])
+
+    def route(i: int) -> tuple[str, ...] | None:
+        """The one path from gate ``i`` to the output, cut after ``ROUTE_SHOWN`` steps; None if several."""
+        if paths[i] != 1:
+            return None
+        shown = [labels[i]]
+        while i != output and len(shown) <= ROUTE_SHOWN:
+            i = successor[i]
+            shown.append(labels[i])
+        if i != output:
+            shown[-1:] = ["…", labels[output]]
+        return tuple(shown)
+
+    contributions: dict[int, list[Consumer]] = {}
     backward = []
     for i in reversed(gates):
         node, label, upstream = nodes[i], labels[i], grads[i]
         summed = _path_sum(i, label, contributions.get(i), upstream)
         partials, products = [], []
-        formulas = _formulas(node.op, [labels[a] for a in node.args], node.param, label)
-        for a, formula, slope in zip(node.args, formulas, local[i]):
-            if nodes[a].op is CONST:
-                continue  # a constant gets no gradient: nothing flows into it worth telling
-            partials.append(LocalPartial(a, labels[a], formula, slope))
+        formulas = list(_formulas(node.op, [labels[a] for a in node.args], node.param, label))
+        slots: dict[int, list[int]] = {}
+        for k, a in enumerate(node.args):
+            if nodes[a].op is not CONST:  # a constant gets no gradient: nothing flows into it worth telling
+                slots.setdefault(a, []).append(k)
+        for a, where in slots.items():
+            terms = tuple(formulas[k] for k in where)
+            slope = sum(local[i][k] for k in where)
+            several = consumers[a] > 1
+            partials.append(LocalPartial(a, labels[a], tuple(where), terms, _combined(terms), slope, several))
             product = upstream * slope
-            products.append(ChainProduct(a, labels[a], label, upstream, slope, product, paths[a] > 1))
-            contributions.setdefault(a, []).append((label, product))
+            products.append(ChainProduct(a, labels[a], label, upstream, slope, product, several))
+            through = min(PATH_CAP, len(where) * paths[i])
+            contributions.setdefault(a, []).append(Consumer(label, len(where), through, route(i), product))
         kink = node.op.kink is not None and node.op.kink(*(values[a] for a in node.args))
         backward.append(
             BackwardStep(
@@ -162,14 +246,29 @@ def explain(result: Result) -> Explanation:
         backward=tuple(backward),
         input_sums=input_sums,
         gradients=tuple(Leaf(i, labels[i], grads[i]) for i in inputs),
+        constants=tuple(dict.fromkeys(labels[i] for i in evaluation.order if nodes[i].op is CONST)),
         expanded=result.expanded,
     )
 
 
-def _path_sum(node: int, label: str, terms: list[tuple[str, float]] | None, total: float) -> PathSum | None:
+def _path_sum(node: int, label: str, terms: list[Consumer] | None, total: float) -> PathSum | None:
     if terms is None or len(terms) < 2:
         return None
     return PathSum(node, label, tuple(reversed(terms)), total)  # in the order the gates were computed
+
+
+def _combined(terms: tuple[str, ...]) -> str | None:
+    """Equal terms written once with their count (``x + x`` is ``2*x``); None where that says nothing new.
+
+    Read off the formulas' text, so it holds for every op: a sum of different terms stays a sum.
+    """
+    if len(terms) < 2 or len(set(terms)) > 1:
+        return None
+    try:
+        float(terms[0])
+    except ValueError:
+        return f"{len(terms)}*{_operand(terms[0]) if ' ' not in terms[0] else f'({terms[0]})'}"
+    return None  # ``1 + 1`` is already as plain as ``2*1``
 
 
 def _formulas(op: Op, args: list[str], param: float | None, out: str) -> Iterator[str]:

@@ -48,5 +48,8 @@ def explain_command(
     else:
         from rich.console import Console
 
-        Console(highlight=False).print(rendered)
+        console = Console(highlight=False)
+        # Into a file or a pipe, a line is a line: an equation broken at column 80 reads wrong and
+        # cannot be checked or pasted. A terminal wraps at its width, between words.
+        console.print(rendered, soft_wrap=not console.is_terminal)
     report_warnings(warning_lines(result))

@@ -3,17 +3,36 @@
 ``render_explanation(result, fmt)`` is the one entry point (the CLI's ``explain`` and the REPL's
 ``:explain`` call it). The words are the same in every format; LaTeX writes each partial derivative as a
 fraction, ``\\frac{\\partial g}{\\partial p}``.
+
+The rounding policy, the same in every format: every number is printed by ``format_number`` at the
+chosen precision, and each result is the engine's own value rounded, never a value recomputed from
+rounded numbers. An equation ends in ``=`` when redoing its arithmetic on the numbers as printed
+(the factors of a product, the terms of a sum, the arguments of a gate or of a local partial's
+formula) and rounding gives the printed result; where it does not, it ends in ``≈`` (``\\approx``):
+``∂f/∂q * ∂q/∂w1 = 0.2 * -2 ≈ -0.39``, because 0.2 is 0.196612 rounded.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
 
 from gradcalc.engine import op_call_text
-from gradcalc.explain import BackwardStep, ChainProduct, Explanation, Gate, PathSum, explain
+from gradcalc.explain import (
+    PATH_CAP,
+    BackwardStep,
+    ChainProduct,
+    Consumer,
+    Explanation,
+    ForwardStep,
+    Gate,
+    LocalPartial,
+    PathSum,
+    explain,
+)
 from gradcalc.numbers import format_number
 from gradcalc.ops import FUNCTIONS, Syntax
 from gradcalc.program import Result
@@ -23,6 +42,7 @@ if TYPE_CHECKING:
 
 Format = Literal["rich", "markdown", "latex"]
 FORMATS: tuple[str, ...] = get_args(Format)
+_ROUTES_SHOWN = 6  # a node with more consumers than this gets path counts, not each path written out
 
 
 def render_explanation(result: Result, fmt: Format = "rich", precision: int = 6) -> RenderableType | str:
@@ -34,6 +54,100 @@ def render_explanation(result: Result, fmt: Format = "rich", precision: int = 6)
     if fmt == "markdown":
         return _markdown(sections)
     return _rich(sections)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The arithmetic as printed: which equations hold on the printed numbers (=) and which only nearly (≈).
+
+
+class _Printed:
+    """Numbers as ``format_number`` prints them, and whether arithmetic redone on them gives a result."""
+
+    def __init__(self, precision: int) -> None:
+        self.precision = precision
+
+    def num(self, value: float) -> str:
+        return format_number(value, self.precision)
+
+    def shown(self, value: float) -> float:
+        """The number a reader takes ``value`` to be: its printed form read back."""
+        try:
+            return float(self.num(value))
+        except ValueError:
+            return math.nan
+
+    def holds(self, value: float, redo: Callable[[], float]) -> bool:
+        """Does ``redo`` (arithmetic on printed numbers) print as ``value`` does?"""
+        try:
+            again = redo()
+        except (ArithmeticError, ValueError):
+            return False
+        return self.num(again) == self.num(value)
+
+    def arguments(self, gate: Gate) -> list[tuple[str, float]]:
+        """Each argument of ``gate`` as the numeric step prints it, with the value a reader takes it for.
+
+        A constant written as a number keeps its exact text (``1.234e-5``, not ``0.000012``); any other
+        argument, and a constant written as an expression (``2*pi``), is its value printed.
+        """
+        said = []
+        for label, value, constant in zip(gate.args, gate.values, gate.constant):
+            if constant and _is_number(label):
+                said.append((label, value))
+            else:
+                said.append((self.num(value), self.shown(value)))
+        return said
+
+    def forward_holds(self, step: ForwardStep) -> bool:
+        gate = step.gate
+        return self.holds(step.value, lambda: gate.forward(*(value for _, value in self.arguments(gate))))
+
+    def partial_holds(self, gate: Gate, partial: LocalPartial) -> bool:
+        # A formula names its arguments; a reader substitutes their printed values, and a constant's
+        # exact source text.
+        args = [value if constant else self.shown(value) for value, constant in zip(gate.values, gate.constant)]
+
+        def redo() -> float:
+            slopes = gate.local(*args, gate.forward(*args))
+            return math.fsum(slopes[k] for k in partial.slots)
+
+        return self.holds(partial.value, redo)
+
+    def product_holds(self, product: ChainProduct) -> bool:
+        return self.holds(product.product, lambda: self.shown(product.upstream) * self.shown(product.local))
+
+    def sum_holds(self, total: PathSum) -> bool:
+        return self.holds(total.total, lambda: math.fsum(self.shown(c.product) for c in total.consumers))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Counting words, shared by every format.
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
+def _count(n: int, noun: str) -> str:
+    if n >= PATH_CAP:
+        return f"more than {PATH_CAP:,} {noun}s"
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _slots(partial: LocalPartial) -> str:
+    return _and([str(k + 1) for k in partial.slots])
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -60,14 +174,8 @@ class Section:
     lines: list[Line]
 
 
-class _Notation:
+class _Notation(_Printed):
     """How numbers, partials and gates are written in plain text: ``∂g/∂p``, ``4 * -3``."""
-
-    def __init__(self, precision: int) -> None:
-        self.precision = precision
-
-    def num(self, value: float) -> str:
-        return format_number(value, self.precision)
 
     def d(self, top: str, bottom: str) -> str:
         return f"∂{top}/∂{bottom}"
@@ -78,6 +186,10 @@ class _Notation:
     def gate(self, gate: Gate, args: tuple[str, ...]) -> str:
         return op_call_text(gate.op, list(args), gate.param)
 
+    @staticmethod
+    def eq(holds: bool) -> str:
+        return " = " if holds else " ≈ "
+
 
 def _sections(e: Explanation, n: _Notation) -> Iterator[Section]:
     out = e.output_label
@@ -86,15 +198,16 @@ def _sections(e: Explanation, n: _Notation) -> Iterator[Section]:
         inputs = ", ".join(f"{leaf.label} = {n.num(leaf.value)}" for leaf in e.leaves)
         forward.append(_say("", "The inputs: ", inputs))
     for computed in e.forward:
-        values = _bracket_negatives(computed.gate, tuple(n.num(v) for v in computed.gate.values))
+        values = _bracket_negatives(computed.gate, tuple(text for text, _ in n.arguments(computed.gate)))
         symbolic, numeric = n.gate(computed.gate, computed.gate.args), n.gate(computed.gate, values)
-        forward.append(_say(f"{computed.label} = {symbolic} = {numeric} = {n.num(computed.value)}"))
+        result = n.eq(n.forward_holds(computed)) + n.num(computed.value)
+        forward.append(_say(f"{computed.label} = {symbolic} = {numeric}{result}"))
     if not e.leaves:
         value = n.num(e.value)
         said = value if out == value else f"{out} = {value}"
         yield Section(
             "Nothing to differentiate",
-            [_say("", "The program has no inputs: its output is the constant ", said, ".")],
+            [_say("", "The output depends on no input: it is the constant ", said, ".")],
         )
         return
     if not e.forward:
@@ -109,10 +222,19 @@ def _sections(e: Explanation, n: _Notation) -> Iterator[Section]:
     yield Section(f"Backward pass, from {out} back to the inputs", backward)
 
     if e.gradients:
-        yield Section(
-            "Gradients",
-            [_say(", ".join(f"{n.d(out, leaf.label)} = {n.num(leaf.value)}" for leaf in e.gradients))],
-        )
+        lines = [_say(", ".join(f"{n.d(out, leaf.label)} = {n.num(leaf.value)}" for leaf in e.gradients))]
+        if e.constants:
+            lines.append(_say("", _constants_remark(e.constants, str)))
+        yield Section("Gradients", lines)
+
+
+def _constants_remark(constants: tuple[str, ...], name: Callable[[str], str]) -> str:
+    """``10 and 2*pi are constants: they have no gradient, and nothing is learned for them.``"""
+    if len(constants) == 1:
+        return f"{name(constants[0])} is a constant: it has no gradient."
+    if len(constants) > _ROUTES_SHOWN:
+        return f"The {len(constants)} constants have no gradient."
+    return f"{_and([name(c) for c in constants])} are constants: they have no gradient."
 
 
 def _bracket_negatives(gate: Gate, values: tuple[str, ...]) -> tuple[str, ...]:
@@ -124,28 +246,49 @@ def _bracket_negatives(gate: Gate, values: tuple[str, ...]) -> tuple[str, ...]:
     return values
 
 
+def _partial_text(gate: Gate, partial: LocalPartial, n: _Printed, eq: Callable[[bool], str]) -> str:
+    """``x + x = 2*x = 6``: the terms (one per argument the node is), their combination, the value."""
+    value = n.num(partial.value)
+    steps = [" + ".join(_term(t) for t in partial.terms)] if len(partial.terms) > 1 else [_grouped(partial.terms[0])]
+    if partial.combined:
+        steps.append(partial.combined)
+    if steps == [value]:
+        return value
+    return " = ".join(steps) + eq(n.partial_holds(gate, partial)) + value
+
+
+def _term(formula: str) -> str:
+    """A term of a sum: bracketed when it has words or a sign of its own (``1/x + (-x/x^2)``)."""
+    return f"({formula})" if " " in formula or formula.startswith("-") else formula
+
+
 def _backward_lines(e: Explanation, step: BackwardStep, n: _Notation) -> Iterator[Line]:
     out, label = e.output_label, step.label
     if step.paths is not None:
         yield _sum_line(out, step.paths, n)
     if not step.partials:
         return
-    repeated = len({p.arg for p in step.partials}) < len(step.partials)
-    parts = [f"{label} = {n.gate(step.gate, step.gate.args)}"]
+    written = n.gate(step.gate, step.gate.args)
+
+    def local(arg_label: str, several: bool) -> str:
+        # At the output, ∂f/∂p is p's whole gradient; a local partial that is only part of it is
+        # written with the gate itself on top, ∂(q + p)/∂p, so no symbol means two things.
+        return n.d(f"({written})" if step.node == e.output and several else label, arg_label)
+
+    parts = [f"{label} = {written}"]
     for k, partial in enumerate(step.partials, start=1):
-        formula = _grouped(partial.formula)
-        value = n.num(partial.value)
         parts.append(", so " if k == 1 else " and ")
-        parts.append(f"{n.d(label, partial.arg_label)} = " + (value if formula == value else f"{formula} = {value}"))
-        if repeated:
-            parts += [f" (argument {k})", ""]
+        symbol = local(partial.arg_label, partial.one_of_several)
+        parts.append(f"{symbol} = {_partial_text(step.gate, partial, n, n.eq)}")
+        if len(partial.slots) > 1:
+            parts += [f" ({partial.arg_label} is arguments {_slots(partial)} of {label}: a term for each)", ""]
     yield _say(*parts)
     if step.kink_rule:
         yield _say("", f"{label} sits where {step.gate.op.symbol} has no derivative: {step.kink_rule}")
     for product in step.products:
         if step.node == e.output and not product.one_of_several:
             continue  # at the output, the local partials are already the gradients
-        yield _product_line(out, product, n)
+        yield _product_line(out, product, local(product.arg_label, product.one_of_several), n)
 
 
 def _grouped(formula: str) -> str:
@@ -153,21 +296,45 @@ def _grouped(formula: str) -> str:
     return f"({formula})" if " " in formula else formula
 
 
-def _product_line(out: str, p: ChainProduct, n: _Notation) -> Line:
-    chain = n.times(n.d(out, p.gate_label), n.d(p.gate_label, p.arg_label))
-    numbers = n.times(n.num(p.upstream), n.num(p.local))
+def _product_line(out: str, p: ChainProduct, local: str, n: _Notation) -> Line:
+    chain = n.times(n.d(out, p.gate_label), local)
+    numbers = n.times(n.num(p.upstream), n.num(p.local)) + n.eq(n.product_holds(p)) + n.num(p.product)
     if p.one_of_several:
-        return _say("", f"the path through {p.gate_label}: ", f"{chain} = {numbers} = {n.num(p.product)}")
-    return _say(f"{n.d(out, p.arg_label)} = {chain} = {numbers} = {n.num(p.product)}")
+        return _say("", f"back through {p.gate_label}: ", f"{chain} = {numbers}")
+    return _say(f"{n.d(out, p.arg_label)} = {chain} = {numbers}")
+
+
+def _routes(
+    label: str, consumers: tuple[Consumer, ...], path: Callable[[tuple[str, ...]], str], name: Callable[[str], str]
+) -> str:
+    """``x→p→f twice, x→q→f``: each path written out where it is the only one through its consumer."""
+    said = []
+    for c in consumers:
+        if c.route is None:
+            said.append(f"{_count(c.paths, 'path')} through {name(c.label)}")
+        else:
+            said.append(path((label, *c.route)) + ("" if c.uses == 1 else f" {_times(c.uses)}"))
+    return ", ".join(said)
+
+
+def _uses(total: PathSum, name: Callable[[str], str]) -> str:
+    """``used 3 times, twice by p and once by q``."""
+    if len(total.consumers) > _ROUTES_SHOWN:
+        return f"used {_times(total.uses)} by {len(total.consumers)} gates"
+    return f"used {_times(total.uses)}, " + _and([f"{_times(c.uses)} by {name(c.label)}" for c in total.consumers])
 
 
 def _sum_line(out: str, total: PathSum, n: _Notation) -> Line:
-    gates = ", ".join(dict.fromkeys(gate for gate, _ in total.terms))
     terms = " + ".join(n.num(product) for _, product in total.terms)
+    paths = _count(total.paths, "path")
+    if len(total.consumers) <= _ROUTES_SHOWN:
+        paths += f" ({_routes(total.label, total.consumers, '→'.join, str)})"
+    through = _and([c.label for c in total.consumers]) if len(total.consumers) <= _ROUTES_SHOWN else "each"
     return _say(
         "",
-        f"{total.label} feeds {len(total.terms)} paths ({gates}), so its gradient is their sum: ",
-        f"{n.d(out, total.label)} = {terms} = {n.num(total.total)}",
+        f"{total.label} is {_uses(total, str)}, and reaches {out} along {paths}; "
+        f"its gradient is the sum of what flows back through {through}: ",
+        f"{n.d(out, total.label)} = {terms}{n.eq(n.sum_holds(total))}{n.num(total.total)}",
     )
 
 
@@ -202,11 +369,16 @@ def _rich(sections: list[Section]) -> RenderableType:
 
 
 def render_latex(e: Explanation, precision: int = 6) -> str:
+    printed = _Printed(precision)
     num = _latex_number(precision)
     out = _latex_label(e.output_label)
 
-    def d(top: str, bottom: str) -> str:
-        return rf"\frac{{\partial {_latex_label(top)}}}{{\partial {_latex_label(bottom)}}}"
+    def eq(holds: bool) -> str:
+        return " = " if holds else r" \approx "
+
+    def d(top: str, bottom: str, written: str | None = None) -> str:
+        top = _latex_label(top) if written is None else rf"\left({written}\right)"
+        return rf"\frac{{\partial {top}}}{{\partial {_latex_label(bottom)}}}"
 
     def gate(g: Gate, args: tuple[str, ...]) -> str:
         # Placeholders stand in for the arguments, so labels and numbers (already LaTeX) pass untouched.
@@ -222,10 +394,12 @@ def render_latex(e: Explanation, precision: int = 6) -> str:
     for computed in e.forward:
         labels = tuple(_latex_label(a) for a in computed.gate.args)
         values = tuple(
-            num(v) if computed.gate.op.syntax is Syntax.CALL else _latex_operand(num(v)) for v in computed.gate.values
+            _latex_number_text(t) if computed.gate.op.syntax is Syntax.CALL else _latex_operand(_latex_number_text(t))
+            for t, _ in printed.arguments(computed.gate)
         )
         symbolic, numeric = gate(computed.gate, labels), gate(computed.gate, values)
-        forward.append(f"{_latex_label(computed.label)} &= {symbolic} = {numeric} = {num(computed.value)}")
+        result = eq(printed.forward_holds(computed)) + num(computed.value)
+        forward.append(f"{_latex_label(computed.label)} &= {symbolic} = {numeric}{result}")
     if not e.forward:
         forward.append(f"{out} &= {num(e.value)}" if out != num(e.value) else f"&{out}")
     if not e.leaves:  # a constant: nothing to differentiate
@@ -235,28 +409,48 @@ def render_latex(e: Explanation, precision: int = 6) -> str:
 
     def sum_row(total: PathSum) -> str:
         terms = " + ".join(_latex_operand(num(p)) for _, p in total.terms)
-        return f"{d(e.output_label, total.label)} &= {terms} = {num(total.total)}"
+        uses = _uses(total, lambda label: f"${_latex_label(label)}$")
+        paths = _count(total.paths, "path")
+        if len(total.consumers) <= _ROUTES_SHOWN:
+            routes = _routes(
+                total.label,
+                total.consumers,
+                lambda route: "$" + r" \to ".join(map(_latex_label, route)) + "$",
+                lambda label: f"${_latex_label(label)}$",
+            )
+            paths += f" ({routes})"
+        note = rf"\text{{{uses}; {paths}}}"
+        return f"{d(e.output_label, total.label)} &= {terms}{eq(printed.sum_holds(total))}{num(total.total)} && {note}"
 
     for step in e.backward:
         labels = tuple(_latex_label(a) for a in step.gate.args)
+        written = gate(step.gate, labels)
         if step.paths is not None:
             backward.append(sum_row(step.paths))
-        repeated = len({p.arg for p in step.partials}) < len(step.partials)
-        for k, partial in enumerate(step.partials, start=1):
-            formula, value = latex_math(_grouped(partial.formula)), num(partial.value)
-            which = rf"\text{{, argument {k}}}" if repeated else ""
+
+        def local(arg_label: str, several: bool, step: BackwardStep = step, written: str = written) -> str:
+            return d(step.label, arg_label, written if step.node == e.output and several else None)
+
+        for partial in step.partials:
+            formula = _latex_partial(step.gate, partial, printed, num, eq)
+            which = ""
+            if len(partial.slots) > 1:
+                arg = _latex_label(partial.arg_label)
+                which = rf"\text{{, ${arg}$ is arguments {_slots(partial)}: a term for each}}"
             backward.append(
-                f"{d(step.label, partial.arg_label)} &= "
-                + (value if formula == value else f"{formula} = {value}")
-                + rf" && \text{{as }} {_latex_label(step.label)} = {gate(step.gate, labels)}{which}"
+                f"{local(partial.arg_label, partial.one_of_several)} &= {formula}"
+                + rf" && \text{{as }} {_latex_label(step.label)} = {written}{which}"
             )
         for p in step.products:
             if step.node == e.output and not p.one_of_several:
                 continue
-            chain = f"{d(e.output_label, p.gate_label)} \\cdot {d(p.gate_label, p.arg_label)}"
-            numbers = f"{_latex_operand(num(p.upstream))} \\cdot {_latex_operand(num(p.local))} = {num(p.product)}"
+            chain = f"{d(e.output_label, p.gate_label)} \\cdot {local(p.arg_label, p.one_of_several)}"
+            numbers = (
+                f"{_latex_operand(num(p.upstream))} \\cdot {_latex_operand(num(p.local))}"
+                f"{eq(printed.product_holds(p))}{num(p.product)}"
+            )
             if p.one_of_several:
-                path = rf"\text{{the path through }} {_latex_label(p.gate_label)}"
+                path = rf"\text{{back through }} {_latex_label(p.gate_label)}"
                 backward.append(f"{chain} &= {numbers} && {path}")
             else:
                 backward.append(f"{d(e.output_label, p.arg_label)} &= {chain} = {numbers}")
@@ -273,7 +467,24 @@ def render_latex(e: Explanation, precision: int = 6) -> str:
             r"\paragraph{Gradients.}",
             _align([f"{d(e.output_label, leaf.label)} &= {num(leaf.value)}" for leaf in e.gradients]),
         ]
+        if e.constants:
+            lines.append(_constants_remark(e.constants, lambda label: f"${_latex_label(label)}$"))
     return "\n".join(lines) + "\n"
+
+
+def _latex_partial(
+    gate: Gate, partial: LocalPartial, printed: _Printed, num: Callable[[float], str], eq: Callable[[bool], str]
+) -> str:
+    value = num(partial.value)
+    if len(partial.terms) > 1:
+        steps = [" + ".join(latex_math(_term(t)) for t in partial.terms)]
+    else:
+        steps = [latex_math(_grouped(partial.terms[0]))]
+    if partial.combined:
+        steps.append(latex_math(partial.combined))
+    if steps == [value]:
+        return value
+    return " = ".join(steps) + eq(printed.partial_holds(gate, partial)) + value
 
 
 def _align(rows: list[str]) -> str:
@@ -282,13 +493,17 @@ def _align(rows: list[str]) -> str:
 
 def _latex_number(precision: int) -> Callable[[float], str]:
     def num(value: float) -> str:
-        text = format_number(value, precision)
-        mantissa, e, exponent = text.partition("e")
-        if e and exponent.lstrip("+-").isdigit():
-            return rf"{mantissa} \times 10^{{{int(exponent)}}}"
-        return {"inf": r"\infty", "-inf": r"-\infty", "nan": r"\mathrm{NaN}"}.get(text, text)
+        return _latex_number_text(format_number(value, precision))
 
     return num
+
+
+def _latex_number_text(text: str) -> str:
+    """A number as gradcalc prints it (``6.21e-7``, ``inf``) in LaTeX: ``6.21 \times 10^{-7}``."""
+    mantissa, e, exponent = text.partition("e")
+    if e and exponent.lstrip("+-").isdigit():
+        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return {"inf": r"\infty", "-inf": r"-\infty", "nan": r"\mathrm{NaN}"}.get(text, text)
 
 
 def _latex_operand(number: str) -> str:
@@ -300,63 +515,75 @@ _PLACEHOLDERS = ("\u2460", "\u2461", "\u2462")  # ①②③: one character each,
 _LATEX_FUNCTIONS = {"exp", "log", "sin", "cos", "tan", "tanh", "max", "min"}
 _NUMBER = re.compile(r"\d+\.?\d*(?:e[+-]?\d+)?")
 _TOKEN = re.compile(r"\s*(\d+\.?\d*(?:e[+-]?\d+)?|[A-Za-z_][A-Za-z_0-9]*'*|\*\*|.)")
+_OPEN, _CLOSE = "\x02", "\x03"  # an exponent group's braces until the spacing is settled
 
 
 def latex_math(text: str) -> str:
-    """A formula or gate written the way gradcalc writes it (``-1/v^2``, ``p * z``), in LaTeX."""
+    """A formula or gate written the way gradcalc writes it (``-1/v^2``, ``p * z``), in LaTeX.
+
+    One pass over the tokens: a parenthesised exponent ``^(…)`` opens a brace group that its closing
+    parenthesis ends, tracked on an explicit stack, so any nesting depth is linear and never recurses.
+    """
     tokens = [t for t in _TOKEN.findall(text) if t.strip()]
     out: list[str] = []
+    exponent_groups: list[bool] = []  # per open parenthesis: does its ")" close an exponent's braces?
     k = 0
     while k < len(tokens):
         token = tokens[k]
         nxt = tokens[k + 1] if k + 1 < len(tokens) else ""
         if token in ("^", "**"):
-            exponent, k = _exponent(tokens, k + 1)
-            out.append(f"^{{{latex_math(exponent)}}}")
+            if nxt == "(":
+                exponent_groups.append(True)
+                out.append(_OPEN)
+                k += 2
+            elif nxt == "-" and k + 2 < len(tokens):
+                out.append(f"^{{-{_latex_token(tokens[k + 2], '')}}}")
+                k += 3
+            else:
+                out.append(f"^{{{_latex_token(nxt, '') if nxt else ''}}}")
+                k += 2
             continue
         if token == "-" and out and out[-1] in (r"\cdot", "+", "-", "/") and _NUMBER.fullmatch(nxt):
             out.append(f"(-{nxt})")  # a negative constant after an operator: s \cdot (-1)
             k += 2
             continue
-        if token == "*":
-            out.append(r"\cdot")
-        elif token in ("if", "else"):
-            out.append(rf"\text{{ {token} }}")
-        elif token == "pi":
-            out.append(r"\pi")
-        elif nxt == "(" and token in FUNCTIONS:
-            out.append(
-                r"\sigma"
-                if token == "sigmoid"
-                else rf"\{token}"
-                if token in _LATEX_FUNCTIONS
-                else rf"\operatorname{{{token}}}"
-            )
-        elif token[0].isalpha() or token[0] == "_":
-            out.append(_latex_label(token))
+        if token == "(":
+            exponent_groups.append(False)
+            out.append("(")
+        elif token == ")":
+            out.append(_CLOSE if exponent_groups and exponent_groups.pop() else ")")
         else:
-            out.append(token)
+            out.append(_latex_token(token, nxt))
         k += 1
     return _join(out)
 
 
-def _exponent(tokens: list[str], k: int) -> tuple[str, int]:
-    """The exponent after ``^``: a parenthesised group (parentheses dropped), or a signed token."""
-    if k < len(tokens) and tokens[k] == "(":
-        depth, end = 0, k
-        for end in range(k, len(tokens)):
-            depth += {"(": 1, ")": -1}.get(tokens[end], 0)
-            if depth == 0:
-                break
-        return " ".join(tokens[k + 1 : end]), end + 1
-    if k < len(tokens) and tokens[k] == "-" and k + 1 < len(tokens):
-        return "-" + tokens[k + 1], k + 2
-    return (tokens[k], k + 1) if k < len(tokens) else ("", k)
+def _latex_token(token: str, nxt: str) -> str:
+    """One token in LaTeX; ``nxt`` tells a function name (followed by ``(``) from a label."""
+    if token == "*":
+        return r"\cdot"
+    if token in ("if", "else"):
+        return rf"\text{{ {token} }}"
+    if token == "pi":
+        return r"\pi"
+    if nxt == "(" and token in FUNCTIONS:
+        if token == "sigmoid":
+            return r"\sigma"
+        return rf"\{token}" if token in _LATEX_FUNCTIONS else rf"\operatorname{{{token}}}"
+    if token[0].isalpha() or token[0] == "_":
+        return _latex_label(token)
+    if _NUMBER.fullmatch(token):
+        return _latex_number_text(token)
+    return token
 
 
 def _join(parts: list[str]) -> str:
     text = " ".join(parts)
-    for loose, tight in (("( ", "("), (" )", ")"), (" ^", "^"), (" ,", ","), ("{- ", "{-")):
+    for loose, tight in (
+        ("( ", "("), (" )", ")"), (" ^", "^"), (" ,", ","), ("(- ", "(-"),
+        (f" {_OPEN}", _OPEN), (f"{_OPEN} ", _OPEN), (f" {_CLOSE}", _CLOSE), (_OPEN, "^{"), (_CLOSE, "}"),
+        ("{- ", "{-"),
+    ):  # fmt: skip
         text = text.replace(loose, tight)
     text = re.sub(r"(\\(?:sigma|exp|log|sin|cos|tanh|tan|max|min)|\\operatorname\{\w+\}) \(", r"\1(", text)
     return "-" + text[2:] if text.startswith("- ") else text  # a leading minus: -1 / v^{2}
