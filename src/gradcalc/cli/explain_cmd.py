@@ -47,7 +47,7 @@ def explain_command(
     if isinstance(rendered, str):
         sys.stdout.write(rendered)
     else:
-        from rich.console import Console
+        from gradcalc.views.console import make_console
 
-        Console(highlight=False).print(rendered)
+        make_console().print(rendered)
     report_warnings(warning_lines(result))
