@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
+import shlex
 from pathlib import Path
 
 import pexpect
@@ -94,9 +94,13 @@ def test_a_file_or_pipe_is_not_wrapped_at_80_columns(tmp_path: Path):
         "output = sigmoid(v0*hidden0 + v1*hidden1)\n"
     )
     out = tmp_path / "out.txt"
-    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"} | {"NO_COLOR": "1"}
-    with out.open("w") as stdout:
-        subprocess.run([*gradcalc_command(), "run", str(net)], stdout=stdout, env=env, check=True, timeout=60)
+    # typed at an 80-column terminal: standard input and error are the terminal, standard output the file
+    command = " ".join(shlex.quote(part) for part in [*gradcalc_command(), "run", str(net)])
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")} | {"NO_COLOR": "1"}
+    shell = pexpect.spawn("sh", ["-c", f"{command} > {shlex.quote(str(out))}"], env=env, dimensions=(24, 80))
+    shell.expect(pexpect.EOF, timeout=60)
+    shell.close()
+    assert shell.exitstatus == 0
     text = out.read_text(encoding="utf-8")
     rows = cells(text)
     assert len(rows) == 20  # one line per node: nothing wrapped
