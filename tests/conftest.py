@@ -25,8 +25,12 @@ def run_gradcalc(
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 60,
+    columns: int | None = 200,
 ) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
+    """``columns=None`` runs with no COLUMNS at all: output to a pipe is then laid out for its content."""
+    full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": str(columns), **(env or {})}
+    if columns is None:
+        del full_env["COLUMNS"]
     result = subprocess.run(
         [*gradcalc_command(), *args],
         input=stdin,

@@ -49,15 +49,15 @@ def show(result: Result, *, as_json: bool, precision: int, rows: int, check_tol:
 
             sys.stdout.write(render_json_with_check(result, report))
     else:
-        from rich.console import Console
-
+        from gradcalc.views.console import make_console
         from gradcalc.views.table import result_view
 
-        Console(highlight=False).print(result_view(result, precision, rows))
+        console = make_console()
+        console.print(result_view(result, precision, rows))
         if report is not None:
             from gradcalc.views.check_view import check_table
 
-            Console(highlight=False).print(check_table(report, precision))
+            console.print(check_table(report, precision))
     report_warnings(warning_lines(result))
     if report is not None and not report.ok:
         raise report.error()

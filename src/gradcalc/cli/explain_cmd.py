@@ -46,10 +46,7 @@ def explain_command(
     if isinstance(rendered, str):
         sys.stdout.write(rendered)
     else:
-        from rich.console import Console
+        from gradcalc.views.console import make_console
 
-        console = Console(highlight=False)
-        # Into a file or a pipe, a line is a line: an equation broken at column 80 reads wrong and
-        # cannot be checked or pasted. A terminal wraps at its width, between words.
-        console.print(rendered, soft_wrap=not console.is_terminal)
+        make_console().print(rendered)
     report_warnings(warning_lines(result))

@@ -103,21 +103,21 @@ def train_command(
 
         sys.stdout.write(render_training_json(trained))
     else:
-        from rich.console import Console
-
+        from gradcalc.views.console import make_console
         from gradcalc.views.training_view import training_view
 
-        Console(highlight=False).print(training_view(trained, precision))
+        make_console().print(training_view(trained, precision))
         if plot is not None:
             sys.stdout.write(f"loss curve written to {plot}\n")
 
 
 def _train_with_progress(trainer: Trainer, settings: Settings) -> Trained:
     """Train, with a progress bar on stderr when it is a terminal."""
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    console = Console(stderr=True)
+    from gradcalc.views.console import make_console
+
+    console = make_console(stderr=True)
     if not console.is_terminal:
         return trainer.train(settings)
     every = max(1, settings.steps // PROGRESS_UPDATES)

@@ -27,6 +27,8 @@ from gradcalc.repl.session import (
     VariablesShown,
 )
 from gradcalc.source import Source, Span
+from gradcalc.views.fitted_table import Cell, Column, FittedTable, Layout, Row, plain
+from gradcalc.views.shorten import shorten
 from gradcalc.views.table import INPUT_STYLE, OUTPUT_STYLE, node_table, short, summary
 from gradcalc.views.warnings import warning_lines
 
@@ -91,26 +93,32 @@ def _assignment(name: str, value: float, precision: int, style: str) -> Text:
 def _variables(shown: VariablesShown, precision: int) -> RenderableType:
     if not shown.variables:
         return Text("no names yet: assign one, as in x = 1", style="dim")
-    out = short(shown.output_label) if shown.output_label else None
-    primed = any(var.label != var.name for var in shown.variables)  # c' bound to c: say which node
-    table = Table(header_style="bold", expand=False)
-    table.add_column("name", no_wrap=True)
-    if primed:
-        table.add_column("node", no_wrap=True)
-    table.add_column("op", no_wrap=True)
-    table.add_column("value", justify="right", no_wrap=True)
-    if out is not None:
-        table.add_column(f"∂{out}/∂name", justify="right", no_wrap=True)
-    for var in shown.variables:
-        value = format_number(var.value, precision) if var.value is not None else Text("undefined", style="red")
-        cells: list[RenderableType] = [var.name, *([short(var.label)] if primed else []), var.op, value]
-        if out is not None:
-            cells.append(format_number(var.grad, precision) if var.grad is not None else Text("—", style="dim"))
-        table.add_row(*cells, style=INPUT_STYLE if var.op == "input" else "")
-    notes = [f"{var.name}: {var.error}" for var in shown.variables if var.error]
-    if out is not None and any(var.grad is None and var.value is not None for var in shown.variables):
-        notes.append(f"—: {out}, the last result, does not depend on it")
-    return Group(table, Text("\n".join(notes), style="dim")) if notes else table
+    variables, out_label = shown.variables, shown.output_label
+    primed = any(var.label != var.name for var in variables)  # c' bound to c: say which node
+    values = [format_number(var.value, precision) if var.value is not None else "undefined" for var in variables]
+    grads = [format_number(var.grad, precision) if var.grad is not None else "—" for var in variables]
+
+    def build(width: int) -> Layout:
+        columns = [Column(plain("name")), *([Column(plain("node"))] if primed else []), Column(plain("op"))]
+        columns.append(Column(plain("value"), "right", numbers=True))
+        if out_label is not None:
+            header: Cell = ((("", f"∂{shorten(out_label, width)}/"), ("", "∂name")),)
+            columns.append(Column(header, "right", numbers=True))
+        rows = []
+        for var, value, grad in zip(variables, values, grads):
+            cells = [plain(shorten(var.name, width)), *([plain(shorten(var.label, width))] if primed else [])]
+            cells += [plain(var.op), plain(value)]
+            styles = ["", *([""] if primed else []), "", "red" if var.value is None else ""]
+            if out_label is not None:
+                cells.append(plain(grad))
+                styles.append("dim" if var.grad is None else "")
+            rows.append(Row(cells, INPUT_STYLE if var.op == "input" else "", styles))
+        return Layout(columns, rows)
+
+    notes = [f"{var.name}: {var.error}" for var in variables if var.error]
+    if out_label is not None and any(var.grad is None and var.value is not None for var in variables):
+        notes.append(f"—: {short(out_label)}, the last result, does not depend on it")
+    return FittedTable(build, note="\n".join(notes))
 
 
 def _help(shown: HelpShown) -> RenderableType:

@@ -46,11 +46,10 @@ def chunks(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
 
 
 def run_piped(session: Session, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
-    from rich.console import Console
-
     from gradcalc.repl.display import report_line_error, show
+    from gradcalc.views.console import make_console
 
-    console = Console(file=stdout or sys.stdout, highlight=False, no_color=True, force_terminal=False)
+    console = make_console(file=stdout or sys.stdout, plain=True)
     status = ExitStatus.OK
     for line_number, text in chunks(stdin or sys.stdin):
         try:

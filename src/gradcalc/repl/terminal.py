@@ -26,7 +26,6 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.lexers import Lexer
 from prompt_toolkit.styles import Style
 from prompt_toolkit.validation import ValidationError, Validator
-from rich.console import Console
 
 from gradcalc import __version__
 from gradcalc.errors import ExitStatus, GradcalcError, ProgramSyntaxError
@@ -37,6 +36,7 @@ from gradcalc.repl.display import report_line_error, show
 from gradcalc.repl.session import Quit, Session
 from gradcalc.repl.syntax import WORD_BEFORE_CURSOR, tokens, unfinished
 from gradcalc.source import Source
+from gradcalc.views.console import make_console
 
 PROMPT = ">>> "
 STYLE = Style.from_dict(
@@ -195,7 +195,7 @@ def run_terminal(session: Session) -> int:
         style=STYLE,
         complete_while_typing=False,
     )
-    console = Console(highlight=False)
+    console = make_console()
     console.print(f"gradcalc {__version__}: type statements such as x = 1, :help for the commands, Ctrl-D to leave")
     count = 0
     while True:

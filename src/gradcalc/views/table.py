@@ -1,27 +1,30 @@
-"""The Rich table of a result: one row per node, in topological order, then the gradients.
+"""The table of a result: one row per node, in topological order, then the gradients.
 
-Renderers return renderables; only the command line and the REPL print them.
+Renderers return renderables; only the command line and the REPL print them. The table is a
+``FittedTable``: laid out for its content, it wraps a cell between its items (``∂p/∂x = 1,`` then
+``∂p/∂y = 1``) rather than inside them, and shortens long labels only as far as the width needs.
 """
 
 from __future__ import annotations
 
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 
 from gradcalc.numbers import format_number
 from gradcalc.program import Result
+from gradcalc.views.fitted_table import Cell, Column, FittedTable, Layout, Row, listing, plain, words
+from gradcalc.views.shorten import MAX_LABEL, shorten
 
-MAX_LABEL = 32
 INPUT_STYLE = "bold cyan"
 OUTPUT_STYLE = "bold magenta"
 
 
 def short(label: str, width: int = MAX_LABEL) -> str:
-    return label if len(label) <= width else label[: width - 1] + "…"
+    """A label as the summary lines and the REPL show it (see ``views.shorten``)."""
+    return shorten(label, width)
 
 
-def node_table(result: Result, precision: int = 6, max_rows: int = 200) -> Table:
+def node_table(result: Result, precision: int = 6, max_rows: int = 200) -> FittedTable:
     """Every node with its op, inputs, value, local derivatives and gradient.
 
     Graphs of more than ``max_rows`` nodes show their first and last rows (0 shows all).
@@ -29,46 +32,63 @@ def node_table(result: Result, precision: int = 6, max_rows: int = 200) -> Table
     evaluation, labels, nodes = result.evaluation, result.labels, result.graph.nodes
     values, grads, local = evaluation.values, evaluation.grads, evaluation.local
     out = evaluation.output
-    out_label = short(labels[out])
 
     def num(value: float) -> str:
         return format_number(value, precision)
 
-    table = Table(title=_title(result), title_justify="left", header_style="bold", expand=False)
-    table.add_column("node", no_wrap=True)
-    table.add_column("op", no_wrap=True)
-    table.add_column("inputs")
-    table.add_column("value", justify="right", no_wrap=True)
-    table.add_column("local ∂", overflow="fold")
-    table.add_column(f"grad ∂{out_label}/∂node", justify="right", no_wrap=True)
-
     order = evaluation.order
-    shown = order
+    shown: list[int] = order
+    note = ""
     if max_rows and len(order) > max_rows:
         half = max_rows // 2
         shown = [*order[:half], -1, *order[-half:]]
-    for i in shown:
-        if i < 0:
-            table.add_row(
-                Text(f"… {len(order) - 2 * (max_rows // 2):,} more nodes (--rows 0 shows all)", style="dim"),
-                end_section=False,
-            )
-            continue
-        node = nodes[i]
-        label = short(labels[i])
-        args = [short(labels[a]) for a in node.args]
-        slopes = ", ".join(f"∂{label}/∂{arg} = {num(d)}" for arg, d in zip(args, local[i]))
-        style = OUTPUT_STYLE if i == out else INPUT_STYLE if node.is_input else ""
-        table.add_row(
-            label,
-            node.op.gate_symbol(node.param, lambda c: format_number(c, precision)),
-            ", ".join(args),
+        note = f"… {len(order) - 2 * half:,} more nodes (--rows 0 shows all)"
+    # What does not depend on how far labels are shortened, worked out once.
+    fixed = {
+        i: (
+            nodes[i].op.gate_symbol(nodes[i].param, num),
             num(values[i]),
-            slopes,
+            [num(d) for d in local[i]],
             num(grads[i]),
-            style=style,
+            OUTPUT_STYLE if i == out else INPUT_STYLE if nodes[i].is_input else "",
         )
-    return table
+        for i in shown
+        if i >= 0
+    }
+    gap = Row([plain("…"), (), (), (), (), ()], style="dim")
+
+    def build(width: int) -> Layout:
+        out_label = shorten(labels[out], width)
+        columns = [
+            Column(plain("node")),
+            Column(plain("op"), numbers=True),  # a gate symbol carries its constant: *-1, ^0.5
+            Column(plain("inputs")),
+            Column(plain("value"), "right", numbers=True),
+            Column(words("local ∂")),
+            Column(((("", "grad"),), (("", f"∂{out_label}/"), ("", "∂node"))), "right", numbers=True),
+        ]
+        rows = []
+        for i in shown:
+            if i < 0:
+                rows.append(gap)
+                continue
+            symbol, value, slopes, grad, style = fixed[i]
+            label = shorten(labels[i], width)
+            args = [shorten(labels[a], width) for a in nodes[i].args]
+            local_cell = _slopes(label, args, slopes)
+            rows.append(Row([plain(label), plain(symbol), listing(args), plain(value), local_cell, plain(grad)], style))
+        return Layout(columns, rows)
+
+    return FittedTable(build, title=_title(result), note=note)
+
+
+def _slopes(label: str, args: list[str], slopes: list[str]) -> Cell:
+    """``∂p/∂x = 1, ∂p/∂y = 1``: one item per argument, breaking after ``/`` and ``=`` if need be."""
+    last = len(args) - 1
+    return tuple(
+        (("", f"∂{label}/"), ("", f"∂{arg} ="), (" ", f"{slope}{',' if k < last else ''}"))
+        for k, (arg, slope) in enumerate(zip(args, slopes))
+    )
 
 
 def _title(result: Result) -> str:
