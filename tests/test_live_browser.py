@@ -102,7 +102,17 @@ def key(browser: Any, name: str) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
 
-    ActionChains(browser).send_keys({"right": Keys.ARROW_RIGHT, "left": Keys.ARROW_LEFT, "home": Keys.HOME}[name]).perform()
+    keys = {"right": Keys.ARROW_RIGHT, "left": Keys.ARROW_LEFT, "home": Keys.HOME}
+    ActionChains(browser).send_keys(keys[name]).perform()
+
+
+def drawn(browser: Any, title: str) -> Any:
+    """The picture's <g> element whose <title> is ``title`` (n3 a wire, g3 a gate, ...)."""
+    return browser.execute_script(
+        "return [...document.querySelectorAll('#gc-picture g.node')]"
+        ".find(g => g.querySelector('title').textContent === arguments[0])",
+        title,
+    )
 
 
 # What the picture shows now: per drawn node (by its <title>), the values and gradients visible on it,
@@ -202,9 +212,7 @@ def test_the_expanded_neuron_lights_its_primitive_gates_in_order(browser, tmp_pa
 
 def test_clicking_a_node_opens_the_inspector_with_its_chain_rule_sum(browser, tmp_path):
     open_page(browser, tmp_path, program(EXAMPLES / "neuron.gc"))
-    gate = browser.execute_script(
-        "return [...document.querySelectorAll('#gc-picture g.node')].find(g => g.querySelector('title').textContent === 'g5')"
-    )
+    gate = drawn(browser, "g5")
     gate.click()
     inspector = browser.find_element("id", "gc-inspector")
     text = inspector.text
@@ -216,9 +224,7 @@ def test_clicking_a_node_opens_the_inspector_with_its_chain_rule_sum(browser, tm
     assert "∂f/∂p = ∂f/∂r · ∂r/∂p = 0.1966 · 1 = 0.1966" in text
 
     open_page(browser, tmp_path, run_source(Source("x*x + x"), {"x": 3.0}))
-    wire = browser.execute_script(
-        "return [...document.querySelectorAll('#gc-picture g.node')].find(g => g.querySelector('title').textContent === 'n0')"
-    )
+    wire = drawn(browser, "n0")
     wire.click()
     text = browser.find_element("id", "gc-inspector").text
     assert "∂f/∂x = ∂f/∂p · ∂p/∂x + ∂f/∂p · ∂p/∂x + ∂f/∂f · ∂f/∂x = 1 · 3 + 1 · 3 + 1 · 1 = 7" in text

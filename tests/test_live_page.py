@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 
@@ -119,8 +118,9 @@ def test_without_dot_the_export_says_so_and_how_to_install_it(monkeypatch):
 
 
 def test_the_wheel_ships_the_page_script_and_style(tmp_path):
+    build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        [*build, "-w", str(tmp_path), str(ROOT)],
         check=True,
         capture_output=True,
     )

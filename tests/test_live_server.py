@@ -114,7 +114,10 @@ def test_a_path_below_the_token_serves_no_files(server):
     assert request(server, path=f"/{server.token}/live.js").status == 404
 
 
-@pytest.mark.parametrize("host", ["evil.example:{port}", "127.0.0.1", "127.0.0.1:1", "", "localhost.evil.example:{port}"])
+WRONG_HOSTS = ["evil.example:{port}", "127.0.0.1", "127.0.0.1:1", "", "localhost.evil.example:{port}"]
+
+
+@pytest.mark.parametrize("host", WRONG_HOSTS)
 def test_a_wrong_host_header_is_refused_against_dns_rebinding(server, host):
     response = request(server, host=host.format(port=server.port))
     assert response.status == 403
