@@ -213,6 +213,22 @@ def test_stop_closes_open_streams_promptly(dot):
         pass
 
 
+def test_stop_ends_a_drawing_in_progress(dot):
+    # Every link reuses x and y: Graphviz takes minutes to lay this out.
+    slow = run_source(Source("\n".join(["a = x*y"] + ["a = sin(a)*x + y"] * 40)), {"x": 0.5, "y": 0.25})
+    live = LiveServer()
+    live.start()
+    live.publish(slow)
+    deadline = time.monotonic() + 10
+    while (process := live._dot) is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    start = time.monotonic()
+    live.stop()
+    assert time.monotonic() - start < 2.5
+    assert process.wait(timeout=2) != 0  # killed, not finished
+
+
 def test_over_ssh_the_hint_says_how_to_forward_the_port():
     hint = ssh_hint(8765, {"SSH_CONNECTION": "10.0.0.5 52311 10.0.0.9 22", "USER": "ada"})
     assert hint is not None and "ssh -L 8765:127.0.0.1:8765 ada@10.0.0.9" in hint

@@ -27,6 +27,7 @@ import errno
 import json
 import os
 import secrets
+import subprocess
 import threading
 import time
 from collections.abc import Mapping
@@ -40,6 +41,7 @@ from gradcalc.views.html_page import State, empty_state, error_state, page_docum
 
 LOOPBACK = "127.0.0.1"
 KEEPALIVE = 15.0  # seconds between comment lines on an idle event stream, so proxies and browsers keep it
+DRAW_TIMEOUT = 60.0  # seconds: a graph that Graphviz takes longer to lay out is shown as an error instead
 POLL = 0.1  # how often the accept loop and idle streams look at whether the server is stopping
 
 
@@ -85,6 +87,7 @@ class LiveServer:
         self._state: State = empty_state()
         self._version = 0  # the version of _state
         self._stopping = False
+        self._dot: subprocess.Popen[bytes] | None = None  # the drawing in progress, ended by stop()
         self.draw_seconds = 0.0  # how long the latest drawing took (dot and the data): for benchmarks
 
     @property
@@ -133,6 +136,9 @@ class LiveServer:
         with self._lock:
             self._stopping = True
             self._lock.notify_all()
+        dot = self._dot
+        if dot is not None and dot.poll() is None:
+            dot.kill()  # a big graph's layout must not outlive the server
         httpd.shutdown()
         httpd.server_close()
         for thread in self._threads:
@@ -179,12 +185,32 @@ class LiveServer:
                 version, result, precision, style, error = self._pending
                 self._pending = None
             started = time.perf_counter()
-            state = _draw(result, precision, style, error)
+            state = self._draw(result, precision, style, error)
             self.draw_seconds = time.perf_counter() - started
             with self._lock:
                 if version > self._version:
                     self._version, self._state = version, state
                     self._lock.notify_all()
+
+    def _draw(self, result: Result | None, precision: int, style: str, error: str | None) -> State:
+        """The page state for one publish; any failure to draw becomes an error shown on the page."""
+        if error is not None:
+            return error_state(error)
+        if result is None:
+            return empty_state("No result yet: evaluate something.")
+        try:
+            return page_state(result, precision=precision, style=style, timeout=DRAW_TIMEOUT, started=self._started)
+        except GradcalcError as exc:
+            return error_state(exc.render())
+        except Exception as exc:  # a bug in a view must not kill the drawing thread (and so the page)
+            return error_state(f"internal error while drawing: {type(exc).__name__}: {exc}")
+        finally:
+            self._dot = None
+
+    def _started(self, process: subprocess.Popen[bytes]) -> None:
+        self._dot = process
+        if self._stopping:
+            process.kill()
 
     def _wait_for_change(self, seen: int, timeout: float) -> tuple[int, State] | None:
         """The newest state once its version passes ``seen`` (None on timeout or when stopping)."""
@@ -193,20 +219,6 @@ class LiveServer:
             if self._stopping or self._version <= seen:
                 return None
             return self._version, self._state
-
-
-def _draw(result: Result | None, precision: int, style: str, error: str | None) -> State:
-    """The page state for one publish; any failure to draw becomes an error shown on the page."""
-    if error is not None:
-        return error_state(error)
-    if result is None:
-        return empty_state("No result yet: evaluate something.")
-    try:
-        return page_state(result, precision=precision, style=style)
-    except GradcalcError as exc:
-        return error_state(exc.render())
-    except Exception as exc:  # a bug in a view must not kill the drawing thread (and so the page)
-        return error_state(f"internal error while drawing: {type(exc).__name__}: {exc}")
 
 
 def _with_version(version: int, state: State) -> dict[str, Any]:

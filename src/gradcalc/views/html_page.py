@@ -24,6 +24,7 @@ import html
 import json
 import shutil
 import subprocess
+from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -52,8 +53,18 @@ def render_html(
     return page_document(page_state(result, precision=precision, style=style), live=live, events_url=events_url)
 
 
-def page_state(result: Result, *, precision: int = 2, style: str = "circuit") -> State:
-    """The picture (SVG from ``dot``) and the data of ``result``: everything the page needs to show it."""
+def page_state(
+    result: Result,
+    *,
+    precision: int = 2,
+    style: str = "circuit",
+    timeout: float = DOT_TIMEOUT,
+    started: Callable[[subprocess.Popen[bytes]], None] | None = None,
+) -> State:
+    """The picture (SVG from ``dot``) and the data of ``result``: everything the page needs to show it.
+
+    ``started`` is given the running ``dot`` process, so that a server can end it when it stops.
+    """
     size = len(result.evaluation.order)
     if size > MAX_IMAGE_NODES:
         raise GradcalcError(
@@ -61,7 +72,8 @@ def page_state(result: Result, *, precision: int = 2, style: str = "circuit") ->
             hint="look at the table instead: gradcalc eval (or run)",
         )
     dot_text = render_dot(result, style=style, precision=precision)  # checks style and precision
-    return {"kind": "result", "svg": _svg(dot_text), "data": page_data(result, precision=precision, style=style)}
+    svg = _svg(dot_text, timeout, started)
+    return {"kind": "result", "svg": svg, "data": page_data(result, precision=precision, style=style)}
 
 
 def error_state(message: str) -> State:
@@ -239,23 +251,36 @@ def _formulas(formulas: tuple[str, ...], args: list[str], param: float | None, o
 # The picture.
 
 
-def _svg(dot_text: str) -> str:
+def _svg(dot_text: str, timeout: float, started: Callable[[subprocess.Popen[bytes]], None] | None = None) -> str:
     """``dot -Tsvg`` of ``dot_text``, without its XML prolog (the SVG is inlined into HTML)."""
     dot = shutil.which("dot")
     if dot is None:
         raise GradcalcError("Graphviz's dot program is not on PATH; it draws the page's picture", hint=INSTALL_ADVICE)
     try:
-        done = subprocess.run(
-            [dot, "-Tsvg"], input=dot_text.encode("utf-8"), capture_output=True, timeout=DOT_TIMEOUT, check=False
+        process = subprocess.Popen(
+            [dot, "-Tsvg"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
-    except subprocess.TimeoutExpired:
-        raise GradcalcError(f"Graphviz's dot did not finish within {DOT_TIMEOUT:.0f} s") from None
     except OSError as exc:
         raise GradcalcError(f"cannot run Graphviz's dot ({dot}): {exc.strerror or exc}", hint=INSTALL_ADVICE) from None
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip() or "no message"
-        raise GradcalcError(f"Graphviz's dot failed (exit {done.returncode}): {message}")
-    svg = done.stdout.decode("utf-8")
+    with process:
+        if started is not None:
+            started(process)
+        try:
+            stdout, stderr = process.communicate(dot_text.encode("utf-8"), timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise GradcalcError(
+                f"Graphviz's dot did not finish within {timeout:.0f} s: the graph is too big to draw in time",
+                hint="look at the table instead: gradcalc eval (or run)",
+            ) from None
+        except (BrokenPipeError, OSError):  # dot was ended from outside (a server stopping)
+            process.kill()
+            stdout, stderr = b"", b""
+            process.wait()
+    if process.returncode != 0:
+        message = stderr.decode("utf-8", "replace").strip() or "no message"
+        raise GradcalcError(f"Graphviz's dot failed (exit {process.returncode}): {message}")
+    svg = stdout.decode("utf-8")
     start = svg.find("<svg")
     return svg[start:] if start >= 0 else svg
 
@@ -338,10 +363,12 @@ def page_document(state: State, *, live: bool = False, events_url: str | None = 
   <aside id="gc-side">
     <section id="gc-legend" aria-label="legend">
       <h2>Legend</h2>
-      <p><span class="swatch value">2.00</span> value, above a wire: computed by the forward pass (▶)</p>
-      <p><span class="swatch grad">-0.20</span> gradient ∂<span class="gc-out">f</span>/∂wire, below it:
-        computed by the backward pass (◀)</p>
-      <p><span class="swatch current">○</span> the gate or wire of this step</p>
+      <p><span class="swatch value">2.00</span> a value: computed by the forward pass (▶)</p>
+      <p><span class="swatch grad">-0.20</span> a gradient ∂<span class="gc-out">f</span>/∂node: computed by the
+        backward pass (◀)</p>
+      <p><span class="swatch current">━━</span> what this step computes</p>
+      <p><span class="swatch source"></span> the gate a gradient flows back from</p>
+      <p><span class="swatch dim">0.00</span> not computed yet</p>
       <p class="hint">Click a gate or a wire to inspect it. Keys: → step, ← back, space play, Home reset.</p>
     </section>
     <section id="gc-inspector" aria-live="polite" hidden></section>

@@ -29,16 +29,20 @@
   }
 
   // A wire is two numbers and a thin line: clicks between them would miss it. A transparent rectangle
-  // over the node's box (added once, changing no layout) makes the whole box clickable.
-  function addHitArea(g) {
-    var box = g.getBBox();
-    var rect = document.createElementNS("http://www.w3.org/2000/svg", "rect");
-    rect.setAttribute("x", String(box.x - 2));
-    rect.setAttribute("y", String(box.y - 2));
-    rect.setAttribute("width", String(box.width + 4));
-    rect.setAttribute("height", String(box.height + 4));
-    rect.setAttribute("class", "gc-hit");
-    g.insertBefore(rect, g.firstChild);
+  // over each node's box (changing no layout) makes the whole box clickable. All boxes are measured
+  // before any rectangle is added, so the browser lays the picture out once, not once per node.
+  function addHitAreas(groups) {
+    var boxes = groups.map(function (g) { return g.getBBox(); });
+    groups.forEach(function (g, i) {
+      var box = boxes[i];
+      var rect = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+      rect.setAttribute("x", String(box.x - 2));
+      rect.setAttribute("y", String(box.y - 2));
+      rect.setAttribute("width", String(box.width + 4));
+      rect.setAttribute("height", String(box.height + 4));
+      rect.setAttribute("class", "gc-hit");
+      g.insertBefore(rect, g.firstChild);
+    });
   }
 
   function index() {
@@ -46,6 +50,7 @@
     edges = [];
     var colors = data.colors;
     var groups = picture.querySelectorAll("g.node, g.edge");
+    var clickable = [];
     for (var i = 0; i < groups.length; i++) {
       var g = groups[i];
       var title = g.querySelector("title");
@@ -64,7 +69,7 @@
       if (k < 0 || k >= byNode.length) continue;
       g.setAttribute("data-node", String(k));
       g.classList.add("gc-clickable");
-      addHitArea(g);
+      clickable.push(g);
       var texts = g.querySelectorAll("text");
       for (var t = 0; t < texts.length; t++) {
         var fill = (texts[t].getAttribute("fill") || "").toLowerCase();
@@ -77,6 +82,7 @@
       else if (name === el.split) byNode[k].split = g;
       else byNode[k].branches.push(g);
     }
+    addHitAreas(clickable);
     valueAt = data.nodes.map(function () { return 0; });
     gradAt = data.nodes.map(function () { return 0; });
     data.steps.forEach(function (s, n) {
@@ -191,7 +197,8 @@
     var n = data.nodes[k];
     box.textContent = "";
     var head = line(box, "h2", n.label + "  ");
-    line(head, "span", n.kind === "gate" ? "gate " + n.symbol + " (" + n.op + ")" : n.kind, "kind");
+    var kind = n.kind === "gate" ? "gate " + n.symbol + (n.symbol === n.op ? "" : " (" + n.op + ")") : n.kind;
+    line(head, "span", kind + (n.output ? ", the output" : ""), "kind");
     var close = line(head, "button", "×", "close");
     close.type = "button";
     close.title = "close (Esc)";
@@ -241,7 +248,7 @@
     step = atEnd ? n - 1 : Math.min(step, n - 1);
     if (inspected !== null && inspected >= data.nodes.length) inspected = null;
     var out = data.nodes[data.output];
-    $("gc-title").textContent = out.label + " = " + out.value + (data.expanded ? "  (expanded)" : "");
+    $("gc-title").textContent = out.label + " = " + out.value + (data.expanded ? "  (expanded into primitive gates)" : "");
     var outs = document.querySelectorAll(".gc-out");
     for (var i = 0; i < outs.length; i++) outs[i].textContent = out.label;
     document.title = "gradcalc: " + out.label + " = " + out.value;
@@ -281,11 +288,13 @@
     source.onopen = function () { status.textContent = "● live"; status.className = "live-status on"; };
     source.onerror = function () { status.textContent = "reconnecting…"; status.className = "live-status off"; };
     source.onmessage = function (event) {
+      var received = performance.now();
       var next = JSON.parse(event.data);
       if (next.version !== undefined && next.version === version) return;  // already shown
       version = next.version;
       showState(next);
-      window.gcUpdates.push({version: next.version, at: performance.timeOrigin + performance.now()});
+      var now = performance.now();
+      window.gcUpdates.push({version: next.version, at: performance.timeOrigin + now, pageMs: now - received});
     };
   }
 })();
