@@ -11,7 +11,10 @@ import os
 import shutil
 import signal
 import socket
+import struct
 import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -166,7 +169,6 @@ def test_each_publish_is_pushed_to_an_open_stream(server, dot):
     server.publish(neuron())
     wait_for_version(server, 1)
     got: list[dict] = []
-    import threading
 
     reader = threading.Thread(target=lambda: got.extend(events(server, 2)))
     reader.start()
@@ -318,3 +320,34 @@ def test_serve_on_a_port_in_use_says_so(tmp_path):
         )
     assert done.returncode == 1
     assert f"port {port}: the port is in use" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_nothing_of_the_server_is_imported_until_it_is_used():
+    script = (
+        "import sys\nfrom gradcalc.cli.app import main\n"
+        "try:\n    main(['eval', 'x*y', 'x=1', 'y=2', '--json'])\nexcept SystemExit:\n    pass\n"
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    loaded = set(done.stderr.split())
+    assert loaded.isdisjoint({"gradcalc.live", "gradcalc.live.server", "gradcalc.views.html_page", "http.server"})
+
+
+def test_the_server_and_the_page_import_no_interface_library():
+    script = (
+        "import sys\nimport gradcalc.live.server, gradcalc.views.html_page\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert set(done.stdout.split()).isdisjoint({"rich", "typer", "click", "prompt_toolkit", "selenium"})
+
+
+def test_the_server_prints_nothing_on_the_users_terminal(server, capfd):
+    request(server).read()
+    request(server, path="/nope/").read()
+    with socket.create_connection(("127.0.0.1", server.port)) as rude:  # a browser closing mid-request
+        rude.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        rude.sendall(b"GET / HTTP/1.1\r\n")
+    time.sleep(0.3)
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""

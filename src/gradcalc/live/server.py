@@ -103,7 +103,7 @@ class LiveServer:
             return self.url
         port = self._port_asked or 0
         try:
-            httpd = ThreadingHTTPServer((LOOPBACK, port), _handler(self))
+            httpd = _QuietServer((LOOPBACK, port), _handler(self))
         except OSError as exc:
             if exc.errno in (errno.EADDRINUSE, errno.EACCES):
                 why = "is in use" if exc.errno == errno.EADDRINUSE else "needs privileges"
@@ -112,8 +112,6 @@ class LiveServer:
                     hint="choose another port, or give none and a free one is used",
                 ) from None
             raise GradcalcError(f"cannot start the live page's server: {exc.strerror or exc}") from None
-        httpd.daemon_threads = True
-        httpd.block_on_close = False
         self._httpd = httpd
         self._stopping = False
         self.port = httpd.server_address[1]
@@ -219,6 +217,16 @@ class LiveServer:
             if self._stopping or self._version <= seen:
                 return None
             return self._version, self._state
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """Threads that die with the program, and nothing printed: the terminal is the user's (the REPL's)."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a browser that closes its connection mid-request is not news
 
 
 def _with_version(version: int, state: State) -> dict[str, Any]:
