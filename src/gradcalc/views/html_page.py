@@ -48,9 +48,11 @@ def render_html(
     style: str = "circuit",
     live: bool = False,
     events_url: str | None = None,
+    rankdir: str = "LR",
 ) -> str:
     """The whole page for ``result``; with ``live``, a page that follows the server's ``events_url``."""
-    return page_document(page_state(result, precision=precision, style=style), live=live, events_url=events_url)
+    state = page_state(result, precision=precision, style=style, rankdir=rankdir)
+    return page_document(state, live=live, events_url=events_url)
 
 
 def page_state(
@@ -58,6 +60,7 @@ def page_state(
     *,
     precision: int = 2,
     style: str = "circuit",
+    rankdir: str = "LR",
     timeout: float = DOT_TIMEOUT,
     started: Callable[[subprocess.Popen[bytes]], None] | None = None,
 ) -> State:
@@ -71,7 +74,7 @@ def page_state(
             f"the graph has {size:,} nodes: too many for a readable page (pictures stop at {MAX_IMAGE_NODES:,} nodes)",
             hint="look at the table instead: gradcalc eval (or run)",
         )
-    dot_text = render_dot(result, style=style, precision=precision)  # checks style and precision
+    dot_text = render_dot(result, style=style, precision=precision, rankdir=rankdir)  # checks all three
     svg = _svg(dot_text, timeout, started)
     return {"kind": "result", "svg": svg, "data": page_data(result, precision=precision, style=style)}
 
