@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from selenium import webdriver
@@ -73,6 +74,7 @@ def main(target: Path) -> None:
                     break
                 size = driver.get_window_size()
                 driver.set_window_size(size["width"], size["height"] + full - inner)
+            time.sleep(0.5)  # let the fades finish
             target.parent.mkdir(parents=True, exist_ok=True)
             driver.save_screenshot(str(target))
         finally:

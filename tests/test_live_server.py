@@ -161,8 +161,22 @@ def test_a_browser_that_connects_gets_the_current_state_at_once(server, dot):
     (first,) = events(server, 1)
     assert first["version"] == 1 and first["data"]["nodes"][-1]["value"] == "0.7311"
     assert first["svg"].startswith("<svg")
-    (again,) = events(server, 1)  # a reconnect: the same state again
+    (again,) = events(server, 1)  # a new connection: the same state again
     assert again["version"] == 1
+
+
+def test_a_reconnecting_browser_is_not_sent_what_it_already_has(server, dot):
+    server.publish(neuron())
+    wait_for_version(server, 1)
+    assert server.port is not None
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    headers = {"Host": f"127.0.0.1:{server.port}", "Last-Event-ID": "1"}
+    connection.request("GET", f"/{server.token}/events", headers=headers)
+    response = connection.getresponse()
+    server.publish(neuron(x0=1))
+    while not (line := response.readline().decode()).startswith("data: "):
+        pass
+    assert json.loads(line[6:])["version"] == 2  # the first state it is sent is the new one
 
 
 def test_each_publish_is_pushed_to_an_open_stream(server, dot):

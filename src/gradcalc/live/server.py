@@ -305,7 +305,8 @@ def _handler(server: LiveServer) -> type[BaseHTTPRequestHandler]:
             self.close_connection = True
             try:
                 seen, state = server.state()
-                self._send(seen, state)  # a browser that (re)connects gets the current state at once
+                if self.headers.get("Last-Event-ID", "") != str(seen):
+                    self._send(seen, state)  # a browser that (re)connects gets the current state at once
                 idle = 0.0
                 while server.running:
                     change = server._wait_for_change(seen, POLL * 5)
@@ -324,7 +325,7 @@ def _handler(server: LiveServer) -> type[BaseHTTPRequestHandler]:
 
         def _send(self, version: int, state: State) -> None:
             text = json.dumps(_with_version(version, state), ensure_ascii=False, allow_nan=False)
-            self.wfile.write(b"retry: 1000\ndata: " + text.encode("utf-8") + b"\n\n")
+            self.wfile.write(f"retry: 1000\nid: {version}\ndata: ".encode() + text.encode("utf-8") + b"\n\n")
             self.wfile.flush()
 
     return Handler
