@@ -371,6 +371,7 @@ def page_document(state: State, *, live: bool = False, events_url: str | None = 
         backward pass (◀)</p>
       <p><span class="swatch current">━━</span> what this step computes</p>
       <p><span class="swatch source"></span> the gate a gradient flows back from</p>
+      <p><span class="swatch selected">━━</span> the node in the inspector</p>
       <p><span class="swatch dim">0.00</span> not computed yet</p>
       <p class="hint">Click a gate or a wire to inspect it. Keys: → step, ← back, space play, Home reset.</p>
     </section>

@@ -243,6 +243,9 @@
     var svg = picture.querySelector("svg");
     if (svg) { svg.removeAttribute("width"); svg.removeAttribute("height"); svg.setAttribute("role", "img"); }
     data = next.data;
+    var root = document.documentElement.style;  // the legend and inspector use the picture's own colours
+    root.setProperty("--value", data.colors.value);
+    root.setProperty("--grad", data.colors.grad);
     index();
     var n = data.steps.length;
     step = atEnd ? n - 1 : Math.min(step, n - 1);
