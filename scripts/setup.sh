@@ -21,6 +21,13 @@ if ! command -v dot >/dev/null; then
     ".dot output, tables and JSON work without it." >&2
 fi
 
+if [ "${1:-}" = "--test" ] && ! { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }; then
+  # The live page's tests drive a real headless browser: the system's Chromium, never a downloaded one.
+  echo "setup: installing Chromium and its driver for the browser tests" >&2
+  apt_install chromium chromium-driver || echo "setup: could not install Chromium; the browser tests will skip" \
+    "(Debian/Ubuntu: apt-get install chromium chromium-driver)." >&2
+fi
+
 PYTHON=${PYTHON:-python3}
 if ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
   echo "setup: installing python3-venv" >&2

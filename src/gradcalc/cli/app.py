@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from gradcalc import __version__
-from gradcalc.cli import eval_cmd, explain_cmd, render_cmd, repl_cmd, train_cmd
+from gradcalc.cli import eval_cmd, explain_cmd, render_cmd, repl_cmd, serve_cmd, train_cmd
 from gradcalc.cli.argv import protect_leading_minus
 from gradcalc.cli.errors import report_error
 from gradcalc.errors import ExitStatus, GradcalcError
@@ -21,6 +21,7 @@ COMMANDS: dict[str, Callable[..., None]] = {
     "render": render_cmd.render_command,
     "explain": explain_cmd.explain_command,
     "train": train_cmd.train_command,
+    "serve": serve_cmd.serve_command,
     "repl": repl_cmd.repl_command,
 }
 
