@@ -130,9 +130,6 @@ def test_the_wheel_ships_the_page_script_and_style(tmp_path):
     assert "gradcalc/live/server.py" in names
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the html entry of the output-format registry (views/formats.py) is added when merging"
-)
 def test_render_writes_the_page_as_a_file(tmp_path, dot):
     target = tmp_path / "graph.html"
     done = run_gradcalc("render", str(EXAMPLES / "neuron.gc"), "--expand", "-o", str(target))

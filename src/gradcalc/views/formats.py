@@ -8,15 +8,6 @@ Adding a format is adding one entry here (and nothing else).
 A format's ``produce`` gives its text: the text itself for text formats, or for the formats drawn by
 Graphviz (``needs_dot``) the DOT text that ``dot -T<name>`` turns into the picture. Producers import
 their view when called, so reading this table costs nothing at start-up.
-
-The ``html`` entry (the live page, ``views.html_page.render_html``) belongs after ``text`` below::
-
-    OutputFormat("html", (".html", ".htm"),
-                 "one self-contained page: the circuit, step-by-step passes, a node inspector",
-                 _html_page)
-
-with ``_html_page(result, options)`` calling
-``render_html(result, precision=options.precision, style=options.style)``.
 """
 
 from __future__ import annotations
@@ -77,6 +68,14 @@ def _dot_text(result: Result, options: DrawOptions) -> str:
     )
 
 
+def _html_page(result: Result, options: DrawOptions) -> str:
+    from gradcalc.views.html_page import render_html
+
+    return render_html(
+        result, precision=options.precision, style=options.style, rankdir=options.rankdir, palette=options.palette
+    )
+
+
 def _text_drawing(result: Result, options: DrawOptions) -> str:
     from gradcalc.views.text_graph import render_text
 
@@ -91,7 +90,12 @@ FORMATS: dict[str, OutputFormat] = {
         OutputFormat("pdf", (".pdf",), "a picture for print (drawn by Graphviz)", _dot_text, True, True),
         OutputFormat("dot", (".dot", ".gv"), "the DOT text Graphviz reads", _dot_text, aliases=("gv",)),
         OutputFormat("text", (".txt",), "the circuit drawn in text, for the terminal", _text_drawing),
-        # html (the live page) goes here: see the module's docstring.
+        OutputFormat(
+            "html",
+            (".html", ".htm"),
+            "one self-contained page: the circuit, both passes step by step, a node inspector",
+            _html_page,
+        ),
     )
 }
 

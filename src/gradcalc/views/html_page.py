@@ -34,8 +34,9 @@ from gradcalc.errors import GradcalcError
 from gradcalc.numbers import format_number
 from gradcalc.ops import INPUT, Syntax
 from gradcalc.program import Result
-from gradcalc.views.dot import GRAD_COLOR, STYLES, VALUE_COLOR, render_dot
+from gradcalc.views.dot import STYLES, render_dot
 from gradcalc.views.image import DOT_TIMEOUT, INSTALL_ADVICE, MAX_IMAGE_NODES
+from gradcalc.views.palette import DEFAULT_PALETTE, PALETTES
 
 TEXT_EXTRA_DECIMALS = 2  # the steps' and inspector's numbers: 0.1966 · (-3) = -0.5898, not 0.2 · (-3) = -0.59
 State = dict[str, Any]  # what the page shows: {"kind": "result", "svg": ..., "data": ...}, an error, or nothing
@@ -49,9 +50,10 @@ def render_html(
     live: bool = False,
     events_url: str | None = None,
     rankdir: str = "LR",
+    palette: str = DEFAULT_PALETTE,
 ) -> str:
     """The whole page for ``result``; with ``live``, a page that follows the server's ``events_url``."""
-    state = page_state(result, precision=precision, style=style, rankdir=rankdir)
+    state = page_state(result, precision=precision, style=style, rankdir=rankdir, palette=palette)
     return page_document(state, live=live, events_url=events_url)
 
 
@@ -61,6 +63,7 @@ def page_state(
     precision: int = 2,
     style: str = "circuit",
     rankdir: str = "LR",
+    palette: str = DEFAULT_PALETTE,
     timeout: float = DOT_TIMEOUT,
     started: Callable[[subprocess.Popen[bytes]], None] | None = None,
 ) -> State:
@@ -74,9 +77,10 @@ def page_state(
             f"the graph has {size:,} nodes: too many for a readable page (pictures stop at {MAX_IMAGE_NODES:,} nodes)",
             hint="look at the table instead: gradcalc eval (or run)",
         )
-    dot_text = render_dot(result, style=style, precision=precision, rankdir=rankdir)  # checks all three
+    dot_text = render_dot(result, style=style, precision=precision, rankdir=rankdir, palette=palette)  # checks them
     svg = _svg(dot_text, timeout, started)
-    return {"kind": "result", "svg": svg, "data": page_data(result, precision=precision, style=style)}
+    data = page_data(result, precision=precision, style=style, palette=palette)
+    return {"kind": "result", "svg": svg, "data": data}
 
 
 def error_state(message: str) -> State:
@@ -92,7 +96,9 @@ def empty_state(message: str = "Waiting for a result…") -> State:
 # The data: every node, and the steps of both passes.
 
 
-def page_data(result: Result, *, precision: int = 2, style: str = "circuit") -> dict[str, Any]:
+def page_data(
+    result: Result, *, precision: int = 2, style: str = "circuit", palette: str = DEFAULT_PALETTE
+) -> dict[str, Any]:
     """Per node: its drawn elements, label, op, inputs, value, local partials and gradient as a chain-rule sum.
 
     Then the steps: before the passes; the leaves; each gate in topological order; the seed
@@ -195,7 +201,7 @@ def page_data(result: Result, *, precision: int = 2, style: str = "circuit") -> 
         "outputLabel": out,
         "expanded": result.expanded,
         "style": style,
-        "colors": {"value": VALUE_COLOR, "grad": GRAD_COLOR},
+        "colors": {"value": PALETTES[palette].value, "grad": PALETTES[palette].grad},
         "nodes": rows,
         "steps": _steps(rows, [position[i] for i in order if nodes[i].is_leaf], position[output]),
     }
