@@ -35,7 +35,7 @@ from gradcalc.numbers import format_number
 from gradcalc.ops import INPUT, Syntax
 from gradcalc.program import Result
 from gradcalc.views.dot import STYLES, render_dot
-from gradcalc.views.image import DOT_TIMEOUT, INSTALL_ADVICE, MAX_IMAGE_NODES
+from gradcalc.views.graphviz import DOT_TIMEOUT, INSTALL_ADVICE, MAX_IMAGE_NODES
 from gradcalc.views.palette import DEFAULT_PALETTE, PALETTES
 
 TEXT_EXTRA_DECIMALS = 2  # the steps' and inspector's numbers: 0.1966 · (-3) = -0.5898, not 0.2 · (-3) = -0.59
