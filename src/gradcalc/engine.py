@@ -15,6 +15,7 @@ from itertools import compress
 
 from gradcalc.errors import EvaluationError
 from gradcalc.graph import Graph
+from gradcalc.numbers import format_number
 from gradcalc.ops import INPUT, Op, Syntax
 from gradcalc.source import Span
 
@@ -163,7 +164,7 @@ def op_failure(
     op: Op, args: list[float], exc: BaseException, span: Span | None, param: float | None = None
 ) -> EvaluationError:
     """Say, in the user's terms, why an operation could not be computed."""
-    shown = op_call_text(op, [f"{a:.6g}" for a in args], param)
+    shown = op_call_text(op, [format_number(a) for a in args], param)
     if isinstance(exc, OverflowError):
         message = f"overflow: {shown} is too large for a floating-point number"
     elif op.domain == "division by zero":
@@ -180,6 +181,6 @@ def op_call_text(op: Op, args: list[str], param: float | None = None) -> str:
     if op.syntax is Syntax.PREFIX:
         return f"{op.symbol}{args[0]}"
     if op.syntax is Syntax.GATE:
-        gate = op.gate_symbol(param, lambda c: f"{c:.6g}")
+        gate = op.gate_symbol(param, format_number)
         return gate.replace("x", args[0]) if "x" in gate else f"{args[0]}{gate}"
     return f"{op.symbol}({', '.join(args)})"

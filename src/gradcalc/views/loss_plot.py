@@ -6,7 +6,7 @@ from pathlib import Path
 
 from gradcalc.errors import EvaluationError, UsageError
 from gradcalc.training import Trained
-from gradcalc.views.loss_curve import LOG_SCALE_RATIO
+from gradcalc.views.loss_curve import log_scale
 
 PLOT_SUFFIXES = (".png", ".svg")
 
@@ -30,16 +30,17 @@ def save_loss_plot(trained: Trained, path: Path, title: str = "") -> None:
     import matplotlib.pyplot as plt
 
     losses = trained.history.losses.tolist()
-    steps = list(range(1, len(losses) + 1))
+    steps = list(range(len(losses)))  # step 0 is the start, as in the terminal chart and the JSON history
+    log = log_scale(losses)
     with plt.rc_context({"svg.hashsalt": "gradcalc", "svg.fonttype": "none"}):
         figure, axes = plt.subplots(figsize=(6.4, 4.0), dpi=150)
         axes.plot(steps, losses, color="#c2185b", linewidth=1.6)
-        positive = min(losses) > 0.0
-        if positive and max(losses) / min(losses) >= LOG_SCALE_RATIO:
+        if log:
             axes.set_yscale("log")
+        axes.set_xlim(0, max(len(losses) - 1, 1))
         axes.set_xlabel("step")
-        axes.set_ylabel("loss")
-        axes.set_title(title or f"loss at each of {len(losses)} steps", fontsize=11)
+        axes.set_ylabel("loss (log scale)" if log else "loss")
+        axes.set_title(title or f"loss over {trained.steps} steps", fontsize=11)
         axes.grid(True, which="major", alpha=0.3)
         figure.tight_layout()
         try:
