@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gradcalc.errors import EvaluationError, UsageError
+from gradcalc.numbers import format_number
 from gradcalc.training import Trained
 from gradcalc.views.loss_curve import log_scale
 
@@ -28,6 +29,7 @@ def save_loss_plot(trained: Trained, path: Path, title: str = "") -> None:
         ) from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     losses = trained.history.losses.tolist()
     steps = list(range(len(losses)))  # step 0 is the start, as in the terminal chart and the JSON history
@@ -37,6 +39,12 @@ def save_loss_plot(trained: Trained, path: Path, title: str = "") -> None:
         axes.plot(steps, losses, color="#c2185b", linewidth=1.6)
         if log:
             axes.set_yscale("log")
+            # Tick labels as the tables print numbers (0.2, 1e-12), not 2×10⁻¹; within one decade the
+            # only ticks are minor ones, so they are labelled too.
+            ticks = FuncFormatter(lambda value, _: format_number(value, 3))
+            axes.yaxis.set_major_formatter(ticks)
+            if max(losses) < 10 * min(losses):
+                axes.yaxis.set_minor_formatter(ticks)
         axes.set_xlim(0, max(len(losses) - 1, 1))
         axes.set_xlabel("step")
         axes.set_ylabel("loss (log scale)" if log else "loss")
