@@ -83,8 +83,8 @@ def test_an_input_feeding_several_gates_sums_its_paths() -> None:
     assert total.total == result.evaluation.grads[total.node]
     text = markdown("x = 3\nx*x + sigmoid(x)")
     assert "∂p/∂x = x = 3 (argument 1) and ∂p/∂x = x = 3 (argument 2)" in text
-    assert "the path through q: ∂f/∂q * ∂q/∂x = 1 * 0.045177 = 0.045177" in text
-    assert "x feeds 3 paths (p, q), so its gradient is their sum: ∂f/∂x = 3 + 3 + 0.045177 = 6.045177" in text
+    assert "the path through q: ∂f/∂q * ∂q/∂x = 1 * 0.0451767 = 0.0451767" in text
+    assert "x feeds 3 paths (p, q), so its gradient is their sum: ∂f/∂x = 3 + 3 + 0.0451767 = 6.045177" in text
 
 
 def test_an_intermediate_node_feeding_several_gates_is_summed_before_its_own_gate() -> None:

@@ -52,14 +52,31 @@ def format_number(value: float, precision: int = 6, *, fixed: bool = False) -> s
     if number == 0.0:  # -0.0 too
         return "0." + "0" * p if fixed and p else "0"
     sign = "-" if number < 0 else ""
-    digits, point = _shortest(abs(number))
+    text = repr(number).lstrip("-")
+    if "e" not in text:  # fast path: 123.25 needs no rounding at 2 decimals or more
+        whole, _, fraction = text.partition(".")
+        if fraction == "0":
+            fraction = ""
+        if whole != "0" and len(fraction) <= p and len(whole) <= LARGE_EXPONENT:
+            if fixed:
+                fraction = fraction.ljust(min(p, MAX_DIGITS - len(whole)), "0")
+            return f"{sign}{whole}.{fraction}" if fraction else sign + whole
+    digits, point = _shortest(text)
     significant = max(p, 1)
-    kept, point_kept = _round(digits, point, significant)
-    exponent = point_kept - 1  # of the leading digit, after rounding: 9.9999996e-5 becomes 0.0001
-    if exponent < SMALL_EXPONENT or exponent >= LARGE_EXPONENT:
-        return f"{sign}{kept[0]}{'.' if len(kept) > 1 else ''}{kept[1:]}e{exponent}"
-    decimals = min(max(p, significant - 1 - exponent), MAX_DIGITS - 1 - exponent)
+    exponent = point - 1  # of the leading digit
+    if exponent >= 0:  # p decimals (at most 17 digits in all), unless that rounds up to 1e15
+        decimals = min(p, MAX_DIGITS - 1 - exponent)
+        if exponent >= LARGE_EXPONENT:
+            return sign + _scientific(digits, point, significant)
+    else:  # p significant digits, unless they round below 1e-4; 0.099999996 carries to 0.1
+        if digits[:significant] == "9" * significant and digits[significant : significant + 1] >= "5":
+            exponent += 1
+        if exponent < SMALL_EXPONENT:
+            return sign + _scientific(digits, point, significant)
+        decimals = max(p, significant - 1 - exponent)
     kept, point_kept = _round(digits, point, point + decimals)
+    if point_kept > LARGE_EXPONENT:  # 999999999999999.96 at one decimal
+        return sign + _scientific(digits, point, significant)
     if point_kept <= 0:
         whole, fraction = "0", "0" * -point_kept + kept
     else:
@@ -69,13 +86,19 @@ def format_number(value: float, precision: int = 6, *, fixed: bool = False) -> s
     return f"{sign}{whole}.{fraction}" if fraction else sign + whole
 
 
-def _shortest(number: float) -> tuple[str, int]:
-    """A positive ``number``'s shortest round-trip digits D and point position P: it is 0.D × 10**P.
+def _scientific(digits: str, point: int, significant: int) -> str:
+    """0.D × 10**P with ``significant`` digits at most, one before the point: ``6.21e-7``, ``1e15``."""
+    kept, point_kept = _round(digits, point, significant)
+    return f"{kept[0]}{'.' if len(kept) > 1 else ''}{kept[1:]}e{point_kept - 1}"
+
+
+def _shortest(text: str) -> tuple[str, int]:
+    """The digits D and point position P of a positive number's ``repr``: it is 0.D × 10**P.
 
     ``0.731`` is ("731", 0), ``6.21e-07`` is ("621", -6), ``120.0`` is ("12", 3). D has no leading or
     trailing zeros.
     """
-    mantissa, _, exponent = repr(number).partition("e")
+    mantissa, _, exponent = text.partition("e")
     whole, _, fraction = mantissa.partition(".")
     both = whole + fraction
     digits = both.lstrip("0")
