@@ -50,7 +50,7 @@ def test_train_recovers_the_line_of_the_example_data() -> None:
     assert doc["loss"] < 1e-12
     assert doc["stopped"] in ("gradient", "loss_change")
     assert doc["rows"] == 21
-    assert len(doc["history"]) >= doc["steps"]
+    assert len(doc["history"]) == doc["steps"] + 1
     first = doc["history"][0]
     assert first["values"] == {"w": 0.0, "b": 0.0}
     assert first["loss"] == pytest.approx(3.2916666666666665, rel=1e-12)
@@ -69,7 +69,7 @@ def test_the_logistic_loss_falls_monotonically_with_a_small_learning_rate() -> N
     losses = [step["loss"] for step in doc["history"]]
     assert losses[0] == pytest.approx(math.log(2), rel=1e-12)  # sigmoid(0) = 0.5 on every point
     assert all(later < earlier for earlier, later in itertools.pairwise(losses))
-    assert doc["loss"] < losses[-1]
+    assert doc["loss"] == losses[-1]  # the history ends at the final values
 
 
 def test_the_terminal_report_shows_learned_inputs_loss_steps_reason_and_curve() -> None:
@@ -203,7 +203,7 @@ def test_sgd_visits_one_row_per_step_and_is_reproducible_with_a_seed() -> None:
     assert first == again
     assert first["history"] != other["history"]
     assert first["learned"] == pytest.approx({"w": 2.5, "b": -1.0}, abs=1e-6)
-    assert len(first["history"]) == first["steps"] == 400
+    assert first["steps"] == 400 and len(first["history"]) == 401  # step 0, the start, and 400 updates
 
 
 def test_the_program_is_parsed_and_lowered_once(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,6 +15,7 @@ from itertools import compress
 
 from gradcalc.errors import EvaluationError
 from gradcalc.graph import Graph
+from gradcalc.numbers import format_number
 from gradcalc.ops import INPUT, Op, Syntax
 from gradcalc.source import Span
 
@@ -176,7 +177,7 @@ def op_failure(
 def _operand(value: float, op: Op) -> str:
     """A number as an operand of ``op``: a negative one in parentheses where an operator binds it, so
     that ``(-4)^0.5`` is not read as -(4^0.5)."""
-    text = f"{value:.6g}"
+    text = format_number(value)
     return f"({text})" if text.startswith("-") and op.syntax is not Syntax.CALL else text
 
 
@@ -187,6 +188,6 @@ def op_call_text(op: Op, args: list[str], param: float | None = None) -> str:
     if op.syntax is Syntax.PREFIX:
         return f"{op.symbol}{args[0]}"
     if op.syntax is Syntax.GATE:
-        gate = op.gate_symbol(param, lambda c: f"{c:.6g}")
+        gate = op.gate_symbol(param, format_number)
         return gate.replace("x", args[0]) if "x" in gate else f"{args[0]}{gate}"
     return f"{op.symbol}({', '.join(args)})"

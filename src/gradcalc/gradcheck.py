@@ -60,15 +60,14 @@ class CheckReport:
             else:
                 details.append(
                     f"{d}: backprop {format_number(check.backprop)}, finite difference "
-                    f"{format_number(check.numeric)}, error {check.error:.3g}"
+                    f"{format_number(check.numeric)}, error {format_number(check.error, 3)}"
                 )
         count = f"{len(failed)} of {len(self.checks)} gradients disagree"
         hint = None
         if any(check.numeric is not None for check in failed):
             hint = "a point where the function has no derivative (relu(0), abs(0), a tie of max) also fails"
-        return GradientCheckError(
-            f"{count} with central finite differences beyond --tol {self.tol:g}: " + "; ".join(details), hint=hint
-        )
+        beyond = f"beyond --tol {format_number(self.tol, 17)}"
+        return GradientCheckError(f"{count} with central finite differences {beyond}: " + "; ".join(details), hint=hint)
 
 
 def relative_error(backprop: float, numeric: float) -> float:

@@ -58,7 +58,10 @@ class Settings:
 class History:
     """Each step's loss, gradient norm, learned values and gradient, in NumPy arrays that grow by doubling.
 
-    Row k is step k+1: the loss and gradient at ``values[k]``, before that step's update.
+    Row k is step k: the learned values after k updates, and the loss and gradient there. Row 0 is the
+    start, and the last row the end, so a training of N steps has N + 1 rows (its curve runs from step
+    0 to step N). With ``sgd`` a row's loss is that of the data row the next update uses, except the last
+    row's, which is the mean over all rows, as the final loss is.
     """
 
     def __init__(self, width: int, capacity: int = 1024) -> None:
@@ -101,7 +104,7 @@ class Trained:
     values: tuple[float, ...]  # the learned values
     loss: float  # the loss at the learned values (the mean over all rows)
     gradient: tuple[float, ...]  # its gradient there
-    steps: int  # the number of updates made
+    steps: int  # the number of updates made; the history has one row more (step 0, the start)
     stop: Stop
     rows: int  # data points per pass (1 without --data)
     settings: Settings
@@ -183,7 +186,7 @@ class Trainer:
     def train(self, settings: Settings, on_step: Callable[[int], None] | None = None) -> Trained:
         """Run gradient descent; ``on_step(k)`` is called after each update (for a progress bar)."""
         _check_settings(settings, self.rows if self.data_nodes else 0)
-        history = History(len(self.wrt), capacity=min(settings.steps, 1024))
+        history = History(len(self.wrt), capacity=min(settings.steps + 1, 1024))
         values = np.array(self.initial, dtype=np.float64)
         velocity = np.zeros_like(values)
         lr, momentum, tol = settings.lr, settings.momentum, settings.tol
@@ -218,6 +221,8 @@ class Trainer:
                         break
                     previous = epoch_loss
             final, gradient = self._evaluate(values, None, updates + 1, after=True)
+        if len(history) == updates:  # the loop ended on an update: the end is not in the history yet
+            history.add(final, math.sqrt(math.fsum(g * g for g in gradient)), values, gradient)
         return Trained(
             self.wrt,
             self.initial,
@@ -294,11 +299,11 @@ def _settled(previous: float, loss: float, tol: float) -> bool:
 
 def _check_settings(settings: Settings, data_rows: int) -> None:
     if not (settings.lr > 0.0 and math.isfinite(settings.lr)):
-        raise UsageError(f"--lr must be a positive number, not {settings.lr:g}")
+        raise UsageError(f"--lr must be a positive number, not {format_number(settings.lr, 17)}")
     if settings.steps < 1:
         raise UsageError("--steps must be at least 1")
     if not 0.0 <= settings.momentum < 1.0:
-        raise UsageError(f"--momentum must be at least 0 and below 1, not {settings.momentum:g}")
+        raise UsageError(f"--momentum must be at least 0 and below 1, not {format_number(settings.momentum, 17)}")
     if settings.tol < 0.0:
         raise UsageError("--tol must not be negative")
     if settings.sgd and not data_rows:

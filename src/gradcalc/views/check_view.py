@@ -17,7 +17,7 @@ from gradcalc.views.json_view import document
 def check_table(report: CheckReport, precision: int = 6) -> Table:
     verdict = "all agree" if report.ok else "DISAGREE"
     table = Table(
-        title=f"gradient check (tol {report.tol:g}): {verdict}",
+        title=f"gradient check (tol {format_number(report.tol, 17)}): {verdict}",
         title_justify="left",
         header_style="bold",
     )
@@ -28,7 +28,7 @@ def check_table(report: CheckReport, precision: int = 6) -> Table:
     table.add_column("", no_wrap=True)
     for check in report.checks:
         numeric = "—" if check.numeric is None else format_number(check.numeric, precision)
-        error = "—" if check.numeric is None else f"{check.error:.1e}"
+        error = "—" if check.numeric is None else format_number(check.error, 2)
         mark = "ok" if check.ok else ("✗ " + (check.problem or "disagrees"))
         table.add_row(
             check.label,

@@ -4,9 +4,11 @@
         3.29 ┤█▆▄▃▂▂▁▁
              ┤████▇▆▅▄▃▂▂▁▁
     6.57e-25 ┤██████████████▇▆▅▄▃▂▁
-              step 1                 372
+              step 0                 371
 
-Losses that fall over several orders of magnitude are drawn on a log scale, so the late steps show.
+``losses[k]`` is the loss after k steps (``losses[0]`` the start), so the axis runs from step 0 to the
+number of steps the summary reports. A curve that a linear scale would flatten onto its bottom row is
+drawn on a log scale (see :func:`log_scale`), so the late steps show; the title says so.
 """
 
 from __future__ import annotations
@@ -17,20 +19,38 @@ from collections.abc import Sequence
 from gradcalc.numbers import format_number
 
 _BLOCKS = "▁▂▃▄▅▆▇█"
-LOG_SCALE_RATIO = 100.0  # draw on a log scale when the largest loss is this many times the smallest
+CROWDED_SHARE = 0.5  # a log scale once more than this share of the losses sits in the lowest eighth
+LOWEST = 1 / 8  # the bottom row of the 8-row terminal chart, the bottom eighth of a plot
+
+
+def log_scale(losses: Sequence[float]) -> bool:
+    """Whether to draw ``losses`` on a log scale: all positive, and crowded at the bottom on a linear one.
+
+    Training losses fall fast and then creep: drawn linearly, everything after the first steps sits on
+    the bottom row (a line fit falling from 3.3 to 1e-24; logistic regression settling at 0.11). A log
+    scale spreads that tail. A loss that falls evenly, or one that reaches 0, stays linear.
+    """
+    finite = [v for v in losses if math.isfinite(v)]
+    if len(finite) < 2 or min(finite) <= 0.0:
+        return False
+    low, high = min(finite), max(finite)
+    if high == low:
+        return False
+    crowded = sum(1 for v in finite if (v - low) / (high - low) < LOWEST)
+    return crowded > CROWDED_SHARE * len(finite)
 
 
 def loss_chart(
     losses: Sequence[float], width: int = 60, height: int = 8, precision: int = 3, title: str = "loss per step"
 ) -> str:
-    """The curve of ``losses`` (one per step): a title, ``height`` lines of at most ``width`` columns, an axis."""
+    """The curve of ``losses`` (steps 0, 1, …): a title, ``height`` lines of at most ``width`` columns, an axis."""
     finite = [v for v in losses if math.isfinite(v)]
     if not finite:
         return "(no loss to draw)"
     columns = min(width, len(finite))
     picks = [finite[round(c * (len(finite) - 1) / max(columns - 1, 1))] for c in range(columns)]
     low, high = min(finite), max(finite)
-    log = low > 0.0 and high / low >= LOG_SCALE_RATIO
+    log = log_scale(finite)
     ys = [math.log10(v) for v in picks] if log else picks
     bottom, top = (math.log10(low), math.log10(high)) if log else (low, high)
     span = top - bottom
@@ -43,8 +63,8 @@ def loss_chart(
         label = top_label if row == height - 1 else bottom_label if row == 0 else ""
         cells = "".join(_cell(level - row * 8) for level in eighths)
         lines.append(f"{label:>{pad}} ┤{cells}".rstrip())
-    last = str(len(losses))
-    axis = "step 1" if len(losses) == 1 else f"step 1{last:>{max(columns - 6, len(last) + 1)}}"
+    last = str(len(losses) - 1)
+    axis = "step 0" if len(losses) == 1 else f"step 0{last:>{max(columns - 6, len(last) + 1)}}"
     lines.append(" " * (pad + 2) + axis)
     return "\n".join(lines)
 

@@ -8,7 +8,8 @@ The ``--json`` document (public, documented in the README)::
      "history": [{"step": int, "loss": float, "grad_norm": float,
                   "values": {NAME: float}, "gradient": {NAME: float}}, ...]}
 
-``history[k]`` is step k+1: the loss and gradient at ``values``, before that step's update.
+``history`` has ``steps + 1`` entries: ``history[k]`` is step k, the learned values after k updates with
+the loss and gradient there; ``history[0]`` is the start and ``history[-1]`` the end (its loss is ``loss``).
 """
 
 from __future__ import annotations
@@ -52,9 +53,9 @@ def training_view(trained: Trained, precision: int = 6, *, chart_width: int = 60
     summary.append(f"{num(trained.loss)}", style="bold magenta")
     summary.append(f" (from {num(first)} at the start)\n")
     summary.append("steps      ", style="bold")
-    summary.append(f"{trained.steps}: {method}, --lr {s.lr:g}")
+    summary.append(f"{trained.steps}: {method}, --lr {format_number(s.lr, 17)}")
     if s.momentum:
-        summary.append(f", --momentum {s.momentum:g}")
+        summary.append(f", --momentum {format_number(s.momentum, 17)}")
     summary.append("\nstopped    ", style="bold")
     summary.append(f"{trained.stop.value}")
     if trained.loss > first:
@@ -62,7 +63,7 @@ def training_view(trained: Trained, precision: int = 6, *, chart_width: int = 60
             "\nthe loss grew: the learning rate is too large for this problem; try a smaller --lr", style="red"
         )
 
-    curve = Text(loss_chart(history.losses.tolist(), width=chart_width))
+    curve = Text(loss_chart(history.losses.tolist(), width=chart_width, precision=precision))
     return Group(table, summary, Text(""), curve)
 
 
@@ -87,7 +88,7 @@ def training_document(trained: Trained) -> dict[str, Any]:
         "history": [
             {"step": k, "loss": loss, "grad_norm": norm, "values": by_name(values), "gradient": by_name(gradient)}
             for k, loss, norm, values, gradient in zip(
-                range(1, len(h) + 1), h.losses.tolist(), h.grad_norms.tolist(), h.values.tolist(), h.gradients.tolist()
+                range(len(h)), h.losses.tolist(), h.grad_norms.tolist(), h.values.tolist(), h.gradients.tolist()
             )
         ],
     }

@@ -1,0 +1,171 @@
+"""The one number formatter: its contract as properties over every precision and magnitude, and examples."""
+
+from __future__ import annotations
+
+import math
+import re
+from decimal import Decimal
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from gradcalc.numbers import format_number
+
+PRECISIONS = range(18)
+SHAPE = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?(e-?[1-9][0-9]*)?")
+READS_AS_ZERO = re.compile(r"-?0(\.0*)?(e.*)?")
+
+
+def magnitudes() -> st.SearchStrategy[float]:
+    """Numbers spread evenly over the exponents 1e-320 .. 1e308, both signs."""
+
+    def build(sign: int, mantissa: float, exponent: int) -> float:
+        return sign * float(f"{mantissa!r}e{exponent}")
+
+    return st.builds(
+        build,
+        st.sampled_from([1, -1]),
+        st.floats(1.0, 9.999999999, allow_nan=False),
+        st.integers(-320, 307),
+    )
+
+
+NUMBERS = st.one_of(st.floats(), magnitudes(), st.sampled_from([0.0, -0.0, 5e-324, -5e-324, 2.2250738585072014e-308]))
+
+
+def check_contract(value: float, precision: int) -> None:
+    text = format_number(value, precision)
+    padded = format_number(value, precision, fixed=True)
+    if math.isnan(value):
+        assert text == padded == "nan"
+        return
+    if math.isinf(value):
+        assert text == padded == ("inf" if value > 0 else "-inf")
+        return
+    assert SHAPE.fullmatch(text), text
+    assert SHAPE.fullmatch(padded), padded
+    if value == 0.0:
+        assert text == "0"
+        assert padded == ("0." + "0" * precision if precision else "0")
+        return
+    # a non-zero number never reads as zero, and keeps its sign
+    assert not READS_AS_ZERO.fullmatch(text), (value, precision, text)
+    assert text.startswith("-") == (value < 0)
+    # fixed only pads: the same digits, the same number
+    assert float(text) == float(padded)
+    if "e" not in padded and "." in padded:
+        assert text == padded.rstrip("0").rstrip(".")
+    else:
+        assert text == padded
+    # read back, the text is within half a unit of its last digit (p significant digits at least; and
+    # p decimals for a number from 1 up), counted from the shortest form of the number Python prints
+    exact, shortest, shown = Decimal(value), Decimal(repr(value)), Decimal(text)
+    significant = max(precision, 1)
+    leading = max(exact.adjusted(), shown.adjusted())
+    unit = Decimal(10).scaleb(leading - significant)
+    if abs(value) >= 1 and "e" not in text and leading + precision <= 16:
+        unit = min(unit, Decimal(10).scaleb(-precision - 1))
+    assert abs(shown - exact) <= unit / 2 + abs(shortest - exact), (value, precision, text)
+    # never more significant digits than a double holds
+    digits = text.lstrip("-").split("e")[0].replace(".", "").lstrip("0")
+    assert len(digits) <= 17, text
+
+
+@settings(max_examples=2000, deadline=None)
+@given(NUMBERS, st.integers(0, 17))
+@example(6.21e-7, 6)
+@example(-0.0, 0)
+@example(0.96, 0)
+@example(9.9999996e-5, 6)
+@example(999999999999999.9, 6)
+@example(1.7976931348623157e308, 17)
+def test_the_contract_holds_for_any_float_and_precision(value: float, precision: int):
+    check_contract(value, precision)
+
+
+@pytest.mark.parametrize("precision", PRECISIONS)
+def test_the_contract_holds_at_every_power_of_ten(precision: int):
+    for exponent in range(-320, 309):
+        for mantissa in ("1", "4.9", "6.21", "9.999999999999"):
+            value = float(f"{mantissa}e{exponent}")
+            if math.isfinite(value) and value:
+                check_contract(value, precision)
+                check_contract(-value, precision)
+
+
+@given(NUMBERS, st.integers(-1000, 1000))
+def test_precisions_outside_0_to_17_are_clamped(value: float, precision: int):
+    nearest = min(max(precision, 0), 17)
+    assert format_number(value, precision) == format_number(value, nearest)
+    assert format_number(value, precision, fixed=True) == format_number(value, nearest, fixed=True)
+
+
+@pytest.mark.parametrize(
+    ("value", "precision", "text"),
+    [
+        # small gradients keep their digits (issue 8, item 2)
+        (6.21e-7, 6, "6.21e-7"),
+        (1.234e-5, 6, "1.234e-5"),
+        (4.9e-7, 6, "4.9e-7"),
+        (-0.00006, 6, "-6e-5"),
+        (0.0001, 6, "0.0001"),
+        (0.000123456789, 6, "0.000123457"),
+        (0.0731058578630049, 6, "0.0731059"),
+        # numbers from 1 up get the decimals asked for
+        (0.731058578630049, 6, "0.731059"),
+        (3.2916666666666665, 6, "3.291667"),
+        (-12.0, 6, "-12"),
+        (12345.678, 2, "12345.68"),
+        # low precisions that used to crash (issue 8, item 1)
+        (0.0024726231566347743, 2, "0.0025"),
+        (0.3, 0, "0.3"),
+        (1 / 3, 0, "0.3"),
+        (0.96, 0, "1"),
+        (2.5, 0, "3"),
+        (1e15, 16, "1e15"),
+        (123456789012345.67, 6, "123456789012345.67"),
+        # rounding is half away from zero on the digits Python prints, as on paper
+        (0.125, 2, "0.13"),
+        (2.675, 2, "2.68"),
+        (-2.675, 2, "-2.68"),
+        (9.9999996e-5, 6, "0.0001"),
+        (0.1, 17, "0.1"),
+        (1 / 3, 17, "0.3333333333333333"),
+        # the ends of the range
+        (5e-324, 6, "5e-324"),
+        (1e-320, 3, "1e-320"),
+        (1e308, 6, "1e308"),
+        (-1.7976931348623157e308, 17, "-1.7976931348623157e308"),
+        (-1.7976931348623157e308, 2, "-1.8e308"),
+        (-0.0, 6, "0"),
+        (float("inf"), 3, "inf"),
+        (float("-inf"), 3, "-inf"),
+        (float("nan"), 3, "nan"),
+    ],
+)
+def test_examples(value: float, precision: int, text: str):
+    assert format_number(value, precision) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "precision", "text"),
+    [
+        (2.0, 2, "2.00"),
+        (-0.19661193324148185, 2, "-0.20"),
+        (0.05, 2, "0.050"),
+        (-0.0, 2, "0.00"),
+        (0.0, 0, "0"),
+        (6.21e-7, 6, "6.21e-7"),
+        (3.0, 0, "3"),
+        (0.99999, 2, "1.00"),
+    ],
+)
+def test_fixed_keeps_the_trailing_zeros_of_fixed_point_only(value: float, precision: int, text: str):
+    assert format_number(value, precision, fixed=True) == text
+
+
+def test_ints_and_numpy_floats_format_like_floats():
+    np = pytest.importorskip("numpy")
+    assert format_number(3) == "3"
+    assert format_number(np.float64(6.21e-7)) == "6.21e-7"
