@@ -24,6 +24,7 @@ import time
 from rich.console import Console
 
 from gradcalc.program import run_source
+from gradcalc.repl.commands import run_line
 from gradcalc.repl.display import renderable
 from gradcalc.repl.session import Session
 from gradcalc.source import Source
@@ -39,7 +40,7 @@ def session_lines(statements: int) -> list[str]:
 
 
 def shown(session: Session, line: str, console: Console) -> None:
-    for outcome in session.run(line):
+    for outcome in run_line(session, line):
         console.print(renderable(outcome, session.settings.precision))
 
 

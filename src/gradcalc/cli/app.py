@@ -12,8 +12,8 @@ import typer
 from gradcalc import __version__
 from gradcalc.cli import eval_cmd, explain_cmd, render_cmd, repl_cmd, train_cmd
 from gradcalc.cli.argv import protect_leading_minus
-from gradcalc.cli.errors import report_error
 from gradcalc.errors import ExitStatus, GradcalcError
+from gradcalc.reporting import report_error
 
 COMMANDS: dict[str, Callable[..., None]] = {
     "eval": eval_cmd.eval_command,

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from gradcalc.cli.check_options import DEFAULT_TOL, Check, CheckTol
-from gradcalc.cli.errors import report_warnings
 from gradcalc.cli.options import Bindings, Expand, Json, Precision, Rows
 from gradcalc.cli.program_source import Program, program_source, read_file
 from gradcalc.cli.render_cmd import (
@@ -23,6 +22,7 @@ from gradcalc.cli.render_cmd import (
 )
 from gradcalc.errors import UsageError
 from gradcalc.program import Result, parse_bindings, run_source
+from gradcalc.reporting import report_warnings
 from gradcalc.source import Source
 from gradcalc.views.warnings import warning_lines
 

@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from gradcalc.cli.errors import report_warnings
 from gradcalc.cli.options import Bindings, Expand, Precision
 from gradcalc.cli.program_source import Program, program_source
 from gradcalc.program import parse_bindings, run_source
+from gradcalc.reporting import report_warnings
 from gradcalc.views.warnings import warning_lines
 
 

@@ -12,11 +12,11 @@ from typing import Annotated
 
 import typer
 
-from gradcalc.cli.errors import report_warnings
 from gradcalc.cli.options import Bindings, Expand
 from gradcalc.cli.program_source import Program, program_source
 from gradcalc.errors import UsageError
 from gradcalc.program import Result
+from gradcalc.reporting import report_warnings
 from gradcalc.views.warnings import warning_lines
 
 

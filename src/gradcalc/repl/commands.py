@@ -2,6 +2,8 @@
 
 A command is a function ``(session, args) -> outcomes`` registered with ``@command``; its usage and
 one-line summary are its ``:help`` line. Errors are raised as ``GradcalcError`` like everything else.
+The front ends run every line through ``run_line``: the registry sits above the session, which never
+imports it.
 """
 
 from __future__ import annotations
@@ -11,21 +13,16 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gradcalc.errors import GradcalcError, UsageError
 from gradcalc.files import read_text
-from gradcalc.repl.session import (
-    Evaluated,
-    Explained,
-    HelpShown,
-    Message,
-    Outcome,
-    Quit,
-    Session,
-    TableShown,
-)
+from gradcalc.repl.outcomes import Evaluated, Explained, HelpShown, Message, Outcome, Quit, TableShown
 
-Handler = Callable[[Session, str], list[Outcome]]
+if TYPE_CHECKING:  # the session is the model the commands act on; it never imports them
+    from gradcalc.repl.session import Session
+
+Handler = Callable[["Session", str], list[Outcome]]
 
 INTRO = (
     "Type statements as in a program: x = 1; y = 3; z = -3, then g = (x + y) * z. "
@@ -75,6 +72,16 @@ def split(line: str) -> tuple[str, str]:
     """``:table x + y`` -> ("table", "x + y")."""
     head, _, rest = line.strip()[1:].partition(" ")
     return head.strip(), rest.strip()
+
+
+def run_line(session: Session, text: str, line: int = 1, source_name: str | None = None) -> list[Outcome]:
+    """Run one line as the front ends read it: a ``:``-command (or a bare quit, exit, help), else statements."""
+    stripped = text.strip()
+    if stripped.startswith(":"):
+        return run_command(session, stripped)
+    if stripped in ("quit", "exit", "help") and stripped not in session.graph.bindings:
+        return run_command(session, ":" + stripped.replace("exit", "quit"))
+    return session.run(text, line, source_name)
 
 
 def run_command(session: Session, line: str) -> list[Outcome]:

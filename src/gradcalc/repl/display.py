@@ -11,10 +11,9 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from gradcalc.cli.errors import report_error, report_warnings
 from gradcalc.errors import GradcalcError
 from gradcalc.numbers import format_number
-from gradcalc.repl.session import (
+from gradcalc.repl.outcomes import (
     Assigned,
     Evaluated,
     Explained,
@@ -26,6 +25,7 @@ from gradcalc.repl.session import (
     TableShown,
     VariablesShown,
 )
+from gradcalc.reporting import report_error, report_warnings
 from gradcalc.source import Source, Span
 from gradcalc.views.table import INPUT_STYLE, OUTPUT_STYLE, node_table, short, summary
 from gradcalc.views.warnings import warning_lines

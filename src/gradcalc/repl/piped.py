@@ -15,7 +15,9 @@ from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from gradcalc.errors import ExitStatus, GradcalcError
-from gradcalc.repl.session import Quit, Session
+from gradcalc.repl.commands import run_line
+from gradcalc.repl.outcomes import Quit
+from gradcalc.repl.session import Session
 from gradcalc.repl.syntax import continues, depth_after
 
 SOURCE_NAME = "<stdin>"
@@ -54,7 +56,7 @@ def run_piped(session: Session, stdin: TextIO | None = None, stdout: TextIO | No
     status = ExitStatus.OK
     for line_number, text in chunks(stdin or sys.stdin):
         try:
-            outcomes = session.run(text, line_number, SOURCE_NAME)
+            outcomes = run_line(session, text, line_number, SOURCE_NAME)
         except GradcalcError as error:
             report_line_error(error, text, line_number, SOURCE_NAME, whole_line=True)
             status = max(status, error.status)

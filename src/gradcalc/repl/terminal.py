@@ -34,7 +34,8 @@ from gradcalc.ops import CONSTANTS, FUNCTIONS
 from gradcalc.parser import parse
 from gradcalc.repl import commands
 from gradcalc.repl.display import report_line_error, show
-from gradcalc.repl.session import Quit, Session
+from gradcalc.repl.outcomes import Quit
+from gradcalc.repl.session import Session
 from gradcalc.repl.syntax import WORD_BEFORE_CURSOR, tokens, unfinished
 from gradcalc.source import Source
 
@@ -210,7 +211,7 @@ def run_terminal(session: Session) -> int:
         first_line = count + 1
         count += 1 + text.count("\n")  # a multi-line input numbers its lines, as a file would
         try:
-            outcomes = session.run(text, first_line)
+            outcomes = commands.run_line(session, text, first_line)
             for outcome in outcomes:
                 if isinstance(outcome, Quit):
                     return ExitStatus.OK

@@ -1,4 +1,8 @@
-"""Reporting to stderr: the one place errors and warnings are printed, plain and without tracebacks."""
+"""Reporting to stderr: the one place errors and warnings are printed, plain and without tracebacks.
+
+Shared by both front ends (``cli`` and ``repl``), so it belongs to neither: the REPL reports an error
+exactly as a one-shot command does without depending on the command line.
+"""
 
 from __future__ import annotations
 
