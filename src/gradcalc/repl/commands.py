@@ -17,7 +17,18 @@ from typing import TYPE_CHECKING
 
 from gradcalc.errors import GradcalcError, UsageError
 from gradcalc.files import read_text
-from gradcalc.repl.outcomes import Evaluated, Explained, HelpShown, Message, Outcome, Quit, TableShown
+from gradcalc.repl.outcomes import (
+    Drawn,
+    Evaluated,
+    Explained,
+    HelpShown,
+    Message,
+    Outcome,
+    Quit,
+    ServeSet,
+    TableShown,
+    WatchSet,
+)
 
 if TYPE_CHECKING:  # the session is the model the commands act on; it never imports them
     from gradcalc.repl.session import Session
@@ -36,7 +47,7 @@ class Command:
     usage: str  # the arguments, as :help shows them
     summary: str
     handler: Handler
-    arguments: tuple[str, ...] = ()  # what each argument completes to: "name", "file", "on|off"
+    arguments: tuple[str, ...] = ()  # what each argument completes to: "name", "file", or choices "on|off"
 
     @property
     def signature(self) -> str:
@@ -125,6 +136,35 @@ def _grad(session: Session, args: str) -> list[Outcome]:
 @command("explain", "[NAME]", "the forward and backward passes of the last result (or NAME), step by step", ("name",))
 def _explain(session: Session, args: str) -> list[Outcome]:
     return [Explained(session.result_of_text(args))]
+
+
+@command("show", "[NAME]", "draw the graph of the last result (or NAME) here, as text", ("name",))
+def _show(session: Session, args: str) -> list[Outcome]:
+    return [Drawn(session.result_of_text(args) if args.strip() else session.drawn_result())]
+
+
+@command("watch", "on|off", "a live drawing of the last result below the prompt, redrawn after every line", ("on|off",))
+def _watch(session: Session, args: str) -> list[Outcome]:
+    if args not in ("on", "off"):
+        raise UsageError("usage: :watch on|off")
+    return [WatchSet(args == "on")]
+
+
+@command("serve", "[--port N] | off", "a live page in the browser that follows the last result", ("off|--port",))
+def _serve(session: Session, args: str) -> list[Outcome]:
+    usage = ":serve [--port N]  or  :serve off"
+    words = _words(args, usage, 0, 2)
+    if words == ["off"]:
+        return [ServeSet(on=False)]
+    if not words:
+        return [ServeSet(on=True)]
+    if words[0].startswith("--port="):
+        words = ["--port", words[0].removeprefix("--port="), *words[1:]]
+    if len(words) != 2 or words[0] not in ("--port", "-p"):
+        raise UsageError(f"usage: {usage}")
+    if not words[1].isdigit() or not 1 <= int(words[1]) <= 65535:
+        raise UsageError(f"the port must be a number from 1 to 65535, not '{words[1]}'")
+    return [ServeSet(on=True, port=int(words[1]))]
 
 
 @command("render", "FILE [NAME]", "draw the graph as a picture: .svg, .png, .pdf or .dot", ("file", "name"))

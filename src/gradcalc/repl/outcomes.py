@@ -49,6 +49,13 @@ class Explained:
 
 
 @dataclass(slots=True)
+class Drawn:
+    """``:show``: the graph drawn as text, inline (the front end knows the width and the colours)."""
+
+    result: Result
+
+
+@dataclass(slots=True)
 class Variable:
     name: str
     label: str
@@ -78,8 +85,36 @@ class HelpShown:
 
 
 @dataclass(slots=True)
+class WatchSet:
+    """``:watch on|off``: the terminal's live panel, which the front end owns, turned on or off."""
+
+    on: bool
+
+
+@dataclass(slots=True)
+class ServeSet:
+    """``:serve [--port N]``, ``:serve off``: the live page, which the front end owns, started or stopped."""
+
+    on: bool
+    port: int | None = None
+
+
+@dataclass(slots=True)
 class Quit:
     pass
 
 
-Outcome = InputSet | Assigned | Evaluated | TableShown | Explained | VariablesShown | Message | HelpShown | Quit
+Outcome = (
+    InputSet
+    | Assigned
+    | Evaluated
+    | TableShown
+    | Explained
+    | Drawn
+    | VariablesShown
+    | Message
+    | HelpShown
+    | WatchSet
+    | ServeSet
+    | Quit
+)

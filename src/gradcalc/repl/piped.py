@@ -16,6 +16,7 @@ from typing import TextIO
 
 from gradcalc.errors import ExitStatus, GradcalcError
 from gradcalc.repl.commands import run_line
+from gradcalc.repl.live import LiveViews
 from gradcalc.repl.outcomes import Quit
 from gradcalc.repl.session import Session
 from gradcalc.repl.syntax import continues, depth_after
@@ -54,15 +55,18 @@ def run_piped(session: Session, stdin: TextIO | None = None, stdout: TextIO | No
 
     console = Console(file=stdout or sys.stdout, highlight=False, no_color=True, force_terminal=False)
     status = ExitStatus.OK
-    for line_number, text in chunks(stdin or sys.stdin):
-        try:
-            outcomes = run_line(session, text, line_number, SOURCE_NAME)
-        except GradcalcError as error:
-            report_line_error(error, text, line_number, SOURCE_NAME, whole_line=True)
-            status = max(status, error.status)
-            continue
-        for outcome in outcomes:
-            if isinstance(outcome, Quit):
-                return status
-            show(console, outcome, session.settings.precision, session.settings.rows)
+    live = LiveViews()  # :serve works here too (until the input ends); :watch needs a terminal
+    try:
+        for line_number, text in chunks(stdin or sys.stdin):
+            try:
+                for outcome in live.act(run_line(session, text, line_number, SOURCE_NAME), session):
+                    if isinstance(outcome, Quit):
+                        return status
+                    show(console, outcome, session.settings.precision, session.settings.rows)
+            except GradcalcError as error:
+                report_line_error(error, text, line_number, SOURCE_NAME, whole_line=True)
+                status = max(status, error.status)
+            live.after(session)
+    finally:
+        live.close()
     return status

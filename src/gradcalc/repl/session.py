@@ -56,6 +56,7 @@ class Session:
         self.graph = Graph()
         self.transcript = Transcript()
         self.last: int | None = None  # the last result's node: what ``ans`` means
+        self.drawn: int | None = None  # the last result that is not a bare input: what the drawings follow
         self.own_ans = False  # the user assigned ``ans`` themselves
         self._constants_shadowed = False  # some statement bound pi or e: constant texts may mean other things
 
@@ -76,6 +77,7 @@ class Session:
         if not self.own_ans and self.last is not None and _uses_before_assigning(program, ANS):
             self._bind_ans()
         lowered = [self._statement(program, statement) for statement in program.statements]
+        self.drawn = next((node for _, node, is_input in reversed(lowered) if not is_input), self.drawn)
         return [self._outcome(name, node, is_input) for name, node, is_input in lowered[0 if every else -1 :]]
 
     def _outcome(self, name: str | None, node: int, is_input: bool) -> Outcome:
@@ -142,6 +144,16 @@ class Session:
         if self.last is None:
             raise UsageError("nothing has been computed yet", hint="type an expression such as (x + y) * z")
         return self.result_of(self.last)
+
+    def drawn_result(self) -> Result:
+        """What ``:show``, ``:watch`` and ``:serve`` draw: the last result that is not a bare input.
+
+        So ``x = 2`` changes the numbers of the drawing, not which graph it shows.
+        """
+        node = self.drawn if self.drawn is not None else self.last
+        if node is None:
+            raise UsageError("nothing to show yet", hint="type an expression such as (x + y) * z")
+        return self.result_of(node)
 
     def result_of_text(self, text: str) -> Result:
         """The last result (empty text), or an expression's, evaluated without changing the session."""

@@ -20,7 +20,7 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion, Path
 from prompt_toolkit.document import Document
 from prompt_toolkit.enums import DEFAULT_BUFFER
 from prompt_toolkit.filters import has_completions, has_focus, is_searching
-from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.formatted_text import ANSI, StyleAndTextTuples
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.lexers import Lexer
@@ -34,9 +34,11 @@ from gradcalc.ops import CONSTANTS, FUNCTIONS
 from gradcalc.parser import parse
 from gradcalc.repl import commands
 from gradcalc.repl.display import report_line_error, show
+from gradcalc.repl.live import LiveViews
 from gradcalc.repl.outcomes import Quit
 from gradcalc.repl.session import Session
 from gradcalc.repl.syntax import WORD_BEFORE_CURSOR, tokens, unfinished
+from gradcalc.repl.watch import WatchPanel
 from gradcalc.source import Source
 
 PROMPT = ">>> "
@@ -53,6 +55,7 @@ STYLE = Style.from_dict(
         "operator": "bold",
         "paren": "",
         "other": "bg:ansired",
+        "bottom-toolbar": "noreverse",  # the :watch panel: the drawing's own colours, not a reversed bar
     }
 )
 
@@ -121,10 +124,10 @@ class LineCompleter(Completer):
         word = rest.split()[-1] if rest and not rest.endswith(" ") else ""
         if kind == "file":
             yield from self.paths.get_completions(Document(word, len(word)), event)
-        elif kind == "on|off":
-            yield from (Completion(choice, -len(word)) for choice in ("on", "off") if choice.startswith(word))
         elif kind == "name":
             yield from self._words(document.text_before_cursor)
+        elif kind is not None:  # choices: "on|off"
+            yield from (Completion(choice, -len(word)) for choice in kind.split("|") if choice.startswith(word))
 
     def _words(self, before: str) -> Iterable[Completion]:
         match = WORD_BEFORE_CURSOR.search(before)
@@ -198,9 +201,35 @@ def run_terminal(session: Session) -> int:
     )
     console = Console(highlight=False)
     console.print(f"gradcalc {__version__}: type statements such as x = 1, :help for the commands, Ctrl-D to leave")
+    live = _live_views(prompt)
+    try:
+        return _loop(prompt, console, session, live)
+    finally:
+        live.close()  # leaving the REPL stops the live page
+
+
+def _live_views(prompt: PromptSession[str]) -> LiveViews:
+    """The :watch panel (redrawn from its thread through prompt_toolkit's thread-safe invalidate) and :serve."""
+
+    def room() -> tuple[int, int]:
+        size = prompt.app.output.get_size()
+        return size.columns, size.rows
+
+    color = "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+    return LiveViews(WatchPanel(on_ready=prompt.app.invalidate), room, color=color)
+
+
+def _loop(prompt: PromptSession[str], console: Console, session: Session, live: LiveViews) -> int:
     count = 0
+    watch = live.watch
+    assert watch is not None
+
+    def panel() -> ANSI:
+        return ANSI(live.panel_text(session))
+
     while True:
         try:
+            prompt.bottom_toolbar = panel if watch.on else None  # prompt() keeps the old one when given None
             text = prompt.prompt([("class:prompt", PROMPT)])
         except KeyboardInterrupt:  # Ctrl-C: drop the line, keep the session
             continue
@@ -211,8 +240,7 @@ def run_terminal(session: Session) -> int:
         first_line = count + 1
         count += 1 + text.count("\n")  # a multi-line input numbers its lines, as a file would
         try:
-            outcomes = commands.run_line(session, text, first_line)
-            for outcome in outcomes:
+            for outcome in live.act(commands.run_line(session, text, first_line), session):
                 if isinstance(outcome, Quit):
                     return ExitStatus.OK
                 show(console, outcome, session.settings.precision, session.settings.rows)
@@ -220,3 +248,4 @@ def run_terminal(session: Session) -> int:
             report_line_error(error, text, first_line, session.source_name, whole_line=False)
         except KeyboardInterrupt:
             sys.stderr.write("interrupted\n")
+        live.after(session)
