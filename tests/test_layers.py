@@ -145,3 +145,17 @@ def test_the_repl_session_is_the_model_below_its_commands_and_front_ends():
     above = {"gradcalc.repl.commands", "gradcalc.repl.display", "gradcalc.repl.terminal", "gradcalc.repl.piped"}
     assert graph["gradcalc.repl.session"].isdisjoint(above)
     assert graph["gradcalc.repl.outcomes"].isdisjoint(above | {"gradcalc.repl.session"})
+
+
+def test_the_repl_prompt_comes_up_before_the_pipeline_rich_typer_the_drawing_or_the_server_is_imported():
+    # What ``gradcalc`` imports before its prompt: the console script's module, and the terminal front end
+    # (the session, Rich and the rest are made in a background thread once the prompt is on the screen).
+    code = "import gradcalc.cli.entry, gradcalc.repl.start, gradcalc.repl.terminal\n"
+    code += "print(' '.join(sorted(m for m in sys.modules if m.startswith('gradcalc.'))))"
+    loaded = loaded_after(code)
+    assert loaded.isdisjoint({"rich", "typer", "click", "pydantic", "lark", "numpy", "graphviz"}), loaded
+    assert "prompt_toolkit" in loaded
+    out = subprocess.run([sys.executable, "-c", f"import sys\n{code}"], capture_output=True, text=True, check=True)
+    modules = set(out.stdout.split())
+    late = {"parser", "program", "engine", "repl.session", "repl.display", "views.text_graph", "live.server", "cli.app"}
+    assert modules.isdisjoint(f"gradcalc.{name}" for name in late), modules

@@ -7,8 +7,10 @@ can all import them without importing one another.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from gradcalc.program import Result
+if TYPE_CHECKING:  # the prompt comes up before the pipeline is imported (repl/terminal.py)
+    from gradcalc.program import Result
 
 
 @dataclass(slots=True)

@@ -28,6 +28,7 @@ from gradcalc.ops import CONST, CONSTANTS, INPUT
 from gradcalc.parser import parse
 from gradcalc.program import Result, view_of
 from gradcalc.repl.outcomes import Assigned, Evaluated, InputSet, Outcome, Variable, VariablesShown
+from gradcalc.repl.settings import Settings
 from gradcalc.repl.transcript import Deletion, Entry, Transcript, number_text
 from gradcalc.source import Source
 
@@ -35,13 +36,6 @@ ANS = "ans"
 
 
 # -- the session --------------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class Settings:
-    precision: int = 6
-    expanded: bool = False
-    rows: int = 200  # largest table shown in full
 
 
 @dataclass

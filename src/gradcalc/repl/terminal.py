@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
@@ -26,22 +28,25 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.lexers import Lexer
 from prompt_toolkit.styles import Style
 from prompt_toolkit.validation import ValidationError, Validator
-from rich.console import Console
 
 from gradcalc import __version__
 from gradcalc.errors import ExitStatus, GradcalcError, ProgramSyntaxError
 from gradcalc.ops import CONSTANTS, FUNCTIONS
-from gradcalc.parser import parse
 from gradcalc.repl import commands
-from gradcalc.repl.display import report_line_error, show
 from gradcalc.repl.live import LiveViews
 from gradcalc.repl.outcomes import Quit
-from gradcalc.repl.session import Session
+from gradcalc.repl.settings import Settings
 from gradcalc.repl.syntax import WORD_BEFORE_CURSOR, tokens, unfinished
 from gradcalc.repl.watch import WatchPanel
 from gradcalc.source import Source
 
+if TYPE_CHECKING:  # imported once the prompt is up (see Starting)
+    from rich.console import Console
+
+    from gradcalc.repl.session import Session
+
 PROMPT = ">>> "
+WELCOME = "type statements such as x = 1, :help for the commands, Ctrl-D to leave"
 STYLE = Style.from_dict(
     {
         "prompt": "bold",
@@ -158,6 +163,8 @@ class LineValidator(Validator):
             except GradcalcError as error:
                 raise ValidationError(len(text) - len(stripped) + 1, _one_line(error)) from None
             return
+        from gradcalc.parser import parse  # loaded in the background while the first line was typed
+
         try:
             parse(Source(text, "<input>"))
         except ProgramSyntaxError as error:
@@ -185,25 +192,70 @@ def _key_bindings() -> KeyBindings:
     return bindings
 
 
-def run_terminal(session: Session) -> int:
+class Starting:
+    """The session and the console, made in a background thread once the prompt is on the screen.
+
+    Importing the pipeline (Lark and its parse tables), Rich and the table view takes about as long
+    again as prompt_toolkit itself: done while the first line is typed, the prompt comes up sooner and
+    that line's Enter seldom waits.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.session: Session | None = None
+        self.console: Console | None = None
+        self._thread: threading.Thread | None = None
+
+    def begin(self, *_: object) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._make, name="gradcalc-start", daemon=True)
+            self._thread.start()
+
+    def wait(self) -> tuple[Session, Console]:
+        self.begin()
+        assert self._thread is not None
+        self._thread.join()
+        if self.session is None or self.console is None:  # it failed in the thread: again here, to say why
+            self._make()
+        assert self.session is not None and self.console is not None
+        return self.session, self.console
+
+    def names(self) -> Iterable[str]:
+        return self.session.names() if self.session is not None else ()
+
+    def _make(self) -> None:
+        from rich.console import Console
+
+        from gradcalc.parser import parse
+        from gradcalc.repl import display  # noqa: F401  (Rich's tables, for the first line's output)
+        from gradcalc.repl.session import Session
+
+        parse(Source("", "<start>"))  # reads the cached parse tables
+        self.console = Console(highlight=False)
+        self.session = Session(self.settings)
+
+
+def run_terminal(settings: Settings) -> int:
+    starting = Starting(settings)
     prompt: PromptSession[str] = PromptSession(
         multiline=True,  # Enter runs a finished statement (see _key_bindings); Esc Enter runs any
         key_bindings=_key_bindings(),
         prompt_continuation=lambda width, line, wrap: "." * (width - 1) + " ",
         history=_history(),
-        lexer=LineLexer(session.names),
-        completer=LineCompleter(session.names),
+        lexer=LineLexer(starting.names),
+        completer=LineCompleter(starting.names),
         validator=LineValidator(),
         validate_while_typing=False,
         auto_suggest=AutoSuggestFromHistory(),
         style=STYLE,
         complete_while_typing=False,
     )
-    console = Console(highlight=False)
-    console.print(f"gradcalc {__version__}: type statements such as x = 1, :help for the commands, Ctrl-D to leave")
+    sys.stdout.write(f"gradcalc {__version__}: {WELCOME}\n")
+    sys.stdout.flush()
+    prompt.app.after_render += starting.begin
     live = _live_views(prompt)
     try:
-        return _loop(prompt, console, session, live)
+        return _loop(prompt, starting, live)
     finally:
         live.close()  # leaving the REPL stops the live page
 
@@ -219,13 +271,13 @@ def _live_views(prompt: PromptSession[str]) -> LiveViews:
     return LiveViews(WatchPanel(on_ready=prompt.app.invalidate), room, color=color)
 
 
-def _loop(prompt: PromptSession[str], console: Console, session: Session, live: LiveViews) -> int:
+def _loop(prompt: PromptSession[str], starting: Starting, live: LiveViews) -> int:
     count = 0
     watch = live.watch
     assert watch is not None
 
     def panel() -> ANSI:
-        return ANSI(live.panel_text(session))
+        return ANSI(live.panel_text(starting.wait()[0]))
 
     while True:
         try:
@@ -237,6 +289,9 @@ def _loop(prompt: PromptSession[str], console: Console, session: Session, live: 
             return ExitStatus.OK
         if not text.strip():
             continue
+        session, console = starting.wait()
+        from gradcalc.repl.display import report_line_error, show  # imported by now, in the background
+
         first_line = count + 1
         count += 1 + text.count("\n")  # a multi-line input numbers its lines, as a file would
         try:

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gradcalc.errors import GradcalcError
-from gradcalc.program import Result
 
 if TYPE_CHECKING:
+    from gradcalc.program import Result
     from gradcalc.repl.session import Session
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
