@@ -174,7 +174,8 @@ def test_help_lists_every_registered_command():
     assert isinstance(shown, HelpShown)
     listed = [usage.split()[0] for usage, _ in shown.commands]
     assert listed == [f":{name}" for name in commands.COMMANDS]
-    for name in ("help", "vars", "table", "grad", "render", "expand", "precision", "del", "reset", "save", "load"):
+    named = ("help", "vars", "table", "grad", "explain", "show", "watch", "serve", "render", "expand", "precision")
+    for name in (*named, "del", "reset", "save", "load"):
         assert name in commands.COMMANDS
     assert "quit" in commands.COMMANDS
 

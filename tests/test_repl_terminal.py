@@ -329,3 +329,33 @@ def test_watch_shows_a_one_line_summary_for_a_graph_too_big_for_the_panel(screen
     assert len(panel(shown).strip().splitlines()) == 2  # the title and the summary
     screen.type("s * 2")  # typing goes on
     screen.wait_for(lambda s: "f = 3540" in s)
+
+
+def test_show_is_in_colour_unless_no_color(tmp_path: Path):
+    pytest.importorskip("gradcalc.views.text_graph")
+    foreground = re.compile(r"\x1b\[[0-9;]*3[0-7]m")
+    for no_color, coloured in (({}, True), ({"NO_COLOR": "1"}, False)):
+        command = gradcalc_command()
+        env = isolated_env(tmp_path, TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1", **no_color)
+        child = pexpect.spawn(command[0], command[1:], env=env, encoding="utf-8", timeout=TIMEOUT)
+        try:
+            child.expect_exact(PROMPT_STARTS)
+            child.send("x = 1; y = 3; z = -3; g = (x + y) * z\r")
+            child.expect_exact(PROMPT_STARTS)
+            child.send(":show\r")
+            child.expect_exact(LINE_ACCEPTED)
+            child.expect_exact(PROMPT_STARTS)
+            assert "-12" in ANSI.sub("", child.before)
+            assert bool(foreground.search(child.before)) is coloured
+        finally:
+            child.sendcontrol("d")
+            child.expect(pexpect.EOF)
+            child.close()
+
+
+def test_tab_completes_the_arguments_of_watch_and_serve(repl: Repl):
+    repl.line("x = 1; g = x * 2")
+    repl.child.send(":watch of\t")  # ":watch of" alone is a usage error
+    assert "watch is off" in repl.line("")
+    repl.child.send(":serve of\t")
+    assert "the live page is not running" in repl.line("")

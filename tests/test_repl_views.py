@@ -5,6 +5,7 @@ Without a terminal; the terminal and the pipe are in test_repl_terminal.py and t
 
 from __future__ import annotations
 
+import io
 import sys
 import threading
 import time
@@ -248,3 +249,20 @@ def test_the_ssh_hint_only_over_ssh(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("SSH_CONNECTION", "10.0.0.2 50000 10.0.0.1 22")
     (forward, _) = ssh_hint("http://127.0.0.1:8765/t/")
     assert "ssh -N -L 8765:127.0.0.1:8765 " in forward
+
+
+def test_a_bug_in_a_view_is_reported_and_the_session_keeps_its_names(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    from gradcalc.repl import display
+    from gradcalc.repl.piped import run_piped
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("the drawing broke")
+
+    monkeypatch.setattr(display, "_drawing", broken)
+    out = io.StringIO()
+    status = run_piped(Session(), io.StringIO("x = 3\n:show\nx * x\n"), out)
+    assert out.getvalue().splitlines() == ["x = 3", "f = 9", "∂f/∂x = 6"]
+    assert "internal error: RuntimeError: the drawing broke" in capsys.readouterr().err
+    assert status == 1

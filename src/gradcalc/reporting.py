@@ -30,3 +30,11 @@ def report_warnings(lines: list[str]) -> None:
     if _color():
         lines = [f"\x1b[33m{line}\x1b[0m" for line in lines]
     sys.stderr.write("\n".join(lines) + "\n")
+
+
+def report_bug(exc: BaseException) -> None:
+    """An exception that is not a GradcalcError is a bug in gradcalc: say so plainly, without a traceback."""
+    sys.stderr.write(
+        f"internal error: {type(exc).__name__}: {exc}\n"
+        "This is a bug in gradcalc; set GRADCALC_DEBUG=1 to see the traceback.\n"
+    )

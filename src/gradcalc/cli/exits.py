@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from gradcalc.errors import ExitStatus, GradcalcError
-from gradcalc.reporting import report_error
+from gradcalc.reporting import report_bug, report_error
 
 
 @contextmanager
@@ -29,8 +29,5 @@ def exit_statuses() -> Iterator[None]:
     except Exception as exc:  # a bug in gradcalc: say so plainly, traceback only on request
         if os.environ.get("GRADCALC_DEBUG"):
             raise
-        sys.stderr.write(
-            f"internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in gradcalc; set GRADCALC_DEBUG=1 to see the traceback.\n"
-        )
+        report_bug(exc)
         sys.exit(ExitStatus.ERROR)

@@ -100,7 +100,7 @@ def _drawing(result: Result, width: int | None, unicode: bool) -> RenderableType
     if not drawing.fits:
         why = f" ({drawing.reason})" if drawing.reason else ""
         return Text(f"{drawing.summary}\ntoo big to draw here{why}: :render FILE draws it as a picture", style="dim")
-    return Text.from_ansi(drawing.text(color=True), no_wrap=True, overflow="ignore")
+    return Text.from_ansi(drawing.text(color=True), no_wrap=True, overflow="crop")  # never wrapped
 
 
 def _assignment(name: str, value: float, precision: int, style: str) -> Text:

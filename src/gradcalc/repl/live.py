@@ -21,15 +21,23 @@ if TYPE_CHECKING:
     from gradcalc.live.server import LiveServer
     from gradcalc.repl.session import Session
 
-# The terminal's room for the panel: (columns, rows); and whether it draws in colour and with box-drawing.
+# The terminal's room for the panel: (columns, rows).
 Room = Callable[[], tuple[int, int]]
 
 
 class LiveViews:
-    def __init__(self, watch: WatchPanel | None = None, room: Room | None = None, *, color: bool = False) -> None:
+    def __init__(
+        self,
+        watch: WatchPanel | None = None,
+        room: Room | None = None,
+        *,
+        color: bool = False,
+        charset: str = "unicode",
+    ) -> None:
         self.watch = watch  # None: not a terminal, so no panel
         self.room = room
         self.color = color
+        self.charset = charset  # "ascii" where the terminal cannot encode box-drawing characters
         self.server: LiveServer | None = None
         self._drawn_for: tuple[int, int] | None = None  # the room the panel's latest drawing was asked for
 
@@ -61,7 +69,7 @@ class LiveViews:
     def _follow(self, session: Session) -> None:
         assert self.watch is not None and self.room is not None
         self._drawn_for = width, rows = self.room()
-        self.watch.follow(session, width, panel_height(rows), color=self.color)
+        self.watch.follow(session, width, panel_height(rows), color=self.color, charset=self.charset)
 
     def close(self) -> None:
         """The REPL ends: stop the server and the panel's thread."""

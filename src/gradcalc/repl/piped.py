@@ -10,6 +10,7 @@ program files.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from typing import TextIO
@@ -20,6 +21,7 @@ from gradcalc.repl.live import LiveViews
 from gradcalc.repl.outcomes import Quit
 from gradcalc.repl.session import Session
 from gradcalc.repl.syntax import continues, depth_after
+from gradcalc.reporting import report_bug
 
 SOURCE_NAME = "<stdin>"
 
@@ -66,6 +68,11 @@ def run_piped(session: Session, stdin: TextIO | None = None, stdout: TextIO | No
             except GradcalcError as error:
                 report_line_error(error, text, line_number, SOURCE_NAME, whole_line=True)
                 status = max(status, error.status)
+            except Exception as exc:  # a bug (in a view, say): said, and the session goes on
+                if os.environ.get("GRADCALC_DEBUG"):
+                    raise
+                report_bug(exc)
+                status = max(status, ExitStatus.ERROR)
             live.after(session)
     finally:
         live.close()

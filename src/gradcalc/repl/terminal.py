@@ -38,6 +38,7 @@ from gradcalc.repl.outcomes import Quit
 from gradcalc.repl.settings import Settings
 from gradcalc.repl.syntax import WORD_BEFORE_CURSOR, tokens, unfinished
 from gradcalc.repl.watch import WatchPanel
+from gradcalc.reporting import report_bug
 from gradcalc.source import Source
 
 if TYPE_CHECKING:  # imported once the prompt is up (see Starting)
@@ -268,7 +269,8 @@ def _live_views(prompt: PromptSession[str]) -> LiveViews:
         return size.columns, size.rows
 
     color = "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
-    return LiveViews(WatchPanel(on_ready=prompt.app.invalidate), room, color=color)
+    charset = "unicode" if (sys.stdout.encoding or "").lower().startswith("utf") else "ascii"
+    return LiveViews(WatchPanel(on_ready=prompt.app.invalidate), room, color=color, charset=charset)
 
 
 def _loop(prompt: PromptSession[str], starting: Starting, live: LiveViews) -> int:
@@ -303,4 +305,8 @@ def _loop(prompt: PromptSession[str], starting: Starting, live: LiveViews) -> in
             report_line_error(error, text, first_line, session.source_name, whole_line=False)
         except KeyboardInterrupt:
             sys.stderr.write("interrupted\n")
+        except Exception as exc:  # a bug (in a view, say): said, and the session and its names go on
+            if os.environ.get("GRADCALC_DEBUG"):
+                raise
+            report_bug(exc)
         live.after(session)
