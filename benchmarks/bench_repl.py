@@ -4,8 +4,8 @@ Three measurements, each the median of several runs:
 
 1. update (target under 100 ms): on a large session, below;
 2. :watch redraw after an input change (targets: under 50 ms for the neuron, under 150 ms for a 40-node
-   network): ``x0 = ...`` typed, the drawn result evaluated, the panel's text drawn for a 120x40 terminal
-   and turned into prompt_toolkit's formatted text; the drawing's own share (``render_text``, which
+   network): ``x0 = ...`` typed, the drawn result evaluated, the panel's text drawn for a 120x40 and a
+   240x100 terminal and turned into prompt_toolkit's formatted text; the drawing's own share (``render_text``, which
    runs ``dot`` for the circuit layout) beside it. Needs ``gradcalc.views.text_graph``;
 3. start-up (target: within 1.5x): from starting ``gradcalc`` in a pseudo-terminal to its prompt
    (prompt_toolkit turning bracketed paste on), against ``python -c "import prompt_toolkit"`` in the
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import os
 import pty
 import select
@@ -53,6 +54,7 @@ from gradcalc.source import Source
 REPEATS = 21
 TARGET_MS = 100.0
 WATCH_TARGETS_MS = {"neuron": 50.0, "network": 150.0}
+ROOMS = ((120, 40), (240, 100))  # terminals: columns x rows; the panel gets half the rows
 STARTUP_TARGET = 1.5
 STARTUP_REPEATS = 11
 PROMPT_READY = b"\x1b[?2004h"  # prompt_toolkit turns bracketed paste on as its prompt comes up
@@ -125,6 +127,7 @@ def bench_watch() -> bool:
         return True
     from prompt_toolkit.formatted_text import ANSI, to_formatted_text
 
+    from gradcalc.repl.live import panel_height
     from gradcalc.repl.watch import frame_of, panel_text
 
     drawing_times: list[float] = []
@@ -140,7 +143,7 @@ def bench_watch() -> bool:
     text_graph.render_text = timed_render  # type: ignore[assignment]  # panel_text imports it when it runs
     ok = True
     try:
-        for name, program in (("neuron", NEURON), ("network", NETWORK)):
+        for (name, program), (columns, rows) in itertools.product((("neuron", NEURON), ("network", NETWORK)), ROOMS):
             session = Session()
             for line in program.splitlines():
                 run_line(session, line)
@@ -148,7 +151,7 @@ def bench_watch() -> bool:
             for repeat in range(REPEATS):
                 start = time.perf_counter()
                 run_line(session, f"x0 = {repeat / 10 - 1}")
-                text = panel_text(frame_of(session, 120, 20, color=True))
+                text = panel_text(frame_of(session, columns, panel_height(rows), color=True))
                 to_formatted_text(ANSI(text))
                 redraws.append(time.perf_counter() - start)
             nodes = len(session.drawn_result().evaluation.order)
@@ -159,7 +162,9 @@ def bench_watch() -> bool:
             drawn = drawings[-1]
             shape = f"{drawn.layout} view, {drawn.width}x{drawn.height}" if drawn.fits else f"summary ({drawn.reason})"
             slowest = max(redraws) * 1000
-            print(f":watch redraw, {name} ({nodes} nodes, {shape}): median {redraw_ms:.1f} ms, max {slowest:.1f} ms")
+            where = f"{name} ({nodes} nodes) in {columns}x{rows}"
+            print(f":watch redraw, {where}: median {redraw_ms:.1f} ms, max {slowest:.1f} ms")
+            print(f"    drawn: {shape}")
             print(f"    the drawing (render_text): {drawing_ms:.1f} ms; target under {target:.0f} ms: {verdict}")
     finally:
         text_graph.render_text = render_text  # type: ignore[assignment]
