@@ -18,7 +18,7 @@ import pytest
 from gradcalc.errors import EvaluationError, GradcalcError, UsageError
 from gradcalc.program import Result
 from gradcalc.repl.commands import run_line
-from gradcalc.repl.live import LiveViews, panel_height, ssh_hint
+from gradcalc.repl.live import LiveViews, panel_height
 from gradcalc.repl.outcomes import Drawn, Message, ServeSet, WatchSet
 from gradcalc.repl.session import Session
 from gradcalc.repl.watch import Frame, WatchPanel, frame_of
@@ -171,20 +171,26 @@ class FakeServer:
 
     instances: ClassVar[list[FakeServer]] = []
     fail: ClassVar[bool] = False
+    over_ssh: ClassVar[bool] = False
 
     def __init__(self, *, port: int | None = None, host: str = "127.0.0.1") -> None:
         self.port, self.url, self.running = port, None, False
-        self.published: list[Result | None] = []
+        self.ssh_hint: str | None = None
+        self.published: list[Result | str | None] = []  # a str: an error shown instead of a picture
         FakeServer.instances.append(self)
 
     def start(self) -> str:
         if FakeServer.fail:
             raise GradcalcError(f"port {self.port} is in use")
         self.running, self.url = True, f"http://127.0.0.1:{self.port or 40000}/token/"
+        self.ssh_hint = "over ssh: forward the port" if FakeServer.over_ssh else None
         return self.url
 
     def publish(self, result: Result | None, *, precision: int = 2, style: str = "circuit") -> None:
         self.published.append(result)
+
+    def publish_error(self, message: str) -> None:
+        self.published.append(message)
 
     def stop(self) -> None:
         self.running = False
@@ -195,15 +201,16 @@ def fake_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[FakeServer]]:
     module = types.ModuleType("gradcalc.live.server")
     module.LiveServer = FakeServer  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "gradcalc.live.server", module)
-    FakeServer.instances, FakeServer.fail = [], False
+    FakeServer.instances, FakeServer.fail, FakeServer.over_ssh = [], False, False
     yield FakeServer
 
 
 def run(views: LiveViews, session: Session, line: str) -> list:
-    """One line as a front end runs it."""
-    outcomes = views.act(run_line(session, line), session)
-    views.after(session)
-    return outcomes
+    """One line as a front end runs it: the live views are updated after it, even when it fails."""
+    try:
+        return views.act(run_line(session, line), session)
+    finally:
+        views.after(session)
 
 
 def test_serve_publishes_after_every_line_and_stops_when_the_repl_ends(fake_server: type[FakeServer]):
@@ -213,8 +220,11 @@ def test_serve_publishes_after_every_line_and_stops_when_the_repl_ends(fake_serv
     (server,) = fake_server.instances
     assert server.port == 8765 and server.running
     run(views, session, "x = 2")
-    values = [result.evaluation.value if result else None for result in server.published]
+    values = [result.evaluation.value for result in server.published if isinstance(result, Result)]
     assert values[0] == -12 and values[-1] == -15  # the page follows g, the drawn result
+    with pytest.raises(GradcalcError):
+        run(views, session, "u = log(-x)")
+    assert "log(-2) is undefined" in server.published[-1]  # the page says why there is no picture
     (said,) = run(views, session, ":serve")
     assert isinstance(said, Message) and "already" in said.text and len(fake_server.instances) == 1
     views.close()
@@ -237,18 +247,18 @@ def test_serve_off_stops_and_a_failed_start_is_an_error_the_session_survives(fak
     assert said.result.evaluation.value == -12
 
 
+def test_serve_prints_the_servers_ssh_hint_and_an_empty_session_publishes_nothing(fake_server: type[FakeServer]):
+    fake_server.over_ssh = True
+    views = LiveViews()
+    (said,) = run(views, Session(), ":serve")
+    assert said.text.splitlines()[1] == "over ssh: forward the port"
+    assert fake_server.instances[0].published == [None, None]  # on start, and after the line
+    views.close()
+
+
 def test_watch_without_a_terminal_says_it_needs_one():
     (said,) = run(LiveViews(), seed_session(), ":watch on")
     assert isinstance(said, Message) and ":watch needs a terminal" in said.text
-
-
-def test_the_ssh_hint_only_over_ssh(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("SSH_CONNECTION", raising=False)
-    monkeypatch.delenv("SSH_CLIENT", raising=False)
-    assert ssh_hint("http://127.0.0.1:8765/t/") == []
-    monkeypatch.setenv("SSH_CONNECTION", "10.0.0.2 50000 10.0.0.1 22")
-    (forward, _) = ssh_hint("http://127.0.0.1:8765/t/")
-    assert "ssh -N -L 8765:127.0.0.1:8765 " in forward
 
 
 def test_a_bug_in_a_view_is_reported_and_the_session_keeps_its_names(

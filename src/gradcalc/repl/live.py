@@ -8,8 +8,6 @@ and the drawing are imported only when first used, so the prompt comes up withou
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -98,7 +96,8 @@ class LiveViews:
         url = server.start()  # a port in use, a failed start: a GradcalcError, reported as the line's error
         self.server = server
         self._publish(session)
-        return Message("\n".join([f"the live page follows this session at {url}", *ssh_hint(url)]))
+        hint = [server.ssh_hint] if server.ssh_hint else []  # over ssh: how to forward the port
+        return Message("\n".join([f"the live page follows this session at {url}", *hint]))
 
     def _stop_serving(self) -> Outcome:
         server, self.server = self.server, None
@@ -109,24 +108,17 @@ class LiveViews:
 
     def _publish(self, session: Session) -> None:
         assert self.server is not None
+        if session.drawn is None and session.last is None:
+            self.server.publish(None)  # nothing computed yet
+            return
         try:
             result = session.drawn_result()
-        except GradcalcError:  # nothing to show yet, or undefined at the current inputs: an empty page
-            result = None
+        except GradcalcError as error:  # undefined at the current inputs: the page says why
+            self.server.publish_error(error.render())
+            return
         self.server.publish(result)
 
 
 def panel_height(rows: int) -> int:
     """The panel takes at most half the terminal, so the prompt and the lines above stay in sight."""
     return max(2, rows // 2)
-
-
-def ssh_hint(url: str) -> list[str]:
-    """Over ssh the page is on the remote machine's loopback: say how to forward it, never bind wider."""
-    if not (os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_CLIENT")):
-        return []
-    port = url.split("://", 1)[-1].split("/", 1)[0].rpartition(":")[2]
-    return [
-        f"over ssh: run  ssh -N -L {port}:127.0.0.1:{port} {socket.gethostname()}  on your own machine,",
-        "then open the address above there",
-    ]
