@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from gradcalc.errors import GradcalcError
+from gradcalc.errors import GradcalcError, UsageError
 from gradcalc.repl.outcomes import Message, Outcome, ServeSet, WatchSet
 from gradcalc.repl.watch import WatchPanel
 
@@ -62,7 +62,7 @@ class LiveViews:
         assert self.watch is not None
         if self.room is not None and self.room() != self._drawn_for:
             self._follow(session)
-        return self.watch.text or "── :watch (drawing…)"
+        return self.watch.text or ("── :watch (drawing…)" if self.charset == "unicode" else "-- :watch (drawing...)")
 
     def _follow(self, session: Session) -> None:
         assert self.watch is not None and self.room is not None
@@ -108,11 +108,10 @@ class LiveViews:
 
     def _publish(self, session: Session) -> None:
         assert self.server is not None
-        if session.drawn is None and session.last is None:
-            self.server.publish(None)  # nothing computed yet
-            return
         try:
             result = session.drawn_result()
+        except UsageError:  # nothing computed yet: an empty page
+            result = None
         except GradcalcError as error:  # undefined at the current inputs: the page says why
             self.server.publish_error(error.render())
             return

@@ -6,6 +6,10 @@ one another, so only the latest is drawn next: many quick lines never queue up s
 slow drawing (``dot`` laying out a big graph) never holds the prompt. When a drawing is ready,
 ``on_ready`` (the terminal's thread-safe redraw) puts it on the screen.
 
+The frame is evaluated in the main thread, between lines; the thread only draws it. The values and
+labels it draws are the evaluation's own copies, so the next line (which may change an input in
+place) cannot change a drawing under way, and is followed by a drawing of its own anyway.
+
 The panel is at most ``max_height`` rows (the terminal gives half its height); a graph that does not fit
 shows a one-line summary instead, saying why and what draws it in full. This module imports no
 terminal library: the terminal front end wires it to prompt_toolkit.
@@ -53,9 +57,9 @@ def panel_text(frame: Frame) -> str:
     from gradcalc.views.text_graph import render_text
 
     width = max(frame.width, 20)
-    label = frame.result.output_label if frame.result is not None else ""
-    title = f"── :watch {label} ".replace("  ", " ")
-    rule = (title + "─" * max(0, width - len(title)))[:width]
+    line = "─" if frame.charset == "unicode" else "-"
+    title = f"{line * 2} :watch " + (f"{frame.result.output_label} " if frame.result is not None else "")
+    rule = (title + line * max(0, width - len(title)))[:width]
     if frame.color:
         rule = DIM + rule + RESET
     if frame.result is None:
@@ -71,7 +75,7 @@ def panel_text(frame: Frame) -> str:
 
 def _one_line(text: str, width: int) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 class WatchPanel:
