@@ -1,6 +1,18 @@
-"""The REPL stays instant on a large session.
+"""The REPL stays instant: on a large session, in the :watch panel, and from ``gradcalc`` to the prompt.
 
-A session of 1,000 statements (about 10,000 nodes) where every statement builds on the one before, so
+Three measurements, each the median of several runs:
+
+1. update (target under 100 ms): on a large session, below;
+2. :watch redraw after an input change (targets: under 50 ms for the neuron, under 150 ms for a 40-node
+   network): ``x0 = ...`` typed, the drawn result evaluated, the panel's text drawn for a 120x40 and a
+   240x100 terminal and turned into prompt_toolkit's formatted text; the drawing's own share (``render_text``, which
+   runs ``dot`` for the circuit layout) beside it. Needs ``gradcalc.views.text_graph``;
+3. start-up (target: within 1.5x): from starting ``gradcalc`` in a pseudo-terminal to its prompt
+   (prompt_toolkit turning bracketed paste on), against ``python -c "import prompt_toolkit"`` in the
+   same run, alternated. Measure it in a normal install (``pip install .``), not an editable one, whose
+   import hooks cost time of their own.
+
+For 1: a session of 1,000 statements (about 10,000 nodes) where every statement builds on the one before, so
 the last value depends on every node: the worst case for a redisplay. Measured, each the median of
 REPEATS runs:
 
@@ -11,25 +23,54 @@ REPEATS runs:
   re-running the whole program would cost instead;
 - typing: the average time of one statement while the session is built (parse, lower, evaluate, print).
 
-Run: python benchmarks/bench_repl.py [STATEMENTS]
+Run: python benchmarks/bench_repl.py [STATEMENTS]   (or --only update|watch|startup)
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import itertools
+import os
+import pty
+import select
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 from rich.console import Console
 
 from gradcalc.program import run_source
+from gradcalc.repl.commands import run_line
 from gradcalc.repl.display import renderable
 from gradcalc.repl.session import Session
 from gradcalc.source import Source
 
 REPEATS = 21
 TARGET_MS = 100.0
+WATCH_TARGETS_MS = {"neuron": 50.0, "network": 150.0}
+ROOMS = ((120, 40), (240, 100))  # terminals: columns x rows; the panel gets half the rows
+STARTUP_TARGET = 1.5
+STARTUP_REPEATS = 11
+PROMPT_READY = b"\x1b[?2004h"  # prompt_toolkit turns bracketed paste on as its prompt comes up
+
+NEURON = "w0 = 2; x0 = -1; w1 = -3; x1 = -2; w2 = -3\nf = sigmoid(w0*x0 + w1*x1 + w2)"
+# 40 nodes: two inputs, three tanh neurons, a sigmoid output and a squared error.
+NETWORK = "\n".join(
+    [
+        "x0 = 0.5; x1 = -1; t = 1",
+        *(f"a{j} = {0.1 * j}; b{j} = {-0.2 * j}; c{j} = 0.1; v{j} = {0.3 - 0.2 * j}" for j in range(3)),
+        "k = 0.05",
+        *(f"h{j} = tanh(a{j}*x0 + b{j}*x1 + c{j})" for j in range(3)),
+        "y = sigmoid(v0*h0 + v1*h1 + v2*h2 + k)",
+        "loss = (y - t)^2",
+    ]
+)
 
 
 def session_lines(statements: int) -> list[str]:
@@ -39,12 +80,11 @@ def session_lines(statements: int) -> list[str]:
 
 
 def shown(session: Session, line: str, console: Console) -> None:
-    for outcome in session.run(line):
+    for outcome in run_line(session, line):
         console.print(renderable(outcome, session.settings.precision))
 
 
-def main() -> None:
-    statements = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+def bench_update(statements: int) -> bool:
     lines = session_lines(statements)
     console = Console(file=io.StringIO(), width=100, highlight=False)
     session = Session()
@@ -76,7 +116,140 @@ def main() -> None:
     print(f"one statement typed while building it: {typing * 1000:.2f} ms on average")
     verdict = "OK" if update_ms < TARGET_MS else "TOO SLOW"
     print(f"target: under {TARGET_MS:.0f} ms: {verdict}")
-    if update_ms >= TARGET_MS:
+    return update_ms < TARGET_MS
+
+
+def bench_watch() -> bool:
+    try:
+        from gradcalc.views import text_graph
+    except ImportError:
+        print(":watch redraw: skipped, gradcalc.views.text_graph is not installed")
+        return True
+    from prompt_toolkit.formatted_text import ANSI, to_formatted_text
+
+    from gradcalc.repl.live import panel_height
+    from gradcalc.repl.watch import frame_of, panel_text
+
+    drawing_times: list[float] = []
+    drawings: list[text_graph.TextDrawing] = []
+    render_text = text_graph.render_text
+
+    def timed_render(*args: object, **kwargs: object) -> text_graph.TextDrawing:
+        start = time.perf_counter()
+        drawings.append(render_text(*args, **kwargs))  # type: ignore[arg-type]
+        drawing_times.append(time.perf_counter() - start)
+        return drawings[-1]
+
+    text_graph.render_text = timed_render  # type: ignore[assignment]  # panel_text imports it when it runs
+    ok = True
+    try:
+        for (name, program), (columns, rows) in itertools.product((("neuron", NEURON), ("network", NETWORK)), ROOMS):
+            session = Session()
+            for line in program.splitlines():
+                run_line(session, line)
+            redraws, drawing_times[:] = [], []
+            for repeat in range(REPEATS):
+                start = time.perf_counter()
+                run_line(session, f"x0 = {repeat / 10 - 1}")
+                text = panel_text(frame_of(session, columns, panel_height(rows), color=True))
+                to_formatted_text(ANSI(text))
+                redraws.append(time.perf_counter() - start)
+            nodes = len(session.drawn_result().evaluation.order)
+            redraw_ms, drawing_ms = statistics.median(redraws) * 1000, statistics.median(drawing_times) * 1000
+            target = WATCH_TARGETS_MS[name]
+            verdict = "OK" if redraw_ms < target else "TOO SLOW"
+            ok = ok and redraw_ms < target
+            drawn = drawings[-1]
+            shape = f"{drawn.layout} view, {drawn.width}x{drawn.height}" if drawn.fits else f"summary ({drawn.reason})"
+            slowest = max(redraws) * 1000
+            where = f"{name} ({nodes} nodes) in {columns}x{rows}"
+            print(f":watch redraw, {where}: median {redraw_ms:.1f} ms, max {slowest:.1f} ms")
+            print(f"    drawn: {shape}")
+            print(f"    the drawing (render_text): {drawing_ms:.1f} ms; target under {target:.0f} ms: {verdict}")
+    finally:
+        text_graph.render_text = render_text  # type: ignore[assignment]
+    return ok
+
+
+def time_until(command: list[str], env: dict[str, str], ready: bytes | None) -> float:
+    """Seconds from starting ``command`` in a pseudo-terminal until it prints ``ready`` (None: it exits)."""
+    master, slave = pty.openpty()
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    seen = b""
+    try:
+        while ready is not None and ready not in seen:
+            if select.select([master], [], [], 20)[0]:
+                try:
+                    seen += os.read(master, 65536)
+                except OSError:
+                    break
+            else:
+                raise RuntimeError(f"{command[0]} printed no prompt in 20 s: {seen[-200:]!r}")
+        elapsed = time.perf_counter() - start
+        if ready is not None:
+            os.write(master, b"\x04")  # Ctrl-D: leave
+        drain(master, process)
+        return elapsed if ready is not None else time.perf_counter() - start
+    finally:
+        os.close(master)
+
+
+def drain(master: int, process: subprocess.Popen[bytes]) -> None:
+    while process.poll() is None:
+        if select.select([master], [], [], 0.05)[0]:
+            with contextlib.suppress(OSError):
+                os.read(master, 65536)
+    process.wait()
+
+
+def bench_startup() -> bool:
+    beside = Path(sys.executable).with_name("gradcalc")
+    gradcalc = str(beside) if beside.exists() else shutil.which("gradcalc")
+    if gradcalc is None:
+        print("start-up: skipped, no gradcalc console script")
+        return True
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "HOME": home, "XDG_DATA_HOME": home, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1"}
+        env.pop("NO_COLOR", None)
+        time_until([gradcalc], env, PROMPT_READY)  # the grammar cache is written on the first run
+        runs: dict[str, list[float]] = {"gradcalc": [], "import": []}
+        measures: dict[str, Callable[[], float]] = {
+            "gradcalc": lambda: time_until([gradcalc], env, PROMPT_READY),
+            "import": lambda: time_until([sys.executable, "-c", "import prompt_toolkit"], env, None),
+        }
+        for _ in range(STARTUP_REPEATS):
+            for name, measure in measures.items():
+                runs[name].append(measure())
+    prompt, imports = statistics.median(runs["gradcalc"]), statistics.median(runs["import"])
+    ratio = prompt / imports
+    editable = "editable install: import hooks slow it; measure a `pip install .`" if _editable() else "normal install"
+    print(f"start-up ({editable}), median of {STARTUP_REPEATS}:")
+    print(f"    gradcalc to its prompt: {prompt * 1000:.0f} ms")
+    print(f'    python -c "import prompt_toolkit": {imports * 1000:.0f} ms')
+    print(f"    ratio {ratio:.2f}; target within {STARTUP_TARGET}x: {'OK' if ratio <= STARTUP_TARGET else 'TOO SLOW'}")
+    return ratio <= STARTUP_TARGET
+
+
+def _editable() -> bool:
+    import gradcalc
+
+    return "site-packages" not in str(Path(gradcalc.__file__).resolve())
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    only = args[args.index("--only") + 1] if "--only" in args else None
+    numbers = [arg for arg in args if arg.isdigit()]
+    statements = int(numbers[0]) if numbers else 1000
+    parts: dict[str, Callable[[], bool]] = {
+        "update": lambda: bench_update(statements),
+        "watch": bench_watch,
+        "startup": bench_startup,
+    }
+    results = [run() for name, run in parts.items() if only in (None, name)]
+    if not all(results):
         sys.exit(1)
 
 

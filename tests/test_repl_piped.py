@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import socket
 from pathlib import Path
+
+import pytest
 
 from repl_support import run_gradcalc
 
@@ -112,3 +116,47 @@ def test_an_error_in_a_node_from_an_earlier_line_names_both_lines(tmp_path: Path
         done.stderr
     )
     assert done.returncode == 1
+
+
+# -- drawings: :show, :watch, :serve ------------------------------------------------------------------
+
+
+def test_show_draws_the_graph_in_a_pipe_plain_with_the_current_values(tmp_path: Path):
+    pytest.importorskip("gradcalc.views.text_graph")
+    session = "x = 1; y = 3; z = -3\ng = (x + y) * z\n:show\nx = 2\n:show\n:show nope\ng\n"
+    done = run_gradcalc(stdin=session, home=tmp_path)
+    out = done.stdout
+    first, second = out[out.index("g = -12") : out.index("x = 2")], out[out.index("x = 2") :]
+    assert "-12" in first and "4" in first and "-15" not in first  # g, and ∂g/∂z at x = 1
+    assert "-15" in second and "5" in second and "-12" not in second
+    assert "\x1b[" not in out
+    assert "error: the name 'nope' has no value" in done.stderr
+    assert out.rstrip().endswith("∂g/∂z = 5")  # the session went on after the error
+
+
+def test_watch_in_a_pipe_says_it_needs_a_terminal_and_the_session_goes_on(tmp_path: Path):
+    done = run_gradcalc(stdin="x = 3\n:watch on\nx * x\n", home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1].startswith(":watch needs a terminal")
+    assert done.stdout.splitlines()[2:] == ["f = 9", "∂f/∂x = 6"]
+
+
+def test_serve_in_a_pipe_prints_a_loopback_url_and_stops(tmp_path: Path):
+    pytest.importorskip("gradcalc.live.server")
+    done = run_gradcalc(stdin="x = 3\ng = x * x\n:serve\n:serve off\n:serve off\ng\n", home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"the live page follows this session at http://127\.0\.0\.1:\d+/\S+", done.stdout)
+    assert "the live page is stopped\nthe live page is not running\ng = 9\n" in done.stdout
+
+
+def test_serve_on_a_port_in_use_is_a_clear_error_and_the_session_goes_on(tmp_path: Path):
+    pytest.importorskip("gradcalc.live.server")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = run_gradcalc(stdin=f"x = 3\n:serve --port {port}\nx * x\n", home=tmp_path)
+    assert "<stdin>:2:" in done.stderr and str(port) in done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    assert done.stdout.splitlines() == ["x = 3", "f = 9", "∂f/∂x = 6"]
+    assert done.returncode != 0

@@ -14,17 +14,18 @@ from hypothesis import strategies as st
 from gradcalc.errors import EvaluationError, GradcalcError, ProgramSyntaxError, UsageError
 from gradcalc.program import run_source
 from gradcalc.repl import commands
-from gradcalc.repl.session import (
+from gradcalc.repl.commands import run_line
+from gradcalc.repl.outcomes import (
     Assigned,
     Evaluated,
     HelpShown,
     InputSet,
     Message,
     Quit,
-    Session,
     TableShown,
     VariablesShown,
 )
+from gradcalc.repl.session import Session
 from gradcalc.repl.syntax import tokens
 from gradcalc.source import Source
 from repl_support import rows
@@ -33,7 +34,7 @@ from repl_support import rows
 def run_lines(session: Session, *lines: str) -> list:
     outcomes = []
     for number, line in enumerate(lines, start=1):
-        outcomes += session.run(line, number)
+        outcomes += run_line(session, line, number)
     return outcomes
 
 
@@ -155,7 +156,7 @@ def test_assigning_ans_yourself_makes_it_an_ordinary_name():
     session = Session()
     (shown,) = run_lines(session, "ans = 10", "x = 2", "x * 3", "ans + 1")[-1:]
     assert shown.result.evaluation.value == 11  # the user's ans, not the last result (6)
-    session.run(":del ans", 5)
+    run_line(session, ":del ans", 5)
     (shown,) = session.run("ans + 1", 6)
     assert shown.result.evaluation.value == 12  # ans is the last result again: 11
 
@@ -169,11 +170,12 @@ def test_ans_with_nothing_computed_is_an_unknown_name():
 
 
 def test_help_lists_every_registered_command():
-    (shown,) = Session().run(":help")
+    (shown,) = run_line(Session(), ":help")
     assert isinstance(shown, HelpShown)
     listed = [usage.split()[0] for usage, _ in shown.commands]
     assert listed == [f":{name}" for name in commands.COMMANDS]
-    for name in ("help", "vars", "table", "grad", "render", "expand", "precision", "del", "reset", "save", "load"):
+    named = ("help", "vars", "table", "grad", "explain", "show", "watch", "serve", "render", "expand", "precision")
+    for name in (*named, "del", "reset", "save", "load"):
         assert name in commands.COMMANDS
     assert "quit" in commands.COMMANDS
 
@@ -182,7 +184,7 @@ def test_vars_lists_inputs_first_with_values_and_the_last_results_gradients():
     session = Session()
     run_lines(session, "x = 1; y = 3; z = -3", "q = x + y", "g = q * z", "u = 5")
     session.run("g", 5)
-    (shown,) = session.run(":vars", 6)
+    (shown,) = run_line(session, ":vars", 6)
     assert isinstance(shown, VariablesShown)
     table = {v.name: (v.op, v.value, v.grad) for v in shown.variables}
     assert [v.name for v in shown.variables] == ["x", "y", "z", "u", "q", "g"]
@@ -196,33 +198,33 @@ def test_table_of_an_expression_does_not_change_the_session():
     session = Session()
     run_lines(session, "x = 2", "g = x * x")
     nodes, bindings, last = len(session.graph), dict(session.graph.bindings), session.last
-    (shown,) = session.run(":table sigmoid(g) + x", 3)
+    (shown,) = run_line(session, ":table sigmoid(g) + x", 3)
     assert isinstance(shown, TableShown)
     assert shown.result.evaluation.value == pytest.approx(1 / (1 + 2.718281828459045**-4) + 2)
     assert (len(session.graph), session.graph.bindings, session.last) == (nodes, bindings, last)
-    (named,) = session.run(":table g", 4)
+    (named,) = run_line(session, ":table g", 4)
     assert named.result.output_label == "g"
 
 
 def test_grad_of_a_name():
     session = Session()
     run_lines(session, "a = 3; b = -2", "c = a * b", "d = c + a")
-    (shown,) = session.run(":grad c", 4)
+    (shown,) = run_line(session, ":grad c", 4)
     assert gradients(shown.result) == {"a": -2, "b": 3}
 
 
 def test_expand_and_precision_settings():
     session = Session()
     run_lines(session, "x = 0.5", "sigmoid(x)")
-    session.run(":expand on", 3)
-    (shown,) = session.run(":table", 4)
+    run_line(session, ":expand on", 3)
+    (shown,) = run_line(session, ":table", 4)
     assert shown.result.expanded
     assert [op for _, op, *_ in rows(shown.result)] == ["input", "scale", "exp", "shift", "recip"]
-    (message,) = session.run(":precision 3", 5)
+    (message,) = run_line(session, ":precision 3", 5)
     assert message == Message("precision is 3") and session.settings.precision == 3
     for bad in (":precision 18", ":precision x", ":expand maybe"):
         with pytest.raises(UsageError):
-            session.run(bad, 6)
+            run_line(session, bad, 6)
 
 
 def test_del_forgets_a_name_but_not_what_was_built_from_it():
@@ -233,7 +235,7 @@ def test_del_forgets_a_name_but_not_what_was_built_from_it():
     (shown,) = session.run("g", 5)
     assert shown.result.evaluation.value == 6
     with pytest.raises(UsageError, match="not bound"):
-        session.run(":del x", 6)
+        run_line(session, ":del x", 6)
 
 
 def test_reset_empties_the_session_and_keeps_the_settings():
@@ -245,27 +247,27 @@ def test_reset_empties_the_session_and_keeps_the_settings():
 
 def test_unknown_command_suggests_the_closest():
     with pytest.raises(UsageError) as caught:
-        Session().run(":tabel")
+        run_line(Session(), ":tabel")
     assert caught.value.hint == "did you mean :table?"
-    assert Session().run(":q") == [Quit()]  # a unique prefix
-    assert Session().run("quit") == [Quit()]
+    assert run_line(Session(), ":q") == [Quit()]  # a unique prefix
+    assert run_line(Session(), "quit") == [Quit()]
 
 
 def test_save_and_load_errors_are_reported_not_raised_as_crashes(tmp_path: Path):
     session = Session()
     with pytest.raises(UsageError, match="no such program file"):
-        session.run(f":load {tmp_path / 'missing.gc'}")
+        run_line(session, f":load {tmp_path / 'missing.gc'}")
     with pytest.raises(GradcalcError, match="cannot write"):
-        session.run(f":save {tmp_path / 'no' / 'such' / 'dir.gc'}")
+        run_line(session, f":save {tmp_path / 'no' / 'such' / 'dir.gc'}")
     with pytest.raises(UsageError, match="usage"):
-        session.run(":save")
+        run_line(session, ":save")
 
 
 def test_load_runs_a_program_file_in_the_session(tmp_path: Path):
     program = tmp_path / "neuron.gc"
     program.write_text("w0 = 2; x0 = -1; w1 = -3; x1 = -2; w2 = -3\nf = sigmoid(w0*x0 + w1*x1 + w2)\n")
     session = Session()
-    (shown,) = session.run(f":load {program}")
+    (shown,) = run_line(session, f":load {program}")
     assert shown.result.evaluation.value == pytest.approx(0.7310585786300049)
     (shown,) = session.run("w0 = 3", 2)
     (shown,) = session.run("f", 3)
@@ -342,7 +344,9 @@ def test_any_session_saved_replays_to_the_same_graph(lines: list[str]):
     session.run("k = 7")
     for number, line in enumerate(lines, start=1):
         with suppress(GradcalcError):  # an unknown or deleted name: the session goes on, as at the prompt
-            session.run(line, number)
+            run_line(session, line, number)
+        if line == ":reset":  # it forgot k too: bind it again
+            session.run("k = 7")
     if session.last is None:
         return
     try:

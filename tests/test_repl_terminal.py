@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pexpect
@@ -201,3 +205,157 @@ def test_no_color_turns_highlighting_off(tmp_path: Path):
         child.sendcontrol("d")
         child.expect(pexpect.EOF)
         child.close()
+
+
+# -- drawings: :show, :watch, :serve ------------------------------------------------------------------
+
+
+def test_show_prints_the_drawing_with_its_values(repl: Repl):
+    pytest.importorskip("gradcalc.views.text_graph")
+    repl.line("x = 1; y = 3; z = -3")
+    repl.line("g = (x + y) * z")
+    out = repl.line(":show")
+    assert "-12" in out and "4" in out and "-3" in out
+    repl.line("x = 2")
+    out = repl.line(":show")
+    assert "-15" in out and "-12" not in out
+
+
+def test_errors_in_show_watch_and_serve_never_end_the_session(repl: Repl):
+    assert "nothing to show yet" in repl.line(":show")
+    repl.line("x = 2")
+    assert "the name 'nope' has no value" in repl.line(":show nope")
+    assert "usage: :watch on|off" in repl.line(":watch maybe")
+    assert "the port must be a number from 1 to 65535" in repl.line(":serve --port 0")
+    assert "usage: :serve" in repl.line(":serve now")
+    out = repl.line("x * 2")
+    assert "f = 4" in out and "Traceback" not in out
+
+
+def test_serve_on_a_port_in_use_says_so_and_the_session_goes_on(repl: Repl):
+    pytest.importorskip("gradcalc.live.server")
+    repl.line("x = 3")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        out = repl.line(f":serve --port {port}")
+    assert str(port) in out and "Traceback" not in out and "internal error" not in out
+    assert "f = 9" in repl.line("x * x")
+
+
+def test_serve_prints_its_url_and_leaving_the_repl_stops_it(repl: Repl):
+    pytest.importorskip("gradcalc.live.server")
+    repl.line("x = 3; g = x * x")
+    out = repl.line(":serve")
+    match = re.search(r"(http://127\.0\.0\.1:(\d+)/\S*)", out)
+    assert match, out
+    port = int(match.group(2))
+    with socket.create_connection(("127.0.0.1", port), timeout=5):
+        pass  # it listens
+    repl.child.sendcontrol("d")
+    repl.child.expect(pexpect.EOF)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+
+
+class Screen:
+    """gradcalc in a tmux pane: what the terminal shows, as the user sees it (the :watch panel is redrawn
+    in place, so the bytes sent to the terminal do not say what is on the screen; tmux's copy does)."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmux = ["tmux", "-S", str(tmp_path / "tmux.socket")]
+        env = isolated_env(tmp_path)  # tmux answers the cursor position requests the bottom panel needs
+        names = ("HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "PATH")
+        command = ["env", "-u", "NO_COLOR", *(f"{name}={env[name]}" for name in names), *gradcalc_command()]
+        subprocess.run([*self.tmux, "new-session", "-d", "-x", "120", "-y", "40", *command], check=True, cwd=tmp_path)
+        self.wait_for(lambda screen: ">>>" in screen)
+
+    def screen(self) -> str:
+        return subprocess.run([*self.tmux, "capture-pane", "-p"], capture_output=True, text=True, check=True).stdout
+
+    def type(self, line: str) -> None:
+        subprocess.run([*self.tmux, "send-keys", "-l", line], check=True)
+        subprocess.run([*self.tmux, "send-keys", "Enter"], check=True)
+
+    def wait_for(self, seen: Callable[[str], bool]) -> str:
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if seen(screen):
+                return screen
+            time.sleep(0.05)
+        raise AssertionError(f"not on the screen in {TIMEOUT} s:\n{self.screen()}")
+
+    def close(self) -> None:
+        subprocess.run([*self.tmux, "kill-server"], capture_output=True)
+
+
+@pytest.fixture
+def screen(tmp_path: Path) -> Iterator[Screen]:
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    shown = Screen(tmp_path)
+    yield shown
+    shown.close()
+
+
+def panel(screen: str) -> str:
+    """The :watch panel: from its title rule to the bottom of the screen."""
+    return screen[screen.index("── :watch") :] if "── :watch" in screen else ""
+
+
+def test_watch_redraws_the_panel_in_place_when_an_input_changes(screen: Screen):
+    pytest.importorskip("gradcalc.views.text_graph")
+    screen.type("x = 1; y = 3; z = -3")
+    screen.type("g = (x + y) * z")
+    screen.type(":watch on")
+    shown = screen.wait_for(lambda s: "-12" in panel(s))
+    assert "watch is on" in shown
+    screen.type("x = 2")
+    shown = screen.wait_for(lambda s: "-15" in panel(s))
+    assert "-12" not in panel(shown)
+    assert len(panel(shown).splitlines()) <= 20  # at most half the terminal's 40 rows
+    screen.type(":watch off")
+    screen.wait_for(lambda s: "watch is off" in s and not panel(s))
+
+
+def test_watch_shows_a_one_line_summary_for_a_graph_too_big_for_the_panel(screen: Screen):
+    pytest.importorskip("gradcalc.views.text_graph")
+    screen.type("x = 1")
+    screen.type(":watch on")
+    screen.type("s = " + " + ".join(f"x * {i}" for i in range(1, 60)))
+    shown = screen.wait_for(lambda s: "1770" in panel(s))
+    assert len(panel(shown).strip().splitlines()) == 2  # the title and the summary
+    screen.type("s * 2")  # typing goes on
+    screen.wait_for(lambda s: "f = 3540" in s)
+
+
+def test_show_is_in_colour_unless_no_color(tmp_path: Path):
+    pytest.importorskip("gradcalc.views.text_graph")
+    foreground = re.compile(r"\x1b\[[0-9;]*3[0-7]m")
+    for no_color, coloured in (({}, True), ({"NO_COLOR": "1"}, False)):
+        command = gradcalc_command()
+        env = isolated_env(tmp_path, TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1", **no_color)
+        child = pexpect.spawn(command[0], command[1:], env=env, encoding="utf-8", timeout=TIMEOUT)
+        try:
+            child.expect_exact(PROMPT_STARTS)
+            child.send("x = 1; y = 3; z = -3; g = (x + y) * z\r")
+            child.expect_exact(PROMPT_STARTS)
+            child.send(":show\r")
+            child.expect_exact(LINE_ACCEPTED)
+            child.expect_exact(PROMPT_STARTS)
+            assert "-12" in ANSI.sub("", child.before)
+            assert bool(foreground.search(child.before)) is coloured
+        finally:
+            child.sendcontrol("d")
+            child.expect(pexpect.EOF)
+            child.close()
+
+
+def test_tab_completes_the_arguments_of_watch_and_serve(repl: Repl):
+    repl.line("x = 1; g = x * 2")
+    repl.child.send(":watch of\t")  # ":watch of" alone is a usage error
+    assert "watch is off" in repl.line("")
+    repl.child.send(":serve of\t")
+    assert "the live page is not running" in repl.line("")

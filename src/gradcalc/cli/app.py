@@ -1,8 +1,7 @@
-"""The ``gradcalc`` command: assembles the commands and maps every error to its exit status."""
+"""The ``gradcalc`` command line: assembles the commands (``cli.exits`` maps every error to its exit status)."""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from typing import Annotated
@@ -12,8 +11,7 @@ import typer
 from gradcalc import __version__
 from gradcalc.cli import eval_cmd, explain_cmd, render_cmd, repl_cmd, serve_cmd, train_cmd
 from gradcalc.cli.argv import protect_leading_minus
-from gradcalc.cli.errors import report_error
-from gradcalc.errors import ExitStatus, GradcalcError
+from gradcalc.cli.exits import exit_statuses
 
 COMMANDS: dict[str, Callable[..., None]] = {
     "eval": eval_cmd.eval_command,
@@ -68,26 +66,8 @@ def _main(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """The console script: run a command; report errors without tracebacks; exit with their status."""
+    """Run a command; report errors without tracebacks; exit with their status."""
     args = sys.argv[1:] if argv is None else list(argv)
-    try:
+    with exit_statuses():
         command = typer.main.get_command(build_app(args[0] if args and args[0] in COMMANDS else None))
         command.main(args=protect_leading_minus(args, command), prog_name="gradcalc")
-    except GradcalcError as error:
-        report_error(error)
-        sys.exit(error.status)
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        sys.exit(ExitStatus.INTERRUPTED)
-    except BrokenPipeError:
-        # The reader went away (gradcalc ... | head): nothing left to say, and nothing to report.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(ExitStatus.OK)
-    except Exception as exc:  # a bug in gradcalc: say so plainly, traceback only on request
-        if os.environ.get("GRADCALC_DEBUG"):
-            raise
-        sys.stderr.write(
-            f"internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in gradcalc; set GRADCALC_DEBUG=1 to see the traceback.\n"
-        )
-        sys.exit(ExitStatus.ERROR)

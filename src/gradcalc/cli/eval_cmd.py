@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from gradcalc.cli.check_options import DEFAULT_TOL, Check, CheckTol
-from gradcalc.cli.errors import report_warnings
 from gradcalc.cli.options import Bindings, Expand, Json, Precision, Rows
 from gradcalc.cli.program_source import Program, evaluate_source, program_source, read_file
 from gradcalc.cli.render_cmd import (
@@ -29,6 +28,7 @@ from gradcalc.cli.render_cmd import (
 from gradcalc.errors import UsageError
 from gradcalc.program import Result
 from gradcalc.views.formats import suffix_list
+from gradcalc.reporting import report_warnings
 from gradcalc.views.warnings import warning_lines
 
 

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from gradcalc.cli.errors import report_warnings
 from gradcalc.cli.options import Bindings, Expand, Precision
 from gradcalc.cli.program_source import Program, evaluate_source, program_source
+from gradcalc.reporting import report_warnings
 from gradcalc.views.warnings import warning_lines
 
 

@@ -13,7 +13,7 @@ def repl_command(precision: Precision = 6, expand: Expand = False, rows: Rows = 
     Type statements (x = 1; g = (x + y) * z), expressions, or :help for the commands. With standard
     input not a terminal, runs the lines it reads: echo "x = 1; x * x" | gradcalc
     """
-    from gradcalc.repl.session import Settings
+    from gradcalc.repl.settings import Settings
     from gradcalc.repl.start import start
 
     status = start(Settings(precision=precision, expanded=expand, rows=rows))

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gradcalc.cli.errors import report_warnings
 from gradcalc.cli.options import Bindings, Json, Precision
 from gradcalc.cli.program_source import Program, program_source
 from gradcalc.errors import UsageError
 from gradcalc.program import parse_bindings
+from gradcalc.reporting import report_warnings
 
 if TYPE_CHECKING:
     from gradcalc.training import Settings, Trained, Trainer

@@ -2,6 +2,8 @@
 
 A command is a function ``(session, args) -> outcomes`` registered with ``@command``; its usage and
 one-line summary are its ``:help`` line. Errors are raised as ``GradcalcError`` like everything else.
+The front ends run every line through ``run_line``: the registry sits above the session, which never
+imports it.
 """
 
 from __future__ import annotations
@@ -11,22 +13,28 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gradcalc.errors import GradcalcError, UsageError
 from gradcalc.files import read_text
-from gradcalc.repl.session import (
+from gradcalc.repl.outcomes import (
+    Drawn,
     Evaluated,
     Explained,
     HelpShown,
     Message,
     Outcome,
     Quit,
-    Session,
+    ServeSet,
     TableShown,
+    WatchSet,
 )
 from gradcalc.views.formats import suffix_list
 
-Handler = Callable[[Session, str], list[Outcome]]
+if TYPE_CHECKING:  # the session is the model the commands act on; it never imports them
+    from gradcalc.repl.session import Session
+
+Handler = Callable[["Session", str], list[Outcome]]
 
 INTRO = (
     "Type statements as in a program: x = 1; y = 3; z = -3, then g = (x + y) * z. "
@@ -40,7 +48,7 @@ class Command:
     usage: str  # the arguments, as :help shows them
     summary: str
     handler: Handler
-    arguments: tuple[str, ...] = ()  # what each argument completes to: "name", "file", "on|off"
+    arguments: tuple[str, ...] = ()  # what each argument completes to: "name", "file", or choices "on|off"
 
     @property
     def signature(self) -> str:
@@ -76,6 +84,16 @@ def split(line: str) -> tuple[str, str]:
     """``:table x + y`` -> ("table", "x + y")."""
     head, _, rest = line.strip()[1:].partition(" ")
     return head.strip(), rest.strip()
+
+
+def run_line(session: Session, text: str, line: int = 1, source_name: str | None = None) -> list[Outcome]:
+    """Run one line as the front ends read it: a ``:``-command (or a bare quit, exit, help), else statements."""
+    stripped = text.strip()
+    if stripped.startswith(":"):
+        return run_command(session, stripped)
+    if stripped in ("quit", "exit", "help") and stripped not in session.graph.bindings:
+        return run_command(session, ":" + stripped.replace("exit", "quit"))
+    return session.run(text, line, source_name)
 
 
 def run_command(session: Session, line: str) -> list[Outcome]:
@@ -119,6 +137,35 @@ def _grad(session: Session, args: str) -> list[Outcome]:
 @command("explain", "[NAME]", "the forward and backward passes of the last result (or NAME), step by step", ("name",))
 def _explain(session: Session, args: str) -> list[Outcome]:
     return [Explained(session.result_of_text(args))]
+
+
+@command("show", "[NAME]", "draw the graph of the last result (or NAME) here, as text", ("name",))
+def _show(session: Session, args: str) -> list[Outcome]:
+    return [Drawn(session.result_of_text(args) if args.strip() else session.drawn_result())]
+
+
+@command("watch", "on|off", "a live drawing of the last result below the prompt, redrawn after every line", ("on|off",))
+def _watch(session: Session, args: str) -> list[Outcome]:
+    if args not in ("on", "off"):
+        raise UsageError("usage: :watch on|off")
+    return [WatchSet(args == "on")]
+
+
+@command("serve", "[--port N] | off", "a live page in the browser that follows the last result", ("off|--port",))
+def _serve(session: Session, args: str) -> list[Outcome]:
+    usage = ":serve [--port N]  or  :serve off"
+    words = _words(args, usage, 0, 2)
+    if words == ["off"]:
+        return [ServeSet(on=False)]
+    if not words:
+        return [ServeSet(on=True)]
+    if words[0].startswith("--port="):
+        words = ["--port", words[0].removeprefix("--port="), *words[1:]]
+    if len(words) != 2 or words[0] not in ("--port", "-p"):
+        raise UsageError(f"usage: {usage}")
+    if not words[1].isdigit() or not 1 <= int(words[1]) <= 65535:
+        raise UsageError(f"the port must be a number from 1 to 65535, not '{words[1]}'")
+    return [ServeSet(on=True, port=int(words[1]))]
 
 
 @command("render", "FILE [NAME]", f"draw the graph into a file: {suffix_list()}", ("file", "name"))

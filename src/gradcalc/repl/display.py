@@ -11,11 +11,12 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from gradcalc.cli.errors import report_error, report_warnings
 from gradcalc.errors import GradcalcError
 from gradcalc.numbers import format_number
-from gradcalc.repl.session import (
+from gradcalc.program import Result
+from gradcalc.repl.outcomes import (
     Assigned,
+    Drawn,
     Evaluated,
     Explained,
     HelpShown,
@@ -23,9 +24,12 @@ from gradcalc.repl.session import (
     Message,
     Outcome,
     Quit,
+    ServeSet,
     TableShown,
     VariablesShown,
+    WatchSet,
 )
+from gradcalc.reporting import report_error, report_warnings
 from gradcalc.source import Source, Span
 from gradcalc.views.fitted_table import Cell, Column, FittedTable, Layout, Row, plain
 from gradcalc.views.shorten import shorten
@@ -33,8 +37,13 @@ from gradcalc.views.table import INPUT_STYLE, OUTPUT_STYLE, node_table, short, s
 from gradcalc.views.warnings import warning_lines
 
 
-def renderable(outcome: Outcome, precision: int, rows: int = 200) -> RenderableType | None:
-    """What an outcome looks like; None for an outcome that shows nothing (``:quit``)."""
+def renderable(
+    outcome: Outcome, precision: int, rows: int = 200, width: int | None = None, *, unicode: bool = True
+) -> RenderableType | None:
+    """What an outcome looks like; None for an outcome that shows nothing (``:quit``).
+
+    A drawing (``:show``) is made for ``width`` columns, with box-drawing characters when ``unicode``.
+    """
     if isinstance(outcome, InputSet):
         return _assignment(outcome.name, outcome.value, precision, INPUT_STYLE)
     if isinstance(outcome, Assigned):
@@ -47,18 +56,20 @@ def renderable(outcome: Outcome, precision: int, rows: int = 200) -> RenderableT
         from gradcalc.views.explain_view import render_explanation
 
         return render_explanation(outcome.result, "rich", precision)
+    if isinstance(outcome, Drawn):
+        return _drawing(outcome.result, width, unicode)
     if isinstance(outcome, VariablesShown):
         return _variables(outcome, precision)
     if isinstance(outcome, HelpShown):
         return _help(outcome)
     if isinstance(outcome, Message):
         return Text(outcome.text, style="dim")
-    assert isinstance(outcome, Quit)
+    assert isinstance(outcome, Quit | WatchSet | ServeSet)  # the front end does these (repl/live.py)
     return None
 
 
 def show(console: Console, outcome: Outcome, precision: int, rows: int = 200) -> None:
-    shown = renderable(outcome, precision, rows)
+    shown = renderable(outcome, precision, rows, console.width, unicode=console.encoding.lower().startswith("utf"))
     if shown is not None:
         console.print(shown)
     result = getattr(outcome, "result", None)
@@ -81,6 +92,17 @@ def report_line_error(error: GradcalcError, text: str, first_line: int, source_n
         if not first_line <= written <= last_line:
             sys.stderr.write(f"{source_name}:{first_line}: this line needs a node written on line {written}:\n")
     report_error(error)
+
+
+def _drawing(result: Result, width: int | None, unicode: bool) -> RenderableType:
+    """The text drawing with its colours (Rich drops them for NO_COLOR and pipes); a summary if too big."""
+    from gradcalc.views.text_graph import render_text
+
+    drawing = render_text(result, charset="unicode" if unicode else "ascii", width=width)
+    if not drawing.fits:
+        why = f" ({drawing.reason})" if drawing.reason else ""
+        return Text(f"{drawing.summary}\ntoo big to draw here{why}: :render FILE draws it as a picture", style="dim")
+    return Text.from_ansi(drawing.text(color=True), no_wrap=True, overflow="crop")  # never wrapped
 
 
 def _assignment(name: str, value: float, precision: int, style: str) -> Text:

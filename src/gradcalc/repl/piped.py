@@ -10,13 +10,18 @@ program files.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from gradcalc.errors import ExitStatus, GradcalcError
-from gradcalc.repl.session import Quit, Session
+from gradcalc.repl.commands import run_line
+from gradcalc.repl.live import LiveViews
+from gradcalc.repl.outcomes import Quit
+from gradcalc.repl.session import Session
 from gradcalc.repl.syntax import continues, depth_after
+from gradcalc.reporting import report_bug
 
 SOURCE_NAME = "<stdin>"
 
@@ -51,15 +56,23 @@ def run_piped(session: Session, stdin: TextIO | None = None, stdout: TextIO | No
 
     console = make_console(file=stdout or sys.stdout, plain=True)
     status = ExitStatus.OK
-    for line_number, text in chunks(stdin or sys.stdin):
-        try:
-            outcomes = session.run(text, line_number, SOURCE_NAME)
-        except GradcalcError as error:
-            report_line_error(error, text, line_number, SOURCE_NAME, whole_line=True)
-            status = max(status, error.status)
-            continue
-        for outcome in outcomes:
-            if isinstance(outcome, Quit):
-                return status
-            show(console, outcome, session.settings.precision, session.settings.rows)
+    live = LiveViews()  # :serve works here too (until the input ends); :watch needs a terminal
+    try:
+        for line_number, text in chunks(stdin or sys.stdin):
+            try:
+                for outcome in live.act(run_line(session, text, line_number, SOURCE_NAME), session):
+                    if isinstance(outcome, Quit):
+                        return status
+                    show(console, outcome, session.settings.precision, session.settings.rows)
+            except GradcalcError as error:
+                report_line_error(error, text, line_number, SOURCE_NAME, whole_line=True)
+                status = max(status, error.status)
+            except Exception as exc:  # a bug (in a view, say): said, and the session goes on
+                if os.environ.get("GRADCALC_DEBUG"):
+                    raise
+                report_bug(exc)
+                status = max(status, ExitStatus.ERROR)
+            live.after(session)
+    finally:
+        live.close()
     return status

@@ -9,7 +9,8 @@ value the next time it is shown. A statement that fails leaves the graph as it w
 node (and, for an unnamed result, naming the node ``ans``, so tables show where it came from). Once
 the user assigns ``ans`` themselves it is their name like any other, until ``:del ans``.
 
-The session returns outcomes (data); the front ends decide how they look.
+The session is the model: it returns outcomes (data, ``outcomes``) and knows nothing of the commands
+(``commands`` runs them on it) or of how the front ends show what it returns.
 """
 
 from __future__ import annotations
@@ -26,94 +27,12 @@ from gradcalc.lowering import lower
 from gradcalc.ops import CONST, CONSTANTS, INPUT
 from gradcalc.parser import parse
 from gradcalc.program import Result, view_of
+from gradcalc.repl.outcomes import Assigned, Evaluated, InputSet, Outcome, Variable, VariablesShown
+from gradcalc.repl.settings import Settings
 from gradcalc.repl.transcript import Deletion, Entry, Transcript, number_text
 from gradcalc.source import Source
 
 ANS = "ans"
-
-
-# -- outcomes -----------------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class InputSet:
-    """``x = 2``: an input created or changed; nothing needs evaluating."""
-
-    name: str
-    value: float
-
-
-@dataclass(slots=True)
-class Assigned:
-    """``g = (x+y)*z``: the name and its value."""
-
-    name: str
-    result: Result
-
-
-@dataclass(slots=True)
-class Evaluated:
-    """An expression line, ``:grad``: the value and the gradient with respect to each input."""
-
-    result: Result
-
-
-@dataclass(slots=True)
-class TableShown:
-    """``:table``: every node with its value, local derivatives and gradient."""
-
-    result: Result
-
-
-@dataclass(slots=True)
-class Explained:
-    """``:explain``: the forward and backward passes told step by step."""
-
-    result: Result
-
-
-@dataclass(slots=True)
-class Variable:
-    name: str
-    label: str
-    op: str  # "input", or the node's gate symbol
-    value: float | None  # None: undefined at the current inputs (see ``error``)
-    grad: float | None  # d(last result)/d(this node); None when the last result does not depend on it
-    error: str | None = None
-
-
-@dataclass(slots=True)
-class VariablesShown:
-    """``:vars``: every bound name, its value, and the last result's gradient with respect to it."""
-
-    variables: list[Variable]
-    output_label: str | None  # the last result's label, for the gradient column
-
-
-@dataclass(slots=True)
-class Message:
-    text: str
-
-
-@dataclass(slots=True)
-class HelpShown:
-    commands: list[tuple[str, str]]  # (usage, summary)
-    intro: str
-
-
-@dataclass(slots=True)
-class Quit:
-    pass
-
-
-Outcome = InputSet | Assigned | Evaluated | TableShown | Explained | VariablesShown | Message | HelpShown | Quit
-
-
-@dataclass(slots=True)
-class Settings:
-    precision: int = 6
-    expanded: bool = False
-    rows: int = 200  # largest table shown in full
 
 
 # -- the session --------------------------------------------------------------------------------------
@@ -131,22 +50,14 @@ class Session:
         self.graph = Graph()
         self.transcript = Transcript()
         self.last: int | None = None  # the last result's node: what ``ans`` means
+        self.drawn: int | None = None  # the last result that is not a bare input: what the drawings follow
         self.own_ans = False  # the user assigned ``ans`` themselves
         self._constants_shadowed = False  # some statement bound pi or e: constant texts may mean other things
 
     # -- lines ----------------------------------------------------------------------------------------
 
     def run(self, text: str, line: int = 1, source_name: str | None = None) -> list[Outcome]:
-        """Run one line (or a multi-line chunk) of statements or a ``:``-command."""
-        stripped = text.strip()
-        if stripped.startswith(":"):
-            from gradcalc.repl.commands import run_command
-
-            return run_command(self, stripped)
-        if stripped in ("quit", "exit", "help") and stripped not in self.graph.bindings:
-            from gradcalc.repl.commands import run_command
-
-            return run_command(self, ":" + stripped.replace("exit", "quit"))
+        """Run one line (or a multi-line chunk) of statements (``commands.run_line`` runs ``:``-commands)."""
         return self.execute(Source(text, source_name or self.source_name, first_line=line))
 
     def execute(self, source: Source, *, every: bool = True) -> list[Outcome]:
@@ -160,6 +71,7 @@ class Session:
         if not self.own_ans and self.last is not None and _uses_before_assigning(program, ANS):
             self._bind_ans()
         lowered = [self._statement(program, statement) for statement in program.statements]
+        self.drawn = next((node for _, node, is_input in reversed(lowered) if not is_input), self.drawn)
         return [self._outcome(name, node, is_input) for name, node, is_input in lowered[0 if every else -1 :]]
 
     def _outcome(self, name: str | None, node: int, is_input: bool) -> Outcome:
@@ -226,6 +138,16 @@ class Session:
         if self.last is None:
             raise UsageError("nothing has been computed yet", hint="type an expression such as (x + y) * z")
         return self.result_of(self.last)
+
+    def drawn_result(self) -> Result:
+        """What ``:show``, ``:watch`` and ``:serve`` draw: the last result that is not a bare input.
+
+        So ``x = 2`` changes the numbers of the drawing, not which graph it shows.
+        """
+        node = self.drawn if self.drawn is not None else self.last
+        if node is None:
+            raise UsageError("nothing to show yet", hint="type an expression such as (x + y) * z")
+        return self.result_of(node)
 
     def result_of_text(self, text: str) -> Result:
         """The last result (empty text), or an expression's, evaluated without changing the session."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from gradcalc.repl.session import Session, Settings
+from gradcalc.repl.settings import Settings
 
 
 def start(settings: Settings | None = None) -> int:
@@ -12,7 +12,8 @@ def start(settings: Settings | None = None) -> int:
     if sys.stdin.isatty() and sys.stdout.isatty():
         from gradcalc.repl.terminal import run_terminal
 
-        return run_terminal(Session(settings or Settings()))
+        return run_terminal(settings or Settings())  # it makes the session once the prompt is up
     from gradcalc.repl.piped import run_piped
+    from gradcalc.repl.session import Session
 
     return run_piped(Session(settings or Settings(), source_name="<stdin>"))

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
@@ -20,7 +22,7 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion, Path
 from prompt_toolkit.document import Document
 from prompt_toolkit.enums import DEFAULT_BUFFER
 from prompt_toolkit.filters import has_completions, has_focus, is_searching
-from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.formatted_text import ANSI, StyleAndTextTuples
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.lexers import Lexer
@@ -30,15 +32,22 @@ from prompt_toolkit.validation import ValidationError, Validator
 from gradcalc import __version__
 from gradcalc.errors import ExitStatus, GradcalcError, ProgramSyntaxError
 from gradcalc.ops import CONSTANTS, FUNCTIONS
-from gradcalc.parser import parse
 from gradcalc.repl import commands
-from gradcalc.repl.display import report_line_error, show
-from gradcalc.repl.session import Quit, Session
+from gradcalc.repl.live import LiveViews
+from gradcalc.repl.outcomes import Quit
+from gradcalc.repl.settings import Settings
 from gradcalc.repl.syntax import WORD_BEFORE_CURSOR, tokens, unfinished
+from gradcalc.repl.watch import WatchPanel
+from gradcalc.reporting import report_bug
 from gradcalc.source import Source
-from gradcalc.views.console import make_console
+
+if TYPE_CHECKING:  # imported once the prompt is up (see Starting)
+    from rich.console import Console
+
+    from gradcalc.repl.session import Session
 
 PROMPT = ">>> "
+WELCOME = "type statements such as x = 1, :help for the commands, Ctrl-D to leave"
 STYLE = Style.from_dict(
     {
         "prompt": "bold",
@@ -52,6 +61,7 @@ STYLE = Style.from_dict(
         "operator": "bold",
         "paren": "",
         "other": "bg:ansired",
+        "bottom-toolbar": "noreverse",  # the :watch panel: the drawing's own colours, not a reversed bar
     }
 )
 
@@ -120,10 +130,10 @@ class LineCompleter(Completer):
         word = rest.split()[-1] if rest and not rest.endswith(" ") else ""
         if kind == "file":
             yield from self.paths.get_completions(Document(word, len(word)), event)
-        elif kind == "on|off":
-            yield from (Completion(choice, -len(word)) for choice in ("on", "off") if choice.startswith(word))
         elif kind == "name":
             yield from self._words(document.text_before_cursor)
+        elif kind is not None:  # choices: "on|off"
+            yield from (Completion(choice, -len(word)) for choice in kind.split("|") if choice.startswith(word))
 
     def _words(self, before: str) -> Iterable[Completion]:
         match = WORD_BEFORE_CURSOR.search(before)
@@ -154,6 +164,8 @@ class LineValidator(Validator):
             except GradcalcError as error:
                 raise ValidationError(len(text) - len(stripped) + 1, _one_line(error)) from None
             return
+        from gradcalc.parser import parse  # loaded in the background while the first line was typed
+
         try:
             parse(Source(text, "<input>"))
         except ProgramSyntaxError as error:
@@ -181,25 +193,96 @@ def _key_bindings() -> KeyBindings:
     return bindings
 
 
-def run_terminal(session: Session) -> int:
+class Starting:
+    """The session and the console, made in a background thread once the prompt is on the screen.
+
+    Importing the pipeline (Lark and its parse tables), Rich and the table view takes about as long
+    again as prompt_toolkit itself: done while the first line is typed, the prompt comes up sooner and
+    that line's Enter seldom waits.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.session: Session | None = None
+        self.console: Console | None = None
+        self._thread: threading.Thread | None = None
+
+    def begin(self, *_: object) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._make, name="gradcalc-start", daemon=True)
+            self._thread.start()
+
+    def wait(self) -> tuple[Session, Console]:
+        self.begin()
+        assert self._thread is not None
+        self._thread.join()
+        if self.session is None or self.console is None:  # it failed in the thread: again here, to say why
+            self._make()
+        assert self.session is not None and self.console is not None
+        return self.session, self.console
+
+    def names(self) -> Iterable[str]:
+        return self.session.names() if self.session is not None else ()
+
+    def _make(self) -> None:
+        from gradcalc.parser import parse
+        from gradcalc.repl import display  # noqa: F401  (Rich's tables, for the first line's output)
+        from gradcalc.repl.session import Session
+        from gradcalc.views.console import make_console
+
+        parse(Source("", "<start>"))  # reads the cached parse tables
+        self.console = make_console()
+        self.session = Session(self.settings)
+
+
+def run_terminal(settings: Settings) -> int:
+    starting = Starting(settings)
     prompt: PromptSession[str] = PromptSession(
         multiline=True,  # Enter runs a finished statement (see _key_bindings); Esc Enter runs any
         key_bindings=_key_bindings(),
         prompt_continuation=lambda width, line, wrap: "." * (width - 1) + " ",
         history=_history(),
-        lexer=LineLexer(session.names),
-        completer=LineCompleter(session.names),
+        lexer=LineLexer(starting.names),
+        completer=LineCompleter(starting.names),
         validator=LineValidator(),
         validate_while_typing=False,
         auto_suggest=AutoSuggestFromHistory(),
         style=STYLE,
         complete_while_typing=False,
     )
-    console = make_console()
-    console.print(f"gradcalc {__version__}: type statements such as x = 1, :help for the commands, Ctrl-D to leave")
+    sys.stdout.write(f"gradcalc {__version__}: {WELCOME}\n")
+    sys.stdout.flush()
+    prompt.app.after_render += starting.begin
+    live = _live_views(prompt)
+    try:
+        return _loop(prompt, starting, live)
+    finally:
+        live.close()  # leaving the REPL stops the live page
+
+
+def _live_views(prompt: PromptSession[str]) -> LiveViews:
+    """The :watch panel (redrawn from its thread through prompt_toolkit's thread-safe invalidate) and :serve."""
+
+    def room() -> tuple[int, int]:
+        size = prompt.app.output.get_size()
+        return size.columns, size.rows
+
+    color = "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+    charset = "unicode" if (sys.stdout.encoding or "").lower().startswith("utf") else "ascii"
+    return LiveViews(WatchPanel(on_ready=prompt.app.invalidate), room, color=color, charset=charset)
+
+
+def _loop(prompt: PromptSession[str], starting: Starting, live: LiveViews) -> int:
     count = 0
+    watch = live.watch
+    assert watch is not None
+
+    def panel() -> ANSI:
+        return ANSI(live.panel_text(starting.wait()[0]))
+
     while True:
         try:
+            prompt.bottom_toolbar = panel if watch.on else None  # prompt() keeps the old one when given None
             text = prompt.prompt([("class:prompt", PROMPT)])
         except KeyboardInterrupt:  # Ctrl-C: drop the line, keep the session
             continue
@@ -207,11 +290,13 @@ def run_terminal(session: Session) -> int:
             return ExitStatus.OK
         if not text.strip():
             continue
+        session, console = starting.wait()
+        from gradcalc.repl.display import report_line_error, show  # imported by now, in the background
+
         first_line = count + 1
         count += 1 + text.count("\n")  # a multi-line input numbers its lines, as a file would
         try:
-            outcomes = session.run(text, first_line)
-            for outcome in outcomes:
+            for outcome in live.act(commands.run_line(session, text, first_line), session):
                 if isinstance(outcome, Quit):
                     return ExitStatus.OK
                 show(console, outcome, session.settings.precision, session.settings.rows)
@@ -219,3 +304,8 @@ def run_terminal(session: Session) -> int:
             report_line_error(error, text, first_line, session.source_name, whole_line=False)
         except KeyboardInterrupt:
             sys.stderr.write("interrupted\n")
+        except Exception as exc:  # a bug (in a view, say): said, and the session and its names go on
+            if os.environ.get("GRADCALC_DEBUG"):
+                raise
+            report_bug(exc)
+        live.after(session)

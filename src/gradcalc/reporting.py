@@ -1,4 +1,8 @@
-"""Reporting to stderr: the one place errors and warnings are printed, plain and without tracebacks."""
+"""Reporting to stderr: the one place errors and warnings are printed, plain and without tracebacks.
+
+Shared by both front ends (``cli`` and ``repl``), so it belongs to neither: the REPL reports an error
+exactly as a one-shot command does without depending on the command line.
+"""
 
 from __future__ import annotations
 
@@ -26,3 +30,11 @@ def report_warnings(lines: list[str]) -> None:
     if _color():
         lines = [f"\x1b[33m{line}\x1b[0m" for line in lines]
     sys.stderr.write("\n".join(lines) + "\n")
+
+
+def report_bug(exc: BaseException) -> None:
+    """An exception that is not a GradcalcError is a bug in gradcalc: say so plainly, without a traceback."""
+    sys.stderr.write(
+        f"internal error: {type(exc).__name__}: {exc}\n"
+        "This is a bug in gradcalc; set GRADCALC_DEBUG=1 to see the traceback.\n"
+    )
