@@ -27,8 +27,8 @@ from gradcalc.cli.render_cmd import (
 )
 from gradcalc.errors import UsageError
 from gradcalc.program import Result
-from gradcalc.views.formats import suffix_list
 from gradcalc.reporting import report_warnings
+from gradcalc.views.formats import suffix_list
 from gradcalc.views.warnings import warning_lines
 
 

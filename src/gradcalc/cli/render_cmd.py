@@ -17,9 +17,9 @@ from gradcalc.cli.options import Bindings, Expand
 from gradcalc.cli.program_source import Program, evaluate_source, program_source
 from gradcalc.errors import UsageError
 from gradcalc.program import Result
+from gradcalc.reporting import report_warnings
 from gradcalc.views.formats import FORMATS, by_name, format_names, printable_names, suffix_list
 from gradcalc.views.palette import DEFAULT_PALETTE, PALETTES
-from gradcalc.reporting import report_warnings
 from gradcalc.views.warnings import warning_lines
 
 
