@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gradcalc.errors import EvaluationError, ProgramSyntaxError
 from helpers import by_label, gradients, run
@@ -196,9 +198,58 @@ def test_pure_lark_parses_like_the_compiled_parser(monkeypatch):
     programs = ["g = (x+y)*z", "-x^2 + 2^3^2", "f = sigmoid(w*x +\n b)", "max(x, y) / min(x, y)"]
     compiled = [run(text, x=1, y=3, z=-3, w=2, b=1).evaluation.value for text in programs]
     monkeypatch.setattr(parser, "_compiled_parser_plugins", dict)
+    parser._lark.cache_clear()
     parser._parser.cache_clear()
     try:
-        assert parser._parser(compiled=True).options._plugins == {}
+        assert parser._lark(compiled=True).options._plugins == {}
         assert [run(text, x=1, y=3, z=-3, w=2, b=1).evaluation.value for text in programs] == compiled
     finally:
+        parser._lark.cache_clear()
         parser._parser.cache_clear()
+
+
+_LEXER_SAMPLES = [
+    "g = (x+y)*z",
+    "x = 1; y=2\n  g = max(x, y, 3) * -x^2 # a comment\n(x+y)*z \\\n + 1\n",
+    "a**2 ^ .5e-3 + 1.e+2 - 3E4 / _b9",
+    "\t\f\r x\n\n;;\n",
+    "",
+    "x ! y",
+]
+
+
+@given(st.text(alphabet="ab1.e+-*/^()=,;# \t\n\\!", max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_fast_lexer_reads_the_tokens_lark_reads(text):
+    """The parser's own token reader and Lark's lexer of the grammar agree, token for token."""
+    _assert_same_tokens(text)
+
+
+def test_fast_lexer_reads_the_samples_as_lark_does():
+    for text in _LEXER_SAMPLES:
+        _assert_same_tokens(text)
+
+
+def _assert_same_tokens(text):
+    from lark.exceptions import UnexpectedCharacters
+
+    from gradcalc import parser
+
+    theirs = []
+    bad_at = None
+    try:
+        for token in parser._lark(compiled=False).lex(text):
+            theirs.append((token.type, token.value, token.start_pos, token.end_pos))
+    except UnexpectedCharacters as exc:
+        bad_at = exc.pos_in_stream
+    ours = []
+    try:
+        for token in parser._parser(compiled=True)._tokens.stream(text):
+            ours.append((token.type, token.value, token.start_pos, token.end_pos))
+    except EOFError:
+        pass
+    if bad_at is None:
+        assert ours == theirs
+    else:
+        assert ours[: len(theirs)] == theirs
+        assert ours[len(theirs)][0] == "UNEXPECTED_CHARACTER" and ours[len(theirs)][2] == bad_at

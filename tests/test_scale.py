@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import sys
+import tracemalloc
 
 import pytest
 
 from gradcalc.program import run_source
 from gradcalc.source import Source
+from gradcalc.views.json_view import render_json
 
 pytestmark = pytest.mark.slow
 
@@ -64,3 +67,45 @@ def test_chain_of_100000_statements():
     result = run_source(Source("\n".join(lines)))
     assert result.evaluation.value == pytest.approx(1.00001**100_000, rel=1e-9)
     assert result.evaluation.grads[result.evaluation.inputs[0]] == pytest.approx(1.00001**100_000, rel=1e-9)
+
+
+def _peak_mb(run):
+    """Run ``run()`` and return (its result, the peak of Python's allocations meanwhile, in MB)."""
+    tracemalloc.start()
+    try:
+        value = run()
+        return value, tracemalloc.get_traced_memory()[1] / 1e6
+    finally:
+        tracemalloc.stop()
+
+
+def test_reassignment_chain_of_100000_statements_gives_the_gradient():
+    """h = h + x and h = h * 1.0001 alternating, as generated programs are: linear time and memory."""
+    n = 100_000
+    lines = ["x = 0.5", "h = x * 1.0001"] + ["h = h * 1.0001" if i % 2 else "h = h + x" for i in range(n - 2)]
+    h, dh = 0.5 * 1.0001, 1.0001  # the value and dh/dx, carried forwards
+    for i in range(n - 2):
+        h, dh = (h * 1.0001, dh * 1.0001) if i % 2 else (h + 0.5, dh + 1.0)
+    result, peak = _peak_mb(lambda: run_source(Source("\n".join(lines))))
+    ev = result.evaluation
+    assert ev.value == pytest.approx(h, rel=1e-12)
+    assert ev.grads[ev.inputs[0]] == pytest.approx(dh, rel=1e-12)
+    assert len(ev.order) == n + n // 2
+    assert all(len(result.labels[i]) <= 8 for i in ev.order)  # h, h', ... never 100,000 primes
+    assert peak < 150, f"{peak:.0f} MB"
+    text = render_json(result)
+    assert json.loads(text)["gradients"] == {"x": pytest.approx(dh, rel=1e-12)}
+    assert len(text) < 250 * len(ev.order)  # a bounded size per node
+
+
+def test_sum_of_100000_products_with_its_inputs_assigned_gives_every_gradient():
+    n = 100_000
+    lines = [f"w{i} = {i % 7}" for i in range(n)] + [f"x{i} = 0.5" for i in range(n)]
+    lines.append(" + ".join(f"w{i}*x{i}" for i in range(n)))
+    result, peak = _peak_mb(lambda: run_source(Source("\n".join(lines))))
+    ev = result.evaluation
+    assert ev.value == 0.5 * sum(i % 7 for i in range(n))
+    grads = {result.labels[i]: ev.grads[i] for i in ev.inputs}
+    assert len(grads) == 2 * n
+    assert all(grads[f"w{i}"] == 0.5 and grads[f"x{i}"] == i % 7 for i in range(n))
+    assert peak < 400, f"{peak:.0f} MB"

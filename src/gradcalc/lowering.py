@@ -114,25 +114,50 @@ class _Lowering:
     # -- expressions --------------------------------------------------------------------------------
 
     def _expression(self, root: ast.Expr) -> Operand:
-        """Lower one expression bottom-up: an explicit post-order walk, however deep the nesting."""
+        """Lower one expression bottom-up: an explicit post-order walk, however deep the nesting.
+
+        Names, numbers and binary operators (nearly every node of a big program) are handled inline,
+        without a call per node; the rest go through ``_rules``.
+        """
+        if type(root) is ast.Number:  # w0 = 0.51: a constant, nothing to walk
+            return _Const(root.value, root.start, root.end)
         results: list[Operand] = []
         rules = self._rules
-        todo: list[Any] = [root]  # expressions to lower, and (expression,) once its children are done
+        bindings = self.graph.bindings
+        binary = self._binary
+        todo: list[Any] = [root]  # expressions to lower, and (expression, arity) once its children are done
         while todo:
             item = todo.pop()
-            if type(item) is tuple:  # all of this node's children are lowered: apply it
-                expr = item[0]
-                arity = len(expr.children)
+            kind = type(item)
+            if kind is ast.Name:
+                node = bindings.get(item.id)
+                results.append(node if node is not None else self._name(item, ()))
+            elif kind is ast.Binary:
+                left, right = item.left, item.right
+                if type(left) is ast.Name and type(right) is ast.Name:  # a*b: both are bound (or an error)
+                    a, b = bindings.get(left.id), bindings.get(right.id)
+                    results.append(binary(item, (
+                        a if a is not None else self._name(left, ()),
+                        b if b is not None else self._name(right, ()),
+                    )))
+                else:
+                    todo.append((item, 2))
+                    todo.append(right)
+                    todo.append(left)
+            elif kind is tuple:  # all of this node's children are lowered: apply it
+                expr, arity = item
                 args = results[-arity:]
                 del results[-arity:]
                 results.append(rules[type(expr)](self, expr, args))
-                continue
-            children = item.children
-            if children:
-                todo.append((item,))
-                todo.extend(reversed(children))
+            elif kind is ast.Number:
+                results.append(_Const(item.value, item.start, item.end))
             else:
-                results.append(rules[type(item)](self, item, ()))
+                children = item.children
+                if children:
+                    todo.append((item, len(children)))
+                    todo.extend(reversed(children))
+                else:
+                    results.append(rules[kind](self, item, ()))
         return results[0]
 
     def _number(self, expr: ast.Number, args: Sequence[Operand]) -> Operand:
@@ -146,6 +171,9 @@ class _Lowering:
 
     def _binary(self, expr: ast.Binary, args: Sequence[Operand]) -> Operand:
         op = INFIX[expr.op]
+        a, b = args
+        if type(a) is int and type(b) is int:  # two nodes: no folding to consider
+            return self.graph.add(op, (a, b), span=Span(self.source, expr.start, expr.end))
         if op is POW and isinstance(args[1], _Const) and not isinstance(args[0], _Const):
             return self.graph.add(POWC, (args[0],), param=args[1].value, span=self._span(expr))
         return self._op(op, expr, args)
@@ -199,9 +227,9 @@ class _Lowering:
         return f"{op.symbol}({', '.join(args)})"
 
     def _op(self, op: Op, expr: ast.Expr, args: Sequence[Operand]) -> Operand:
-        constants = [arg for arg in args if type(arg) is _Const]
-        if not constants:  # the common case, kept short: a 100,000-term program comes through here
+        if all(type(arg) is int for arg in args):  # the common case: a 100,000-term program comes through here
             return self.graph.add(op, tuple(args), span=Span(self.source, expr.start, expr.end))  # type: ignore[arg-type]
+        constants = [arg for arg in args if type(arg) is _Const]
         if len(constants) == len(args):
             values = [arg.value for arg in constants]
             try:

@@ -7,17 +7,21 @@ grammar's parse tables are cached on disk, so a one-shot command does not rebuil
 
 from __future__ import annotations
 
+import copy
 import gc
 import hashlib
 import os
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, partial
+from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.grammar import Rule
 
 from gradcalc import ast
 from gradcalc.errors import ProgramSyntaxError
@@ -92,54 +96,82 @@ def _join_lines_in_parens(text: str) -> str:
 
 
 class _Builder:
-    """The embedded transformer: one method per aliased grammar rule, each returns an AST node.
+    """The callbacks of the reductions: one method per aliased grammar rule, each returns an AST node.
 
-    Tokens are read through ``.value``, ``.start_pos`` and ``.end_pos`` only, which both Lark's and
-    lark-cython's tokens provide.
+    Each gets the rule's children exactly as the parser holds them, tokens included (``=``, ``,``,
+    the separators): no filtering wrapper runs between the parser and these methods. Tokens are read
+    through ``.value``, ``.start_pos`` and ``.end_pos`` only, which both Lark's and lark-cython's
+    tokens provide.
     """
 
-    def start(self, children: list[ast.Statement]) -> list[ast.Statement]:
-        return children
+    @staticmethod
+    def first_line(children: list) -> list[ast.Statement]:
+        return children  # [] or [statement]: a fresh list the parser made for this reduction
 
-    def assign(self, children: list) -> ast.Assign:
-        name, expr = children
+    @staticmethod
+    def next_line(children: list) -> list[ast.Statement]:
+        lines = children[0]
+        if len(children) == 3:  # lines, separator, statement
+            lines.append(children[2])
+        return lines
+
+    @staticmethod
+    def assign(children: list) -> ast.Assign:
+        name, _, expr = children
         return ast.Assign(name.value, expr, name.start_pos, expr.end)
 
-    def binary(self, children: list) -> ast.Binary:
+    @staticmethod
+    def binary(children: list) -> ast.Binary:
         left, op, right = children
         return ast.Binary(op.value, left, right, left.start, right.end)
 
-    def unary(self, children: list) -> ast.Unary:
+    @staticmethod
+    def unary(children: list) -> ast.Unary:
         op, operand = children
         return ast.Unary(op.value, operand, op.start_pos, operand.end)
 
-    def number(self, children: list) -> ast.Number:
+    @staticmethod
+    def number(children: list) -> ast.Number:
         (token,) = children
         return ast.Number(float(token.value), token.start_pos, token.end_pos)
 
-    def name(self, children: list) -> ast.Name:
+    @staticmethod
+    def name(children: list) -> ast.Name:
         (token,) = children
         return ast.Name(token.value, token.start_pos, token.end_pos)
 
-    def call(self, children: list) -> ast.Call:
-        name, args, close = children[0], children[2:-1], children[-1]
+    @staticmethod
+    def call(children: list) -> ast.Call:
+        name, close = children[0], children[-1]
+        args = children[2] if len(children) == 4 else []
         return ast.Call(name.value, tuple(args), name.start_pos, close.end_pos)
 
-    def paren(self, children: list) -> ast.Expr:
+    @staticmethod
+    def paren(children: list) -> ast.Expr:
         open_, expr, close = children
         expr.start, expr.end = open_.start_pos, close.end_pos
         return expr
 
+    @staticmethod
+    def first_argument(children: list) -> list[ast.Expr]:
+        return children
+
+    @staticmethod
+    def next_argument(children: list) -> list[ast.Expr]:
+        arguments, _, expr = children
+        arguments.append(expr)
+        return arguments
+
 
 @cache
-def _parser(compiled: bool) -> Lark:
+def _lark(compiled: bool) -> Lark:
+    """Lark's analysis of the grammar (terminals, rules, LALR tables), cached on disk between runs."""
     grammar = grammar_path().read_text(encoding="utf-8")
     plugins = _compiled_parser_plugins() if compiled else {}
     return Lark(
         grammar,
         parser="lalr",
         lexer="basic",
-        transformer=_Builder(),
         maybe_placeholders=False,
         cache=_cache_path(grammar + str(bool(plugins))),
         _plugins=plugins,
@@ -155,19 +187,138 @@ def _compiled_parser_plugins() -> dict:
     return lark_cython.plugins
 
 
+class _Reduction:
+    """A rule as the LALR loop needs it: its length and what it reduces to.
+
+    Lark's own ``Rule`` compares and hashes in Python, and the loop compares the rule of every
+    reduction (``assert arg != end_state``) and looks its callback up by it: with identity comparison
+    and hashing those cost nothing.
+    """
+
+    __slots__ = ("expansion", "origin")
+
+    def __init__(self, rule: Rule) -> None:
+        self.origin = rule.origin
+        self.expansion = rule.expansion
+
+
+class _Tokens:
+    """The program's tokens, read by one regular expression built from the grammar's own terminals.
+
+    It reads what Lark's basic lexer reads (the same terminals, tried in Lark's order, the ignored
+    ones skipped) but makes a token in a few C calls, without line and column: positions are
+    enough here, and an error is worded by pure Lark, which counts lines. A character no terminal
+    matches becomes a token no state accepts, so the parse fails there and the error path takes over.
+    """
+
+    def __init__(self, lark: Lark, token_type: type) -> None:
+        conf = lark.lexer_conf
+        ignore = set(conf.ignore)
+        terminals = sorted(
+            conf.terminals, key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name)
+        )
+        regexps = {t.name: t.pattern.to_regexp() for t in terminals}
+        for t in terminals:  # Lark lexes these with a callback this reader does not have: keywords
+            if t.pattern.type == "str" and any(
+                re.fullmatch(regexps[o.name], t.pattern.value) for o in terminals if o.pattern.type == "re"
+            ):
+                raise ValueError(f"the terminal {t.name} needs Lark's own lexer")  # pragma: no cover
+        skipped = "|".join(regexps[t.name] for t in terminals if t.name in ignore)
+        tokens = "|".join(f"(?P<{t.name}>{regexps[t.name]})" for t in terminals if t.name not in ignore)
+        self._finditer = re.compile(f"(?:{skipped})*(?:{tokens}|(?P<{_BAD}>.)|\\Z)", re.DOTALL).finditer
+        self._token = token_type
+
+    def stream(self, text: str) -> Iterator[Any]:
+        token = self._token
+        for match in self._finditer(text):
+            kind = match.lastgroup
+            if kind is None:  # the end of the text, after any ignored characters
+                break
+            start, end = match.span(kind)
+            yield token(kind, text[start:end], start, -1, -1, None, None, end)
+        raise EOFError  # how the compiled loop learns that the text has ended
+
+
+_BAD = "UNEXPECTED_CHARACTER"
+
+
+class _TokenSource:
+    """What the LALR loop reads tokens from: lark-cython calls ``next_token``, pure Lark iterates ``lex``."""
+
+    def __init__(self, tokens: Iterator[Any]) -> None:
+        self.next_token = partial(next, tokens)  # called with the parser state, which next() takes as its default
+        self._tokens = tokens
+
+    def lex(self, parser_state: object) -> Iterator[Any]:
+        try:
+            yield from self._tokens
+        except EOFError:
+            return
+
+
+class _FastParser:
+    """Lark's LALR tables run by lark-cython's loop (or Lark's own), fed by ``_Tokens``, building the AST.
+
+    Lark analyses the grammar; this runs the tables with the builder's callbacks called directly on
+    each reduction's children. A rule with an alias is built by the builder method of that name; a rule
+    without one (``?sum: product``, ``start: lines``, ``_sep``) has one child, passed on by a C-level
+    ``itemgetter`` rather than a Python call. A grammar rule that fits neither is refused at start-up.
+    """
+
+    def __init__(self, lark: Lark) -> None:
+        frontend = lark.parser
+        lalr = frontend.parser
+        table = copy.copy(lalr._parse_table)
+        reductions: dict[int, _Reduction] = {}
+        callbacks: dict[Any, Callable[[list], Any]] = {}
+        for rule in lark.rules:
+            reduction = reductions[id(rule)] = _Reduction(rule)
+            builder = getattr(_Builder, rule.alias, None) if rule.alias else None
+            if builder is not None:
+                callbacks[reduction] = builder
+            elif rule.alias is None and len(rule.expansion) == 1:
+                callbacks[reduction] = itemgetter(0)
+            else:  # pragma: no cover - a grammar change the builder does not know
+                raise ValueError(f"no callback for the rule {rule}")
+        by_rule = {rule: reductions[id(rule)] for rule in lark.rules}
+        table.states = {
+            state: {
+                symbol: (action, arg if isinstance(arg, int) else by_rule[arg]) for symbol, (action, arg) in row.items()
+            }
+            for state, row in lalr._parse_table.states.items()
+        }
+        self._run = type(lalr.parser)(table, callbacks).parse
+        token_type = _compiled_token_type() if lark.options._plugins else Token
+        self._tokens = _Tokens(lark, token_type)
+        (self._start,) = frontend.parser_conf.start
+
+    def parse(self, text: str) -> list[ast.Statement]:
+        return self._run(_TokenSource(self._tokens.stream(text)), self._start)
+
+
+def _compiled_token_type() -> type:
+    from lark_cython import Token as CompiledToken
+
+    return CompiledToken
+
+
+@cache
+def _parser(compiled: bool) -> _FastParser:
+    return _FastParser(_lark(compiled))
+
+
 def parse(source: Source) -> ast.Program:
     """Parse a whole program. Raises ProgramSyntaxError with the place and what was expected."""
     text = _join_lines_in_parens(source.text)
     try:
         with gc_paused():
-            statements: list[ast.Statement] = _parser(compiled=True).parse(text)  # type: ignore[assignment]
-            return ast.Program(statements, source)
+            return ast.Program(_parser(compiled=True).parse(text), source)
     except UnexpectedInput:
         pass
-    # Errors are rare: find this one again with pure Lark, whose interactive parser knows exactly
-    # which tokens the failing state would have accepted.
+    # Errors are rare: find this one again with pure Lark, whose lexer counts lines and whose
+    # interactive parser knows exactly which tokens the failing state would have accepted.
     try:
-        _parser(compiled=False).parse(text)
+        _lark(compiled=False).parse(text)
     except UnexpectedInput as exc:
         raise _syntax_error(source, exc) from None
     raise AssertionError("the compiled and pure parsers disagree")  # pragma: no cover

@@ -1,0 +1,337 @@
+"""Scale: every phase at 1e4, 1e5 (and 1e6) nodes, and the whole process beside micrograd, in one run.
+
+    .venv/bin/python benchmarks/bench_scale.py              # phases at 1e4 and 1e5 nodes, the process table
+    .venv/bin/python benchmarks/bench_scale.py --huge       # phases at 1e6 nodes too (minutes, ~2 GB)
+    .venv/bin/python benchmarks/bench_scale.py --phases     # the phase table only
+
+Run it with a non-editable install (``pip install .`` into a venv of its own, plus ``pip install micrograd``
+for the comparison; micrograd is not a dependency of gradcalc). Every figure that matters is a ratio
+against something measured in the same run, so a loaded or slow machine still gives comparable numbers:
+
+- each phase's cost per node at every size, and its growth from the smallest size to the largest
+  (target: at most 1.5x; a quadratic phase shows 10x per decade);
+- the whole process, ``gradcalc eval - --json`` with the program on standard input, against micrograd's
+  forward and backward passes alone on the same graph (no parsing, no output) and the hand-written
+  tape of bench_core.py, with each process's peak memory (targets: at or below micrograd, under 300 MB);
+- parsing in µs per token beside CPython's ``ast.parse`` of the same text where CPython can parse it
+  (target: within 2x).
+
+The four shapes are the programs people generate: a re-assignment chain (``h = h*1.0001`` and
+``h = h + x`` alternating), a wide sum whose inputs are assigned in the program (``w0 = 0.51`` lines, then
+``w0*x0 + w1*x1 + ...``), one input reused in every term (``x*c0 + x*c1 + ...``), and parentheses nested
+as deep as the program is long (``((x * 1.0001) * 1.0001) ...``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast as python_ast
+import gc
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from gradcalc.engine import backward, forward, record
+from gradcalc.graph import Graph
+from gradcalc.labels import node_labels
+from gradcalc.lowering import lower
+from gradcalc.parser import gc_paused, parse
+from gradcalc.program import Result
+from gradcalc.source import Source
+
+# -- the programs: each takes a size n and makes a program of about n nodes -------------------------------
+
+
+def chain(n: int) -> str:
+    """x = 0.5, then h re-bound n times: h = h + x and h = h * 1.0001 alternating (n gates, n/2 constants)."""
+    lines = ["x = 0.5", "h = x * 1.0001"]
+    lines += ["h = h * 1.0001" if i % 2 else "h = h + x" for i in range(max(0, 2 * n // 3 - 1))]
+    return "\n".join(lines) + "\n"
+
+
+def wide(n: int) -> str:
+    """w_i = 0.51 and x_i = 1..7 assigned, then the sum of the products (n/2 inputs, n/2 gates)."""
+    k = max(1, n // 4)
+    lines = [f"w{i} = 0.51" for i in range(k)] + [f"x{i} = {i % 7 + 1}" for i in range(k)]
+    lines.append(" + ".join(f"w{i}*x{i}" for i in range(k)))
+    return "\n".join(lines) + "\n"
+
+
+def reuse(n: int) -> str:
+    """x = 1.5 and c_i = 0..4 assigned, then x*c0 + x*c1 + ...: x's gradient accumulates from every term."""
+    k = max(1, n // 3)
+    lines = ["x = 1.5"] + [f"c{i} = {i % 5}" for i in range(k)]
+    lines.append(" + ".join(f"x*c{i}" for i in range(k)))
+    return "\n".join(lines) + "\n"
+
+
+def nested(n: int) -> str:
+    """((x * 1.0001) * 1.0001) ... with every product in its own parentheses: n/2 deep."""
+    k = max(1, n // 2)
+    return "x = 2\n" + "(" * k + "x" + " * 1.0001)" * k + "\n"
+
+
+SHAPES: dict[str, Callable[[int], str]] = {"chain": chain, "wide": wide, "reuse": reuse, "nested": nested}
+
+# The same graphs in micrograd, built as its users build them: the building is its forward pass.
+_MICROGRAD = """
+import resource, sys, threading, time
+from micrograd.engine import Value
+sys.setrecursionlimit(10**7)
+threading.stack_size(1 << 30)  # micrograd's topological sort recurses once per node on the longest path
+shape, n = sys.argv[1], int(sys.argv[2])
+
+def run():
+    start = time.process_time()
+    if shape == "chain":
+        x = Value(0.5)
+        h = x * 1.0001
+        for i in range(max(0, 2 * n // 3 - 1)):
+            h = h * 1.0001 if i % 2 else h + x
+        out = h
+    elif shape == "wide":
+        k = max(1, n // 4)
+        ws = [Value(0.51) for i in range(k)]
+        xs = [Value(float(i % 7 + 1)) for i in range(k)]
+        out = ws[0] * xs[0]
+        for i in range(1, k):
+            out = out + ws[i] * xs[i]
+    elif shape == "reuse":
+        k = max(1, n // 3)
+        x = Value(1.5)
+        cs = [Value(float(i % 5)) for i in range(k)]
+        out = x * cs[0]
+        for i in range(1, k):
+            out = out + x * cs[i]
+    else:
+        k = max(1, n // 2)
+        x = Value(2.0)
+        out = x
+        for _ in range(k):
+            out = out * 1.0001
+    built = time.process_time()
+    out.backward()
+    done = time.process_time()
+    print(built - start, done - built, out.data, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+thread = threading.Thread(target=run)
+thread.start()
+thread.join()
+"""
+
+
+# -- measuring -------------------------------------------------------------------------------------------
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, object]:
+    """CPU seconds, not wall time: other processes on a shared machine then barely move the figures."""
+    gc.collect()
+    start = time.process_time()
+    result = fn()
+    return time.process_time() - start, result
+
+
+def best(repeats: int, fn: Callable[[], object]) -> tuple[float, object]:
+    runs = [timed(fn) for _ in range(repeats)]
+    return min(t for t, _ in runs), runs[-1][1]
+
+
+def phases(shape: str, n: int) -> dict[str, float]:
+    """Seconds per phase for one program, in this process (the best of a few runs below 1e6 nodes)."""
+    from rich.console import Console
+
+    from gradcalc.views.dot import render_dot
+    from gradcalc.views.json_view import render_json
+    from gradcalc.views.table import result_view
+
+    source = Source(SHAPES[shape](n))
+    repeats = 3 if n <= 10_000 else 1
+    times: dict[str, float] = {}
+    with gc_paused():
+        times["parse"], program = best(repeats, lambda: parse(source))
+
+        def lowered() -> tuple[Graph, int]:
+            graph = Graph()
+            return graph, lower(program, graph).output  # type: ignore[return-value]
+
+        times["lower"], (graph, output) = best(repeats, lowered)
+
+    def forward_pass() -> tuple[object, list[float]]:
+        tape = record(graph, output)
+        return tape, forward(graph, tape)
+
+    times["forward"], (tape, values) = best(repeats, forward_pass)
+    times["backward"], (grads, local) = best(repeats, lambda: backward(tape, values))  # type: ignore[arg-type]
+    from gradcalc.engine import Evaluation
+
+    evaluation = Evaluation(graph, output, tape.order, values, grads, local)  # type: ignore[attr-defined]
+    times["labels"], labels = best(repeats, lambda: node_labels(graph, evaluation.order, output))
+    result = Result(graph, evaluation, labels, None, [])  # type: ignore[arg-type]
+
+    def table() -> str:
+        console = Console(file=io.StringIO(), width=120, highlight=False, color_system=None)
+        console.print(result_view(result))
+        return console.file.getvalue()  # type: ignore[attr-defined]
+
+    times["table"], _ = best(repeats, table)
+    times["json"], _ = best(repeats, lambda: render_json(result))
+    times["dot"], _ = best(repeats, lambda: render_dot(result))
+    times["nodes"] = len(evaluation.order)
+    return times
+
+
+PHASES = ("parse", "lower", "forward", "backward", "labels", "table", "json", "dot")
+
+
+def phase_table(sizes: list[int]) -> dict[str, object]:
+    print(f"Each phase in µs per node at {', '.join(f'{n:,}' for n in sizes)} nodes; 'growth' is the per-node cost")
+    print("at the largest size over the smallest (target <= 1.5x).\n")
+    print(f"{'shape':<7} {'phase':<9}" + "".join(f"{n:>11,}" for n in sizes) + f"{'growth':>9}")
+    figures: dict[str, object] = {}
+    worst = 0.0
+    for shape in SHAPES:
+        runs = [phases(shape, n) for n in sizes]
+        for phase in PHASES:
+            per_node = [run[phase] / run["nodes"] * 1e6 for run in runs]
+            growth = per_node[-1] / per_node[0]
+            worst = max(worst, growth)
+            figures[f"{shape}.{phase}"] = {"us_per_node": per_node, "growth": growth}
+            print(f"{shape:<7} {phase:<9}" + "".join(f"{v:>11.3f}" for v in per_node) + f"{growth:>8.2f}x")
+        print(f"{'':<7} {'(nodes)':<9}" + "".join(f"{int(run['nodes']):>11,}" for run in runs))
+    print(f"\nlargest growth of any phase: {worst:.2f}x (target <= 1.5x)")
+    figures["worst_growth"] = worst
+    return figures
+
+
+# -- the whole process ------------------------------------------------------------------------------------
+
+
+def _run_with_peak(command: list[str], stdin: bytes | None = None) -> tuple[float, float, bytes]:
+    """CPU seconds, the child's own peak MB (not the largest of all children so far) and its output."""
+    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdin is not None and child.stdout is not None and child.stderr is not None
+    import threading
+
+    chunks: list[bytes] = []
+    reader = threading.Thread(target=lambda: chunks.append(child.stdout.read()))  # type: ignore[union-attr]
+    reader.start()
+    if stdin:
+        child.stdin.write(stdin)
+    child.stdin.close()
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = usage.ru_utime + usage.ru_stime
+    reader.join()
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"{command[0]} failed: {child.stderr.read().decode()[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024, b"".join(chunks)
+
+
+def gradcalc_command() -> list[str]:
+    script = Path(sys.executable).parent / "gradcalc"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "gradcalc"]
+
+
+def hand_tape(shape: str, n: int) -> float:
+    """bench_core.py's hand-written tape, forward and backward, on gradcalc's graph of the same program."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_core import reference_backward, reference_forward, reference_tape
+
+    program = parse(Source(SHAPES[shape](n)))
+    graph = Graph()
+    output = lower(program, graph).output
+    assert output is not None
+    records, leaves = reference_tape(graph, output)
+    start = time.process_time()
+    values = reference_forward(records, leaves)
+    reference_backward(records, values, output)
+    return time.process_time() - start
+
+
+def process_table(n: int) -> dict[str, object]:
+    """Text to --json in a fresh gradcalc process, beside micrograd's passes alone, for each shape."""
+    print(f"\nThe whole process at {n:,} nodes: `gradcalc eval - --json` (start-up, parse, ..., JSON written)")
+    print("beside micrograd's forward + backward alone on the same graph, and the hand-written tape.\n")
+    print(f"{'shape':<7} {'gradcalc s':>11} {'MB':>6} {'micrograd s':>12} {'MB':>6} {'ratio':>6} {'tape s':>8}")
+    have_micrograd = subprocess.run([sys.executable, "-c", "import micrograd"], capture_output=True).returncode == 0
+    figures: dict[str, object] = {}
+    for shape in SHAPES:
+        text = SHAPES[shape](n).encode()
+        seconds, peak, out = _run_with_peak([*gradcalc_command(), "eval", "-", "--json"], text)
+        value = json.loads(out)["output"]["value"]
+        row: dict[str, float] = {"seconds": seconds, "peak_mb": peak, "bytes": len(out)}
+        if have_micrograd:
+            _, mpeak, mout = _run_with_peak([sys.executable, "-c", _MICROGRAD, shape, str(n)])
+            built, back, mvalue, _ = (float(v) for v in mout.split())
+            assert abs(mvalue - value) <= 1e-9 * abs(value), (shape, mvalue, value)
+            row |= {"micrograd_seconds": built + back, "micrograd_peak_mb": mpeak}
+        row["tape_seconds"] = hand_tape(shape, n)
+        figures[shape] = row
+        micro = (f"{row['micrograd_seconds']:>12.2f} {row['micrograd_peak_mb']:>6.0f} "
+                 f"{seconds / row['micrograd_seconds']:>6.2f}") if have_micrograd else f"{'(not installed)':>26}"
+        print(f"{shape:<7} {seconds:>11.2f} {peak:>6.0f} {micro} {row['tape_seconds']:>8.3f}")
+    print("CPU seconds of each process (the micrograd process counts its two passes only).")
+    print("targets: ratio (gradcalc / micrograd) <= 1, gradcalc under 300 MB")
+    return figures
+
+
+# -- parsing beside CPython ------------------------------------------------------------------------------
+
+
+def token_count(text: str) -> int:
+    """The tokens the language's grammar reads in ``text`` (Lark's own lexer, newlines included)."""
+    from lark import Lark
+
+    from gradcalc.parser import grammar_path
+
+    lexer = Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", lexer="basic")
+    return sum(1 for _ in lexer.lex(text))
+
+
+def parse_table(n: int) -> dict[str, object]:
+    print(f"\nParsing at {n:,} nodes, µs per token: gradcalc (text to AST) beside CPython's ast.parse of the same")
+    print("text.\n")
+    print(f"{'shape':<7} {'tokens':>9} {'gradcalc':>9} {'CPython':>9} {'ratio':>6}")
+    figures: dict[str, object] = {}
+    for shape in SHAPES:
+        text = SHAPES[shape](n)
+        tokens = token_count(text)
+        with gc_paused():
+            ours, _ = best(3, lambda: parse(Source(text)))  # noqa: B023
+            try:
+                theirs, _ = best(3, lambda: python_ast.parse(text))  # noqa: B023
+            except (RecursionError, SyntaxError, MemoryError):
+                theirs = float("nan")
+        us, cpython = ours / tokens * 1e6, theirs / tokens * 1e6
+        shown = f"{cpython:>9.2f} {us / cpython:>6.2f}" if cpython == cpython else f"{'cannot':>9} {'':>6}"
+        print(f"{shape:<7} {tokens:>9,} {us:>9.2f} {shown}")
+        figures[shape] = {"tokens": tokens, "us_per_token": us, "cpython_us_per_token": cpython}
+    print("target: within 2x of CPython where it can parse the text")
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--huge", action="store_true", help="phases at 1e6 nodes too (slow, about 2 GB)")
+    parser.add_argument("--phases", action="store_true", help="the phase table only")
+    parser.add_argument("--size", type=int, default=100_000, help="nodes for the process and parse tables")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+    sys.setrecursionlimit(1000)  # gradcalc must work at the default limit
+    print(f"python {sys.version.split()[0]} on {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}\n")
+    sizes = [10_000, 100_000, 1_000_000] if args.huge else [10_000, 100_000]
+    figures: dict[str, object] = {"phases": phase_table(sizes)}
+    if not args.phases:
+        figures["parse"] = parse_table(args.size)
+        figures["process"] = process_table(args.size)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
