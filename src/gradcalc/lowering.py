@@ -120,7 +120,7 @@ class _Lowering:
         without a call per node; the rest go through ``_rules``.
         """
         if type(root) is ast.Number:  # w0 = 0.51: a constant, nothing to walk
-            return _Const(root.value, root.start, root.end)
+            return self._number(root, ())
         results: list[Operand] = []
         rules = self._rules
         bindings = self.graph.bindings
@@ -150,7 +150,10 @@ class _Lowering:
                 del results[-arity:]
                 results.append(rules[type(expr)](self, expr, args))
             elif kind is ast.Number:
-                results.append(_Const(item.value, item.start, item.end))
+                value = item.value
+                if value - value != 0.0:  # inf or nan (1e309): _number says so
+                    self._number(item, ())
+                results.append(_Const(value, item.start, item.end))
             else:
                 children = item.children
                 if children:
