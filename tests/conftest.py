@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -47,3 +48,14 @@ def run_gradcalc(
 @pytest.fixture
 def gradcalc():
     return run_gradcalc
+
+
+@pytest.fixture(scope="session")
+def dot() -> str:
+    """Graphviz's ``dot``: the tests that draw with it skip without it, and fail when CI is set."""
+    found = shutil.which("dot")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but Graphviz's dot is not on PATH: install graphviz")
+        pytest.skip("Graphviz's dot is not installed")
+    return found

@@ -6,9 +6,7 @@ The page's behaviour in a browser is tested in test_live_browser.py; these tests
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -27,15 +25,6 @@ def neuron(expanded: bool = False, **overrides: float) -> Result:
     path = EXAMPLES / "neuron.gc"
     return run_source(Source(read_text(path), str(path)), overrides, expanded=expanded)
 
-
-@pytest.fixture
-def dot() -> str:
-    found = shutil.which("dot")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but Graphviz's dot is not on PATH: install graphviz")
-        pytest.skip("Graphviz's dot is not installed")
-    return found
 
 
 def embedded_state(page: str) -> dict:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import shutil
 import signal
 import socket
 import struct
@@ -33,15 +32,6 @@ def neuron(**overrides: float) -> Result:
     path = EXAMPLES / "neuron.gc"
     return run_source(Source(read_text(path), str(path)), overrides)
 
-
-@pytest.fixture(scope="module")
-def dot() -> str:
-    found = shutil.which("dot")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but Graphviz's dot is not on PATH: install graphviz")
-        pytest.skip("Graphviz's dot is not installed")
-    return found
 
 
 @pytest.fixture

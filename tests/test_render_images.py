@@ -7,7 +7,6 @@ so CI always renders for real.
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import struct
 import subprocess
@@ -48,15 +47,6 @@ def gradcalc(
     assert "Traceback" not in done.stderr, done.stderr
     return done
 
-
-@pytest.fixture
-def dot() -> str:
-    found = shutil.which("dot")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but Graphviz's dot is not on PATH: install graphviz")
-        pytest.skip("Graphviz's dot is not installed")
-    return found
 
 
 def svg_texts(path: Path) -> list[tuple[str, float, float, str]]:

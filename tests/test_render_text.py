@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -56,15 +55,6 @@ def gradcalc(
     assert "Traceback" not in done.stderr, done.stderr
     return done
 
-
-@pytest.fixture
-def dot() -> str:
-    found = shutil.which("dot")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but Graphviz's dot is not on PATH: install graphviz")
-        pytest.skip("Graphviz's dot is not installed")
-    return found
 
 
 def check_golden(name: str, text: str) -> None:
