@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import EXAMPLES, ROOT, run_gradcalc
@@ -125,7 +125,7 @@ _POINT = st.floats(-1.4, 1.4).filter(lambda v: abs(v) >= 0.1)
 
 
 @pytest.mark.parametrize("op", ops.DIFFERENTIABLE, ids=lambda op: op.name)
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])  # acosh: x >= 1
 @given(a=_POINT, b=_POINT, c=_POINT)
 def test_every_op_in_the_table_passes_the_check(op: ops.Op, a: float, b: float, c: float) -> None:
     graph = Graph()
@@ -137,8 +137,26 @@ def test_every_op_in_the_table_passes_the_check(op: ops.Op, a: float, b: float, 
         assume(False)  # outside the op's domain, e.g. a negative base with a fractional power
         raise
     assume(not result.evaluation.warnings)  # no kink, no infinite gradient
+    assume(_slopes_barely_change(op, (a, b)[: op.arity], c if op.parametric else None))
     report = check_gradients(result)
     assert report.ok, report.error().message
+
+
+def _slopes_barely_change(op: ops.Op, args: tuple[float, ...], param: float | None) -> bool:
+    """Whether the op's slopes change by under 1% a thousandth away: central differences are only as
+    exact as --check's tolerance where the curve bends gently (not at asin(0.998), near its edge)."""
+    lead = () if param is None else (param,)
+
+    def slopes(k: int, scale: float) -> tuple[float, ...]:
+        moved = tuple(v * scale if j == k else v for j, v in enumerate(args))
+        return op.local(*lead, *moved, op.forward(*lead, *moved))
+
+    try:
+        here = slopes(0, 1.0)
+        near = [slopes(k, 1.0 + d) for k in range(len(args)) for d in (-1e-3, 1e-3)]  # each argument moved
+    except (ArithmeticError, ValueError):
+        return False  # the edge of the domain is a thousandth away
+    return all(abs(n - h) <= 1e-2 * max(1.0, abs(h)) for other in near for n, h in zip(other, here))
 
 
 def _programs() -> st.SearchStrategy[str]:
