@@ -103,6 +103,12 @@ def test_the_readme_lists_every_function_of_the_language():
     assert set(re.findall(r"`(\w+)\(", listed[1])) | set(re.findall(r"`(\w+)`", listed[1])) == set(FUNCTIONS)
 
 
+def test_the_readme_says_which_functions_expand():
+    section = README.split("\n## The language\n", 1)[1].split("\n## ", 1)[0]
+    (sentence,) = re.findall(r"`--expand` writes (.*?) as their textbook circuits", section, flags=re.DOTALL)
+    assert set(re.findall(r"`(\w+)`", sentence)) == {name for name, op in FUNCTIONS.items() if op.expand}
+
+
 def test_the_readme_json_schema_names_every_op():
     (row,) = [line for line in README.splitlines() if line.startswith("| `nodes[].op`")]
     assert set(re.findall(r"`(\w+)`", row.split("|")[2])) == set(BY_NAME)

@@ -139,11 +139,9 @@ def of_argument(slope: Callable[[float], float], array: Callable[[Any, Any], Any
 def linear(*slopes: float) -> Local:
     """A rule whose partials are constants, one per argument: (a + b)' = (1, 1), (a - b)' = (1, -1)."""
     constant = tuple(slopes)
-
-    def local(*_: float) -> tuple[float, ...]:
-        return constant
-
-    return Local(local)
+    if len(constant) == 1:
+        return Local(lambda a, out: constant)
+    return Local(lambda a, b, out: constant)  # no *args: these run once per gate of every backward pass
 
 
 def bilinear() -> Local:
@@ -475,7 +473,7 @@ INPUT = leaf("input", "a value you set; its gradient is what backprop is for")
 CONST = leaf("const", "a number in the program")
 
 SCALE = gate("scale", "*c", operator.mul, partials(lambda c, a, out: (c,)), "{c}", description="multiply by a constant")
-SHIFT = gate("shift", "+c", operator.add, linear(1.0), "1", description="add a constant")
+SHIFT = gate("shift", "+c", operator.add, partials(lambda c, a, out: (1.0,)), "1", description="add a constant")
 POWC = gate("powc", "^c", _powc, partials(_powc_local, _powc_array_local), "{c}*{a}^({c}-1)",
             description="raise to a constant power", array=lambda xp, c, a: a**c,
             domain="a negative base needs an integer exponent, and 0 has no negative powers")
