@@ -6,7 +6,7 @@ import math
 import re
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from gradcalc.errors import EvaluationError
@@ -62,8 +62,9 @@ def test_every_language_op_is_tested():
     assert {op.name for op in LANGUAGE_OPS} == written  # every op a program can write, and only those
 
 
+# Points outside an op's domain are filtered out: atanh takes a quarter of them, acosh a third.
 @pytest.mark.parametrize("op", LANGUAGE_OPS, ids=lambda op: op.name)
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(a=finite, b=finite)
 def test_op_gradient_matches_central_difference(op, a, b):
     text = _program(op)
@@ -96,7 +97,7 @@ def expressions(draw, depth: int = 3) -> str:
     return f"{op}({left}, {right})" if op.isidentifier() else f"({left}) {op} ({right})"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(text=expressions(), x=finite, y=finite, expand=st.booleans())
 def test_random_programs_match_central_differences(text, x, y, expand):
     inputs = used({"x": x, "y": y}, text)
