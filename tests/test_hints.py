@@ -35,7 +35,9 @@ def test_factors_side_by_side_suggest_the_missing_star(gradcalc, program, caret,
     [
         ("ln(x)", "did you mean log(x)? log is gradcalc's name for ln"),
         ("logistic(2*x)", "did you mean sigmoid(2*x)? sigmoid is gradcalc's name for logistic"),
-        ("pow(x, 3)", "did you mean x ^ 3? gradcalc writes pow(a, b) as a ^ b"),
+        ("power(x, 3)", "did you mean x ^ 3? gradcalc writes power(a, b) as a ^ b"),
+        ("arctan(x)", "did you mean atan(x)? atan is gradcalc's name for arctan"),
+        ("swish(x)", "did you mean silu(x)? silu is gradcalc's name for swish"),
         ("ln", "ln is written log here: call it as log(...)"),
     ],
 )
@@ -47,7 +49,8 @@ def test_other_tools_names_point_at_the_op_table(gradcalc, program, hint):
 def test_the_alias_table_names_only_ops_that_exist():
     from gradcalc.ops import ALIASES, FUNCTIONS, INFIX
 
-    assert ALIASES["ln"] is FUNCTIONS["log"] and ALIASES["pow"] is INFIX["^"]
+    assert ALIASES["ln"] is FUNCTIONS["log"] and ALIASES["power"] is INFIX["^"]
+    assert FUNCTIONS["pow"] is INFIX["^"]  # pow(a, b) is a spelling of a ^ b, not a hint
     assert not set(ALIASES) & set(FUNCTIONS)  # an alias never hides a real function
 
 

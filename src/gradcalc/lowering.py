@@ -177,6 +177,10 @@ class _Lowering:
         a, b = args
         if type(a) is int and type(b) is int:  # two nodes: no folding to consider
             return self.graph.add(op, (a, b), span=Span(self.source, expr.start, expr.end))
+        return self._folded(op, expr, args)
+
+    def _folded(self, op: Op, expr: ast.Expr, args: Sequence[Operand]) -> Operand:
+        """``op`` applied, a constant exponent folded into its gate: ``x^2`` and ``pow(x, 2)`` are one ``^2``."""
         if op is POW and isinstance(args[1], _Const) and not isinstance(args[0], _Const):
             return self.graph.add(POWC, (args[0],), param=args[1].value, span=self._span(expr))
         return self._op(op, expr, args)
@@ -219,8 +223,8 @@ class _Lowering:
             raise EvaluationError(f"unknown function '{expr.func}'", self._span(expr), hint)
         if len(args) != op.arity:
             plural = "s" if op.arity != 1 else ""
-            raise EvaluationError(f"{op.symbol} takes {op.arity} argument{plural}, not {len(args)}", self._span(expr))
-        return self._op(op, expr, args)
+            raise EvaluationError(f"{expr.func} takes {op.arity} argument{plural}, not {len(args)}", self._span(expr))
+        return self._folded(op, expr, args)
 
     def _written_as(self, op: Op, call: ast.Call) -> str:
         """``call`` (``ln(x)``, ``pow(a, b)``) spelled with ``op``, from the user's own argument texts."""

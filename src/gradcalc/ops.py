@@ -3,23 +3,35 @@
 Each row gives an op's machine name (used in JSON), its display symbol, how it is spelled in a program,
 its arity, its forward rule, its *local* partial derivatives and, for composites, how it expands into
 primitive gates. The parser, the lowering, the engine, the tables, the JSON, the pictures and the
-explanations all read this table; adding an op is adding a row.
+explanations all read this table; adding an op is adding a row (and naming it in ``OPS``).
+
+A row reads like a line of PyTorch's ``derivatives.yaml``: the row helpers (``function``, ``infix``,
+``gate``, ``leaf``) fill in what follows from how an op is written, and the rule-shape helpers
+(``of_output``, ``of_argument``, ``linear``, ``bilinear``, ``partials``) name the shape of its local
+partials, as JAX registers its rules with ``defjvp2``, ``deflinear`` and ``defbilinear``::
+
+    EXP = function("exp", math.exp, of_output(lambda out: out), "exp({a})", ...)
 
 Conventions:
 - ``forward(*args) -> float``; ops with a constant folded into the gate (``*-1``, ``+1``, ``^2``) take
-  that constant first: ``forward(c, x)``.
+  that constant first: ``forward(c, x)``. A ValueError means "outside the domain" (``domain`` says
+  which), an OverflowError "too large".
 - ``local(*args, out) -> tuple`` gives d(out)/d(arg) for each argument; ``out`` is the op's own result,
   so exp, sigmoid and tanh reuse it. The engine multiplies by the upstream gradient.
 - ``formulas`` writes the same partials for people, with ``{a}``, ``{b}`` for the arguments, ``{c}``
-  for a folded constant and ``{out}`` for the result.
+  for a folded constant and ``{out}`` for the result; one formula per argument, so they give the arity.
 - ``array_forward(xp, *args)`` and ``array_local(xp, *args, out)`` are the same rules on whole arrays
   (``xp`` is the array module, NumPy, passed in so this module never imports it); training evaluates a
   graph once per step for every data row this way. An op whose scalar rules are plain arithmetic
   (``a * b``, ``-out / b``) works on arrays as it is and leaves them ``None``; ``Op.array_rules`` picks.
-- ``aliases`` are the names other tools give an op (``ln`` for log, ``pow`` for ^). Only error hints read
-  them ("did you mean log(x)?"): one spelling per op keeps every program unambiguous.
+  In a row, ``array=`` is the forward rule on arrays; a rule shape carries its own array version.
+- ``spellings`` are how the language writes an op: operator tokens (``^``, ``**``) and function names
+  (``pow``), so ``pow(a, b)`` is ``a ^ b``.
+- ``aliases`` are the names other tools give an op (``ln`` for log, ``arctan`` for atan). Only error
+  hints read them ("did you mean log(x)?"): one spelling per function keeps programs unambiguous.
 - At points where the derivative does not exist gradcalc follows PyTorch: relu'(0) = 0, abs'(0) = 0,
-  max/min split the gradient evenly on a tie. ``kink`` says when an evaluation landed on such a point.
+  max/min split the gradient evenly on a tie; atan2 and hypot take gradient 0 at (0, 0). ``kink`` says
+  when an evaluation landed on such a point.
 """
 
 from __future__ import annotations
@@ -30,7 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 INF = math.inf
 NAN = math.nan
@@ -100,6 +112,160 @@ class Op:
 
 
 # ---------------------------------------------------------------------------------------------------
+# Rule shapes: what a row's local partials look like, on numbers and on arrays.
+
+
+class Local(NamedTuple):
+    """An op's local partials: ``scalar(*args, out)``, and ``array(xp, *args, out)`` where the scalar
+    rule needs more than arithmetic (None: the scalar rule works on arrays as it is)."""
+
+    scalar: Callable[..., tuple[float, ...]]
+    array: Callable[..., tuple[Any, ...]] | None = None
+
+
+def of_output(slope: Callable[[float], float], array: Callable[[Any, Any], Any] | None = None) -> Local:
+    """A unary rule whose slope is a function of the op's own output (PyTorch's ``result``, JAX's
+    ``defjvp2``): exp' = out, tanh' = 1 - out^2, sigmoid' = out(1 - out). ``array(xp, out)`` is for a
+    slope that needs more than arithmetic."""
+    return Local(lambda a, out: (slope(out),), None if array is None else lambda xp, a, out: (array(xp, out),))
+
+
+def of_argument(slope: Callable[[float], float], array: Callable[[Any, Any], Any] | None = None) -> Local:
+    """A unary rule whose slope is a function of its argument: sin' = cos, log' = 1/a.
+    ``array(xp, a)`` is the slope on arrays where ``slope`` calls ``math`` or branches."""
+    return Local(lambda a, out: (slope(a),), None if array is None else lambda xp, a, out: (array(xp, a),))
+
+
+def linear(*slopes: float) -> Local:
+    """A rule whose partials are constants, one per argument: (a + b)' = (1, 1), (a - b)' = (1, -1)."""
+    constant = tuple(slopes)
+    if len(constant) == 1:
+        return Local(lambda a, out: constant)
+    return Local(lambda a, b, out: constant)  # no *args: these run once per gate of every backward pass
+
+
+def bilinear() -> Local:
+    """The rule of a product, linear in each argument: d(a*b) = (b, a)."""
+    return Local(lambda a, b, out: (b, a))
+
+
+def partials(scalar: Callable[..., tuple[float, ...]], array: Callable[..., tuple[Any, ...]] | None = None) -> Local:
+    """Any other rule, written out: ``scalar(*args, out)`` and, where it needs more than arithmetic,
+    ``array(xp, *args, out)``."""
+    return Local(scalar, array)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Row helpers: what follows from how an op is written (its symbol, arity, syntax) is filled in.
+
+
+def leaf(name: str, description: str) -> Op:
+    """An input or a constant: no rules, the engine reads its value from the graph."""
+    return Op(name, name, 0, Syntax.LEAF, _no_forward, _no_local, description=description)
+
+
+def gate(
+    name: str,
+    symbol: str,
+    forward: Callable[..., float],
+    local: Local,
+    formula: str,
+    *,
+    description: str,
+    parametric: bool = True,
+    domain: str = "",
+    array: Callable[..., Any] | None = None,
+) -> Op:
+    """A one-argument gate that only ``--expand`` and constant folding make: ``*c``, ``+c``, ``1/x``."""
+    return Op(
+        name,
+        symbol,
+        1,
+        Syntax.GATE,
+        forward,
+        local.scalar,
+        (formula,),
+        parametric=parametric,
+        domain=domain,
+        description=description,
+        array_forward=array,
+        array_local=local.array,
+    )
+
+
+def infix(
+    name: str,
+    spellings: tuple[str, ...],
+    forward: Callable[..., float],
+    local: Local,
+    *formulas: str,
+    description: str,
+    expand: Expansion | None = None,
+    domain: str = "",
+    roles: tuple[str, ...] = (),
+    aliases: tuple[str, ...] = (),
+    array: Callable[..., Any] | None = None,
+    drawn: str = "",
+) -> Op:
+    """An operator: ``a + b`` with two formulas, prefix ``-a`` with one. Its symbol is its first spelling;
+    a spelling that is a name (``pow``) is also a function of the language."""
+    syntax = Syntax.INFIX if len(formulas) == 2 else Syntax.PREFIX
+    return Op(
+        name,
+        spellings[0],
+        len(formulas),
+        syntax,
+        forward,
+        local.scalar,
+        formulas,
+        spellings,
+        domain=domain,
+        expand=expand,
+        description=description,
+        aliases=aliases,
+        array_forward=array,
+        array_local=local.array,
+        roles=roles,
+        drawn=drawn,
+    )
+
+
+def function(
+    name: str,
+    forward: Callable[..., float],
+    local: Local,
+    *formulas: str,
+    description: str,
+    array: Callable[..., Any] | None = None,
+    domain: str = "",
+    kink: Callable[..., bool] | None = None,
+    kink_rule: str = "",
+    expand: Expansion | None = None,
+    aliases: tuple[str, ...] = (),
+    roles: tuple[str, ...] = (),
+) -> Op:
+    """A function of the language, ``name(a)`` or ``name(a, b)``: one formula per argument."""
+    return Op(
+        name,
+        name,
+        len(formulas),
+        Syntax.CALL,
+        forward,
+        local.scalar,
+        formulas,
+        domain=domain,
+        kink=kink,
+        kink_rule=kink_rule,
+        expand=expand,
+        description=description,
+        aliases=aliases,
+        array_forward=array,
+        array_local=local.array,
+        roles=roles,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
 # Forward and local rules that need more than a lambda.
 
 
@@ -152,8 +318,9 @@ def _recip(a: float) -> float:
     return 1.0 / a
 
 
-def _sqrt_local(a: float, out: float) -> tuple[float]:
-    return (0.5 / out if out else INF,)
+def _inverse_sqrt(a: float) -> float:
+    """1/sqrt(a), infinite at 0: the slope of sqrt, asin, acos and acosh at the edge of their domain."""
+    return 1.0 / math.sqrt(a) if a else INF
 
 
 def _sigmoid(a: float) -> float:
@@ -161,6 +328,35 @@ def _sigmoid(a: float) -> float:
         return 1.0 / (1.0 + math.exp(-a))
     z = math.exp(a)  # stable for large negative a: never overflows
     return z / (1.0 + z)
+
+
+def _softplus(a: float) -> float:
+    # log(1 + exp(a)) written so that exp never overflows: softplus(1000) is 1000, softplus(-1000) is 0
+    return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
+
+
+def _silu(a: float) -> float:
+    return a * _sigmoid(a)
+
+
+def _silu_local(a: float, out: float) -> tuple[float]:
+    s = _sigmoid(a)
+    return (s + out * (1.0 - s),)  # d(a*s)/da = s + a*s*(1 - s), and out = a*s
+
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _gelu(a: float) -> float:
+    # a * Phi(a), with erfc so that large negative a keeps its digits (1 + erf(a/sqrt(2)) would be 0)
+    return 0.5 * a * math.erfc(-a * _SQRT_HALF)
+
+
+def _gelu_slope(a: float) -> float:
+    return 0.5 * math.erfc(-a * _SQRT_HALF) + a * _INV_SQRT_2PI * math.exp(-0.5 * a * a)  # Phi(a) + a*phi(a)
 
 
 def _relu(a: float) -> float:
@@ -177,6 +373,20 @@ def _max_local(a: float, b: float, out: float) -> tuple[float, float]:
 
 def _min_local(a: float, b: float, out: float) -> tuple[float, float]:
     return (1.0, 0.0) if a < b else (0.0, 1.0) if a > b else (0.5, 0.5)
+
+
+def _atan2_local(y: float, x: float, out: float) -> tuple[float, float]:
+    # x/(x^2 + y^2) and -y/(x^2 + y^2) through hypot, which neither overflows nor underflows first
+    r = math.hypot(y, x)
+    return (x / r / r, -y / r / r) if r else (0.0, 0.0)
+
+
+def _hypot_local(a: float, b: float, out: float) -> tuple[float, float]:
+    return (a / out, b / out) if out else (0.0, 0.0)
+
+
+def _at_origin(a: float, b: float) -> bool:
+    return a == 0.0 and b == 0.0
 
 
 # The same rules on arrays, for the ops whose scalar rules call math or branch on a value.
@@ -203,6 +413,35 @@ def _sigmoid_array(xp: Any, a: Any) -> Any:
     return xp.where(a >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
 
 
+def _softplus_array(xp: Any, a: Any) -> Any:
+    return xp.maximum(a, 0.0) + xp.log1p(xp.exp(-xp.abs(a)))
+
+
+def _silu_array(xp: Any, a: Any) -> Any:
+    return a * _sigmoid_array(xp, a)
+
+
+def _silu_array_local(xp: Any, a: Any, out: Any) -> tuple[Any]:
+    s = _sigmoid_array(xp, a)
+    return (s + out * (1.0 - s),)
+
+
+def _erf_array(xp: Any, a: Any) -> Any:
+    return xp.vectorize(math.erf, otypes=[float])(a)  # NumPy has no erf: math's, element by element
+
+
+def _erfc_array(xp: Any, a: Any) -> Any:
+    return xp.vectorize(math.erfc, otypes=[float])(a)
+
+
+def _gelu_array(xp: Any, a: Any) -> Any:
+    return 0.5 * a * _erfc_array(xp, -a * _SQRT_HALF)
+
+
+def _gelu_array_slope(xp: Any, a: Any) -> Any:
+    return 0.5 * _erfc_array(xp, -a * _SQRT_HALF) + a * _INV_SQRT_2PI * xp.exp(-0.5 * a * a)
+
+
 def _max_array_local(xp: Any, a: Any, b: Any, out: Any) -> tuple[Any, Any]:
     first = xp.where(a > b, 1.0, xp.where(a < b, 0.0, 0.5))
     return first, 1.0 - first
@@ -213,68 +452,34 @@ def _min_array_local(xp: Any, a: Any, b: Any, out: Any) -> tuple[Any, Any]:
     return first, 1.0 - first
 
 
+def _atan2_array_local(xp: Any, y: Any, x: Any, out: Any) -> tuple[Any, Any]:
+    r = xp.hypot(y, x)
+    zero = r == 0.0
+    r = xp.where(zero, 1.0, r)
+    return xp.where(zero, 0.0, x / r / r), xp.where(zero, 0.0, -y / r / r)
+
+
+def _hypot_array_local(xp: Any, a: Any, b: Any, out: Any) -> tuple[Any, Any]:
+    zero = out == 0.0
+    safe = xp.where(zero, 1.0, out)
+    return xp.where(zero, 0.0, a / safe), xp.where(zero, 0.0, b / safe)
+
+
 # ---------------------------------------------------------------------------------------------------
-# Leaves.
+# Leaves, and the gates with a constant folded in: made by --expand and by a constant exponent (x^2).
 
-INPUT = Op(
-    "input",
-    "input",
-    0,
-    Syntax.LEAF,
-    _no_forward,
-    _no_local,
-    description="a value you set; its gradient is what backprop is for",
-)
-CONST = Op("const", "const", 0, Syntax.LEAF, _no_forward, _no_local, description="a number in the program")
+# fmt: off
+INPUT = leaf("input", "a value you set; its gradient is what backprop is for")
+CONST = leaf("const", "a number in the program")
 
-# Gates with a constant folded in: made by --expand and by a constant exponent (x^2).
-SCALE = Op(
-    "scale",
-    "*c",
-    1,
-    Syntax.GATE,
-    operator.mul,
-    lambda c, a, out: (c,),
-    ("{c}",),
-    parametric=True,
-    description="multiply by a constant",
-)
-SHIFT = Op(
-    "shift",
-    "+c",
-    1,
-    Syntax.GATE,
-    operator.add,
-    lambda c, a, out: (1.0,),
-    ("1",),
-    parametric=True,
-    description="add a constant",
-)
-POWC = Op(
-    "powc",
-    "^c",
-    1,
-    Syntax.GATE,
-    _powc,
-    _powc_local,
-    ("{c}*{a}^({c}-1)",),
-    parametric=True,
-    domain="a negative base needs an integer exponent, and 0 has no negative powers",
-    description="raise to a constant power",
-    array_forward=lambda xp, c, a: a**c,
-    array_local=_powc_array_local,
-)
-RECIP = Op(
-    "recip",
-    "1/x",
-    1,
-    Syntax.GATE,
-    _recip,
-    lambda a, out: (-out * out,),
-    ("-1/{a}^2",),
-    domain="division by zero",
-    description="reciprocal",
-)
+SCALE = gate("scale", "*c", operator.mul, partials(lambda c, a, out: (c,)), "{c}", description="multiply by a constant")
+SHIFT = gate("shift", "+c", operator.add, partials(lambda c, a, out: (1.0,)), "1", description="add a constant")
+POWC = gate("powc", "^c", _powc, partials(_powc_local, _powc_array_local), "{c}*{a}^({c}-1)",
+            description="raise to a constant power", array=lambda xp, c, a: a**c,
+            domain="a negative base needs an integer exponent, and 0 has no negative powers")
+RECIP = gate("recip", "1/x", _recip, of_output(lambda out: -out * out), "-1/{a}^2", parametric=False,
+             description="reciprocal", domain="division by zero")
+# fmt: on
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -342,258 +547,189 @@ def _expand_tanh(b: GateBuilder, args: tuple[int, ...]) -> int:
     return b.gate(SHIFT, b.gate(SCALE, inverse, param=-2.0), param=1.0)
 
 
+def _expand_sinh(b: GateBuilder, args: tuple[int, ...]) -> int:
+    # sinh(t) = (exp(t) - exp(-t)) / 2: exp and *-1 -> exp, joined by + after *-1, then *0.5
+    t = args[0]
+    down = b.gate(SCALE, b.gate(EXP, b.gate(SCALE, t, param=-1.0)), param=-1.0)
+    return b.gate(SCALE, b.gate(ADD, b.gate(EXP, t), down), param=0.5)
+
+
+def _expand_cosh(b: GateBuilder, args: tuple[int, ...]) -> int:
+    # cosh(t) = (exp(t) + exp(-t)) / 2
+    t = args[0]
+    return b.gate(SCALE, b.gate(ADD, b.gate(EXP, t), b.gate(EXP, b.gate(SCALE, t, param=-1.0))), param=0.5)
+
+
+def _log_base(base: float) -> Expansion:
+    """log_base(t) = log(t) / log(base): log -> *(1/log(base))."""
+
+    def expand(b: GateBuilder, args: tuple[int, ...]) -> int:
+        return b.gate(SCALE, b.gate(LOG, args[0]), param=1.0 / math.log(base))
+
+    return expand
+
+
+def _expand_log1p(b: GateBuilder, args: tuple[int, ...]) -> int:
+    return b.gate(LOG, b.gate(SHIFT, args[0], param=1.0))  # log(1 + t): +1 -> log
+
+
+def _expand_expm1(b: GateBuilder, args: tuple[int, ...]) -> int:
+    return b.gate(SHIFT, b.gate(EXP, args[0]), param=-1.0)  # exp(t) - 1: exp -> +-1
+
+
+def _expand_softplus(b: GateBuilder, args: tuple[int, ...]) -> int:
+    # softplus(t) = log(1 + exp(t)): exp -> +1 -> log (the gates overflow past t = 709, the row does not)
+    return b.gate(LOG, b.gate(SHIFT, b.gate(EXP, args[0]), param=1.0))
+
+
+def _expand_silu(b: GateBuilder, args: tuple[int, ...]) -> int:
+    return b.gate(MUL, args[0], _expand_sigmoid(b, args))  # silu(t) = t * sigmoid(t)
+
+
+def _expand_gelu(b: GateBuilder, args: tuple[int, ...]) -> int:
+    # gelu(t) = t * (1 + erf(t / sqrt(2))) / 2: *0.707 -> erf -> +1 -> *0.5, times t
+    cdf = b.gate(SCALE, b.gate(SHIFT, b.gate(ERF, b.gate(SCALE, args[0], param=_SQRT_HALF)), param=1.0), param=0.5)
+    return b.gate(MUL, args[0], cdf)
+
+
+def _expand_hypot(b: GateBuilder, args: tuple[int, ...]) -> int:
+    # hypot(a, b) = sqrt(a^2 + b^2): ^2 and ^2 -> + -> sqrt, a constant's square folded into a +c
+    x, y = args
+    cx, cy = b.constant(x), b.constant(y)
+    if cx is not None:
+        total = b.gate(SHIFT, b.gate(POWC, y, param=2.0), param=cx * cx)
+    elif cy is not None:
+        total = b.gate(SHIFT, b.gate(POWC, x, param=2.0), param=cy * cy)
+    else:
+        total = b.gate(ADD, b.gate(POWC, x, param=2.0), b.gate(POWC, y, param=2.0))
+    return b.gate(SQRT, total)
+
+
 # ---------------------------------------------------------------------------------------------------
-# Operators and functions of the language.
+# Operators and functions of the language: one row each, laid out by hand as a table is
+# (name, spelling, forward, local partials, formulas, then what the row needs of the rest).
 
-ADD = Op(
-    "add",
-    "+",
-    2,
-    Syntax.INFIX,
-    operator.add,
-    lambda a, b, out: (1.0, 1.0),
-    ("1", "1"),
-    spellings=("+",),
-    expand=_expand_add,
-    description="sum",
-)
-SUB = Op(
-    "sub",
-    "-",
-    2,
-    Syntax.INFIX,
-    operator.sub,
-    lambda a, b, out: (1.0, -1.0),
-    ("1", "-1"),
-    spellings=("-",),
-    expand=_expand_sub,
-    description="difference",
-    roles=("+", "−"),
-)
-MUL = Op(
-    "mul",
-    "*",
-    2,
-    Syntax.INFIX,
-    operator.mul,
-    lambda a, b, out: (b, a),
-    ("{b}", "{a}"),
-    spellings=("*",),
-    expand=_expand_mul,
-    description="product",
-)
-DIV = Op(
-    "div",
-    "/",
-    2,
-    Syntax.INFIX,
-    operator.truediv,
-    lambda a, b, out: (1.0 / b, -out / b),
-    ("1/{b}", "-{a}/{b}^2"),
-    spellings=("/",),
-    domain="division by zero",
-    expand=_expand_div,
-    description="quotient",
-    roles=("num", "den"),
-)
-POW = Op(
-    "pow",
-    "^",
-    2,
-    Syntax.INFIX,
-    _pow,
-    _pow_local,
-    ("{b}*{a}^({b}-1)", "{a}^{b}*log({a})"),
-    spellings=("^", "**"),
-    aliases=("pow",),
-    domain="a negative base needs an integer exponent, and 0 has no negative powers",
-    description="power",
-    roles=("base", "exponent"),
-    array_forward=lambda xp, a, b: a**b,
-    array_local=_pow_array_local,
-)
-NEG = Op(
-    "neg",
-    "-",
-    1,
-    Syntax.PREFIX,
-    operator.neg,
-    lambda a, out: (-1.0,),
-    ("-1",),
-    spellings=("-",),
-    expand=_expand_neg,
-    description="negation",
-    drawn="neg",
-)
+# fmt: off
+ADD = infix("add", ("+",), operator.add, linear(1.0, 1.0), "1", "1", description="sum", expand=_expand_add)
+SUB = infix("sub", ("-",), operator.sub, linear(1.0, -1.0), "1", "-1", description="difference",
+            expand=_expand_sub, roles=("+", "−"))
+MUL = infix("mul", ("*",), operator.mul, bilinear(), "{b}", "{a}", description="product", expand=_expand_mul)
+DIV = infix("div", ("/",), operator.truediv, partials(lambda a, b, out: (1.0 / b, -out / b)), "1/{b}", "-{a}/{b}^2",
+            description="quotient", domain="division by zero", expand=_expand_div, roles=("num", "den"))
+POW = infix("pow", ("^", "**", "pow"), _pow, partials(_pow_local, _pow_array_local), "{b}*{a}^({b}-1)",
+            "{a}^{b}*log({a})", description="power", roles=("base", "exponent"), aliases=("power",),
+            domain="a negative base needs an integer exponent, and 0 has no negative powers",
+            array=lambda xp, a, b: a**b)
+NEG = infix("neg", ("-",), operator.neg, linear(-1.0), "-1", description="negation", expand=_expand_neg, drawn="neg")
 
-EXP = Op(
-    "exp",
-    "exp",
-    1,
-    Syntax.CALL,
-    math.exp,
-    lambda a, out: (out,),
-    ("exp({a})",),
-    description="e to the power x",
-    array_forward=lambda xp, a: xp.exp(a),
-)
-LOG = Op(
-    "log",
-    "log",
-    1,
-    Syntax.CALL,
-    math.log,
-    lambda a, out: (1.0 / a,),
-    ("1/{a}",),
-    domain="log needs a positive argument",
-    description="natural logarithm",
-    aliases=("ln",),
-    array_forward=lambda xp, a: xp.log(a),
-)
-SQRT = Op(
-    "sqrt",
-    "sqrt",
-    1,
-    Syntax.CALL,
-    math.sqrt,
-    _sqrt_local,
-    ("1/(2*sqrt({a}))",),
-    domain="sqrt needs a non-negative argument",
-    description="square root",
-    array_forward=lambda xp, a: xp.sqrt(a),
-    array_local=lambda xp, a, out: (0.5 / out,),
-)
-SIN = Op(
-    "sin",
-    "sin",
-    1,
-    Syntax.CALL,
-    math.sin,
-    lambda a, out: (math.cos(a),),
-    ("cos({a})",),
-    description="sine (radians)",
-    array_forward=lambda xp, a: xp.sin(a),
-    array_local=lambda xp, a, out: (xp.cos(a),),
-)
-COS = Op(
-    "cos",
-    "cos",
-    1,
-    Syntax.CALL,
-    math.cos,
-    lambda a, out: (-math.sin(a),),
-    ("-sin({a})",),
-    description="cosine (radians)",
-    array_forward=lambda xp, a: xp.cos(a),
-    array_local=lambda xp, a, out: (-xp.sin(a),),
-)
-TAN = Op(
-    "tan",
-    "tan",
-    1,
-    Syntax.CALL,
-    math.tan,
-    lambda a, out: (1.0 + out * out,),
-    ("1+tan({a})^2",),
-    description="tangent (radians)",
-    array_forward=lambda xp, a: xp.tan(a),
-)
-TANH = Op(
-    "tanh",
-    "tanh",
-    1,
-    Syntax.CALL,
-    math.tanh,
-    lambda a, out: (1.0 - out * out,),
-    ("1-tanh({a})^2",),
-    expand=_expand_tanh,
-    description="hyperbolic tangent",
-    array_forward=lambda xp, a: xp.tanh(a),
-)
-SIGMOID = Op(
-    "sigmoid",
-    "sigmoid",
-    1,
-    Syntax.CALL,
-    _sigmoid,
-    lambda a, out: (out * (1.0 - out),),
-    ("sigmoid({a})*(1-sigmoid({a}))",),
-    expand=_expand_sigmoid,
-    description="1/(1+exp(-x))",
-    aliases=("logistic", "expit"),
-    array_forward=_sigmoid_array,
-)
-RELU = Op(
-    "relu",
-    "relu",
-    1,
-    Syntax.CALL,
-    _relu,
-    lambda a, out: (1.0 if a > 0.0 else 0.0,),
-    ("1 if {a} > 0 else 0",),
-    kink=lambda a: a == 0.0,
-    kink_rule="relu'(0) is taken as 0",
-    description="max(x, 0)",
-    array_forward=lambda xp, a: xp.where(a > 0.0, a, 0.0),
-    array_local=lambda xp, a, out: (xp.where(a > 0.0, 1.0, 0.0),),
-)
-ABS = Op(
-    "abs",
-    "abs",
-    1,
-    Syntax.CALL,
-    abs,
-    lambda a, out: (_sign(a),),
-    ("sign({a})",),
-    kink=lambda a: a == 0.0,
-    kink_rule="abs'(0) is taken as 0",
-    description="absolute value",
-    aliases=("fabs",),
-    array_forward=lambda xp, a: xp.abs(a),
-    array_local=lambda xp, a, out: (xp.sign(a),),
-)
-MAX = Op(
-    "max",
-    "max",
-    2,
-    Syntax.CALL,
-    max,
-    _max_local,
-    ("1 if {a} > {b}, 1/2 if {a} = {b}, else 0", "1 if {b} > {a}, 1/2 if {a} = {b}, else 0"),
-    kink=lambda a, b: a == b,
-    kink_rule="a tie splits the gradient evenly",
-    description="larger of two",
-    aliases=("maximum", "fmax"),
-    array_forward=lambda xp, a, b: xp.maximum(a, b),
-    array_local=_max_array_local,
-)
-MIN = Op(
-    "min",
-    "min",
-    2,
-    Syntax.CALL,
-    min,
-    _min_local,
-    ("1 if {a} < {b}, 1/2 if {a} = {b}, else 0", "1 if {b} < {a}, 1/2 if {a} = {b}, else 0"),
-    kink=lambda a, b: a == b,
-    kink_rule="a tie splits the gradient evenly",
-    description="smaller of two",
-    aliases=("minimum", "fmin"),
-    array_forward=lambda xp, a, b: xp.minimum(a, b),
-    array_local=_min_array_local,
-)
+EXP = function("exp", math.exp, of_output(lambda out: out), "exp({a})", description="e to the power x",
+               array=lambda xp, a: xp.exp(a))
+EXPM1 = function("expm1", math.expm1, of_argument(math.exp, lambda xp, a: xp.exp(a)), "exp({a})",
+                 description="exp(x) - 1, exact for small x", expand=_expand_expm1,
+                 array=lambda xp, a: xp.expm1(a))
+LOG = function("log", math.log, of_argument(lambda a: 1.0 / a), "1/{a}", description="natural logarithm",
+               domain="log needs a positive argument", aliases=("ln",), array=lambda xp, a: xp.log(a))
+LOG2 = function("log2", math.log2, of_argument(lambda a: 1.0 / (a * _LN2)), "1/({a}*log(2))",
+                description="logarithm to base 2", domain="log2 needs a positive argument",
+                expand=_log_base(2.0), array=lambda xp, a: xp.log2(a))
+LOG10 = function("log10", math.log10, of_argument(lambda a: 1.0 / (a * _LN10)), "1/({a}*log(10))",
+                 description="logarithm to base 10", domain="log10 needs a positive argument",
+                 expand=_log_base(10.0), array=lambda xp, a: xp.log10(a))
+LOG1P = function("log1p", math.log1p, of_argument(lambda a: 1.0 / (1.0 + a)), "1/(1+{a})",
+                 description="log(1 + x), exact for small x", domain="log1p needs an argument greater than -1",
+                 expand=_expand_log1p, array=lambda xp, a: xp.log1p(a))
+SQRT = function("sqrt", math.sqrt, of_output(lambda out: 0.5 / out if out else INF, lambda xp, out: 0.5 / out),
+                "1/(2*sqrt({a}))", description="square root", domain="sqrt needs a non-negative argument",
+                array=lambda xp, a: xp.sqrt(a))
+SIN = function("sin", math.sin, of_argument(math.cos, lambda xp, a: xp.cos(a)), "cos({a})",
+               description="sine (radians)", array=lambda xp, a: xp.sin(a))
+COS = function("cos", math.cos, of_argument(lambda a: -math.sin(a), lambda xp, a: -xp.sin(a)), "-sin({a})",
+               description="cosine (radians)", array=lambda xp, a: xp.cos(a))
+TAN = function("tan", math.tan, of_output(lambda out: 1.0 + out * out), "1+tan({a})^2",
+               description="tangent (radians)", array=lambda xp, a: xp.tan(a))
+ASIN = function("asin", math.asin,
+                of_argument(lambda a: _inverse_sqrt(1.0 - a * a), lambda xp, a: 1.0 / xp.sqrt(1.0 - a * a)),
+                "1/sqrt(1-{a}^2)", description="inverse sine (radians)", aliases=("arcsin",),
+                domain="asin needs an argument between -1 and 1", array=lambda xp, a: xp.arcsin(a))
+ACOS = function("acos", math.acos,
+                of_argument(lambda a: -_inverse_sqrt(1.0 - a * a), lambda xp, a: -1.0 / xp.sqrt(1.0 - a * a)),
+                "-1/sqrt(1-{a}^2)", description="inverse cosine (radians)", aliases=("arccos",),
+                domain="acos needs an argument between -1 and 1", array=lambda xp, a: xp.arccos(a))
+ATAN = function("atan", math.atan, of_argument(lambda a: 1.0 / (1.0 + a * a)), "1/(1+{a}^2)",
+                description="inverse tangent (radians)", aliases=("arctan",), array=lambda xp, a: xp.arctan(a))
+SINH = function("sinh", math.sinh, of_argument(math.cosh, lambda xp, a: xp.cosh(a)), "cosh({a})",
+                description="hyperbolic sine", expand=_expand_sinh, array=lambda xp, a: xp.sinh(a))
+COSH = function("cosh", math.cosh, of_argument(math.sinh, lambda xp, a: xp.sinh(a)), "sinh({a})",
+                description="hyperbolic cosine", expand=_expand_cosh, array=lambda xp, a: xp.cosh(a))
+TANH = function("tanh", math.tanh, of_output(lambda out: 1.0 - out * out), "1-tanh({a})^2",
+                description="hyperbolic tangent", expand=_expand_tanh, array=lambda xp, a: xp.tanh(a))
+ASINH = function("asinh", math.asinh,
+                 of_argument(lambda a: 1.0 / math.hypot(a, 1.0), lambda xp, a: 1.0 / xp.hypot(a, 1.0)),
+                 "1/sqrt({a}^2+1)", description="inverse hyperbolic sine", aliases=("arcsinh",),
+                 array=lambda xp, a: xp.arcsinh(a))
+ACOSH = function("acosh", math.acosh, of_argument(lambda a: _inverse_sqrt((a - 1.0) * (a + 1.0)),
+                                                  lambda xp, a: 1.0 / xp.sqrt((a - 1.0) * (a + 1.0))),
+                 "1/sqrt({a}^2-1)", description="inverse hyperbolic cosine", aliases=("arccosh",),
+                 domain="acosh needs an argument of at least 1", array=lambda xp, a: xp.arccosh(a))
+ATANH = function("atanh", math.atanh, of_argument(lambda a: 1.0 / (1.0 - a * a)), "1/(1-{a}^2)",
+                 description="inverse hyperbolic tangent", aliases=("arctanh",),
+                 domain="atanh needs an argument between -1 and 1, both excluded", array=lambda xp, a: xp.arctanh(a))
+ERF = function("erf", math.erf, of_argument(lambda a: _TWO_OVER_SQRT_PI * math.exp(-a * a),
+                                            lambda xp, a: _TWO_OVER_SQRT_PI * xp.exp(-a * a)),
+               "2/sqrt(pi)*exp(-{a}^2)", description="the error function", array=_erf_array)
+SIGMOID = function("sigmoid", _sigmoid, of_output(lambda out: out * (1.0 - out)), "sigmoid({a})*(1-sigmoid({a}))",
+                   description="1/(1+exp(-x))", expand=_expand_sigmoid, aliases=("logistic", "expit"),
+                   array=_sigmoid_array)
+SOFTPLUS = function("softplus", _softplus, of_argument(_sigmoid, _sigmoid_array), "sigmoid({a})",
+                    description="log(1+exp(x)), a smooth relu", expand=_expand_softplus, array=_softplus_array)
+SILU = function("silu", _silu, partials(_silu_local, _silu_array_local), "sigmoid({a})*(1+{a}*(1-sigmoid({a})))",
+                description="x*sigmoid(x)", expand=_expand_silu, aliases=("swish",), array=_silu_array)
+GELU = function("gelu", _gelu, of_argument(_gelu_slope, _gelu_array_slope),
+                "(1+erf({a}/sqrt(2)))/2+{a}*exp(-{a}^2/2)/sqrt(2*pi)",
+                description="x*P(X <= x), X standard normal (the erf form)", expand=_expand_gelu, array=_gelu_array)
+RELU = function("relu", _relu, of_argument(lambda a: 1.0 if a > 0.0 else 0.0,
+                                           lambda xp, a: xp.where(a > 0.0, 1.0, 0.0)),
+                "1 if {a} > 0 else 0", description="max(x, 0)",
+                kink=lambda a: a == 0.0, kink_rule="relu'(0) is taken as 0",
+                array=lambda xp, a: xp.where(a > 0.0, a, 0.0))
+ABS = function("abs", abs, of_argument(_sign, lambda xp, a: xp.sign(a)), "sign({a})", description="absolute value",
+               kink=lambda a: a == 0.0, kink_rule="abs'(0) is taken as 0", aliases=("fabs",),
+               array=lambda xp, a: xp.abs(a))
+MAX = function("max", max, partials(_max_local, _max_array_local),
+               "1 if {a} > {b}, 1/2 if {a} = {b}, else 0", "1 if {b} > {a}, 1/2 if {a} = {b}, else 0",
+               description="larger of two", kink=lambda a, b: a == b, kink_rule="a tie splits the gradient evenly",
+               aliases=("maximum", "fmax"), array=lambda xp, a, b: xp.maximum(a, b))
+MIN = function("min", min, partials(_min_local, _min_array_local),
+               "1 if {a} < {b}, 1/2 if {a} = {b}, else 0", "1 if {b} < {a}, 1/2 if {a} = {b}, else 0",
+               description="smaller of two", kink=lambda a, b: a == b, kink_rule="a tie splits the gradient evenly",
+               aliases=("minimum", "fmin"), array=lambda xp, a, b: xp.minimum(a, b))
+ATAN2 = function("atan2", math.atan2, partials(_atan2_local, _atan2_array_local),
+                 "{b}/({a}^2+{b}^2)", "-{a}/({a}^2+{b}^2)", description="the angle of the point (x, y), in (-pi, pi]",
+                 kink=_at_origin, kink_rule="atan2(0, 0) is 0, and its gradient is taken as 0",
+                 roles=("y", "x"), aliases=("arctan2",), array=lambda xp, y, x: xp.arctan2(y, x))
+HYPOT = function("hypot", math.hypot, partials(_hypot_local, _hypot_array_local),
+                 "{a}/hypot({a}, {b})", "{b}/hypot({a}, {b})", description="sqrt(a^2 + b^2), without overflow",
+                 kink=_at_origin, kink_rule="hypot'(0, 0) is taken as 0, as abs'(0)", expand=_expand_hypot,
+                 array=lambda xp, a, b: xp.hypot(a, b))
+# fmt: on
 
 OPS: tuple[Op, ...] = (
     INPUT, CONST,
     ADD, SUB, MUL, DIV, POW, NEG,
-    EXP, LOG, SQRT, SIN, COS, TAN, TANH, SIGMOID, RELU, ABS, MAX, MIN,
+    EXP, EXPM1, LOG, LOG2, LOG10, LOG1P, SQRT,
+    SIN, COS, TAN, ASIN, ACOS, ATAN, SINH, COSH, TANH, ASINH, ACOSH, ATANH,
+    ERF, SIGMOID, SOFTPLUS, SILU, GELU, RELU, ABS, MAX, MIN, ATAN2, HYPOT,
     SCALE, SHIFT, POWC, RECIP,
 )  # fmt: skip
 
 BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
-INFIX: dict[str, Op] = {s: op for op in OPS if op.syntax is Syntax.INFIX for s in op.spellings}
-PREFIX: dict[str, Op] = {s: op for op in OPS if op.syntax is Syntax.PREFIX for s in op.spellings}
-FUNCTIONS: dict[str, Op] = {op.symbol: op for op in OPS if op.syntax is Syntax.CALL}
+_OPERATORS = [(s, op) for op in OPS if op.syntax in (Syntax.INFIX, Syntax.PREFIX) for s in op.spellings]
+INFIX: dict[str, Op] = {s: op for s, op in _OPERATORS if op.syntax is Syntax.INFIX and not s.isidentifier()}
+PREFIX: dict[str, Op] = {s: op for s, op in _OPERATORS if op.syntax is Syntax.PREFIX}
+# Every name that is called as name(...): the functions, and an operator's name spellings (pow(a, b) is a ^ b).
+FUNCTIONS: dict[str, Op] = {op.symbol: op for op in OPS if op.syntax is Syntax.CALL} | {
+    s: op for s, op in _OPERATORS if s.isidentifier()
+}
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 ALIASES: dict[str, Op] = {alias: op for op in OPS for alias in op.aliases}
 # Names people try as constants that are no value a node can take (every value is a finite number):

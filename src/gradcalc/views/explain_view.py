@@ -512,7 +512,12 @@ def _latex_operand(number: str) -> str:
 
 
 _PLACEHOLDERS = ("\u2460", "\u2461", "\u2462")  # ①②③: one character each, never in a label
-_LATEX_FUNCTIONS = {"exp", "log", "sin", "cos", "tan", "tanh", "max", "min"}
+# LaTeX's own names for functions (a side table keyed by the op's symbol); any other is \operatorname.
+_LATEX_NAMES = {
+    **{name: f"\\{name}" for name in ("exp", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "max", "min")},
+    **{name: f"\\arc{name[1:]}" for name in ("asin", "acos", "atan")},
+    "log2": r"\log_2", "log10": r"\log_{10}", "sigmoid": r"\sigma",
+}  # fmt: skip
 _NUMBER = re.compile(r"\d+\.?\d*(?:e[+-]?\d+)?")
 _TOKEN = re.compile(r"\s*(\d+\.?\d*(?:e[+-]?\d+)?|[A-Za-z_][A-Za-z_0-9]*'*|\*\*|.)")
 _OPEN, _CLOSE = "\x02", "\x03"  # an exponent group's braces until the spacing is settled
@@ -567,14 +572,18 @@ def _latex_token(token: str, nxt: str) -> str:
     if token == "pi":
         return r"\pi"
     if nxt == "(" and token in FUNCTIONS:
-        if token == "sigmoid":
-            return r"\sigma"
-        return rf"\{token}" if token in _LATEX_FUNCTIONS else rf"\operatorname{{{token}}}"
+        return _LATEX_NAMES.get(token, rf"\operatorname{{{token}}}")
     if token[0].isalpha() or token[0] == "_":
         return _latex_label(token)
     if _NUMBER.fullmatch(token):
         return _latex_number_text(token)
     return token
+
+
+# A function name and the parenthesis after it, which _join writes together: \exp(x), \operatorname{erf}(x).
+_CALLED = re.compile(
+    "(" + "|".join(map(re.escape, sorted(_LATEX_NAMES.values(), key=len, reverse=True))) + r"|\\operatorname\{\w+\}) \("
+)
 
 
 def _join(parts: list[str]) -> str:
@@ -585,7 +594,7 @@ def _join(parts: list[str]) -> str:
         ("{- ", "{-"),
     ):  # fmt: skip
         text = text.replace(loose, tight)
-    text = re.sub(r"(\\(?:sigma|exp|log|sin|cos|tanh|tan|max|min)|\\operatorname\{\w+\}) \(", r"\1(", text)
+    text = _CALLED.sub(r"\1(", text)
     return "-" + text[2:] if text.startswith("- ") else text  # a leading minus: -1 / v^{2}
 
 
