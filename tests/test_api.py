@@ -218,7 +218,7 @@ def test_a_bug_in_a_public_call_is_an_internal_error(monkeypatch):
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(results, "run_source", broken)
+    monkeypatch.setattr(results, "run_program", broken)
     with pytest.raises(gradcalc.InternalError) as caught:
         gradcalc.evaluate("x", x=1)
     assert isinstance(caught.value.__cause__, ZeroDivisionError)

@@ -14,11 +14,9 @@ view (nor Rich, Typer, prompt_toolkit, Graphviz, NumPy or IPython), and the comm
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
-
 __version__ = "0.1.0"
 
+TYPE_CHECKING = False  # not typing's: importing typing would double the time `import gradcalc` takes
 if TYPE_CHECKING:
     from gradcalc.api import (
         EvaluationError,
@@ -54,10 +52,12 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     """Import the public names on first use (PEP 562)."""
     if name in __all__:
-        value = getattr(import_module("gradcalc.api"), name)
+        from gradcalc import api
+
+        value = getattr(api, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'gradcalc' has no attribute {name!r}")

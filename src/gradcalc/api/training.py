@@ -34,8 +34,12 @@ class Training:
     def __init__(self, trained: Trained, title: str, warnings: Sequence[str]) -> None:
         self._trained = trained
         self._title = title
-        self.warnings: tuple[str, ...] = tuple(warnings)
-        """Data columns and given values the program does not use, as the command warns of them."""
+        self._warnings = tuple(warnings)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Data columns and given values the program does not use, as ``gradcalc train`` warns of them."""
+        return self._warnings
 
     @property
     def wrt(self) -> tuple[str, ...]:

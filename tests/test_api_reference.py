@@ -1,0 +1,27 @@
+"""docs/API.md is what scripts/api_reference.py writes from the docstrings, and their examples hold."""
+
+from __future__ import annotations
+
+import doctest
+import subprocess
+import sys
+
+import pytest
+
+import gradcalc.api.results
+import gradcalc.api.session
+import gradcalc.api.training
+from conftest import ROOT
+
+
+def test_the_committed_reference_is_up_to_date():
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "api_reference.py"), "--check"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("module", [gradcalc.api.results, gradcalc.api.session, gradcalc.api.training, gradcalc])
+def test_the_examples_in_the_docstrings_hold(module):
+    failed, tried = doctest.testmod(module, globs={**vars(module), "gradcalc": gradcalc}, report=False)
+    assert tried > 0 and failed == 0
