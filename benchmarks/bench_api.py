@@ -4,7 +4,8 @@
 
 - start-up, median of 21 fresh processes each: ``python -c pass``; ``import gradcalc`` (which imports
   no parser, view or interface library); ``import gradcalc`` and one ``evaluate`` (the parser, its
-  cached tables and the engine come in with the first call); the same with ``.to_json()``;
+  cached tables and the engine come in with the first call); the same with ``.to_json()``; and
+  ``gradcalc eval ... --json`` run the same way, for comparison;
 - ``evaluate("(x+y)*z", x=1, y=3, z=-3)`` once imported, best of 7 rounds of 2,000 calls, beside the
   internal pipeline it wraps (``program.run_source``), its parts (parse, lower, evaluate), and the
   hand-written tape of benchmarks/bench_core.py (forward and backward only, on the same graph);
@@ -58,6 +59,10 @@ def main() -> None:
         ("import gradcalc", startup("import gradcalc")),
         ("import gradcalc; evaluate(...)", startup(evaluate_code)),
         ("import gradcalc; evaluate(...).to_json()", startup(evaluate_code + ".to_json()")),
+        (
+            "gradcalc eval '(x+y)*z' x=1 y=3 z=-3 --json (the command, for comparison)",
+            startup("from gradcalc.cli.entry import main; main(['eval', '(x+y)*z', 'x=1', 'y=3', 'z=-3', '--json'])"),
+        ),
     ]
     print("| start-up (median of 21 processes) | time | − python -c pass |")
     print("|---|---:|---:|")
@@ -87,10 +92,11 @@ def main() -> None:
         ("hand-written tape, forward + backward", per_call(tape)),
     ]
     print()
-    print("| once imported (best of 7 × 2,000 calls) | per call |")
-    print("|---|---:|")
+    tape_time = timings[-1][1]
+    print("| once imported (best of 7 × 2,000 calls) | per call | ÷ tape |")
+    print("|---|---:|---:|")
     for name, seconds in timings:
-        print(f"| {name} | {seconds * 1e6:.1f} µs |")
+        print(f"| {name} | {seconds * 1e6:.1f} µs | {seconds / tape_time:.0f} |")
 
 
 if __name__ == "__main__":

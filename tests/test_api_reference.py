@@ -25,3 +25,11 @@ def test_the_committed_reference_is_up_to_date():
 def test_the_examples_in_the_docstrings_hold(module):
     failed, tried = doctest.testmod(module, globs={**vars(module), "gradcalc": gradcalc}, report=False)
     assert tried > 0 and failed == 0
+
+
+def test_every_public_name_is_found_where_the_package_says():
+    import gradcalc.api
+
+    assert sorted(gradcalc.api.__all__) == sorted(name for name in gradcalc.__all__ if name != "__version__")
+    for name in gradcalc.api.__all__:
+        assert getattr(gradcalc, name) is getattr(gradcalc.api, name)
