@@ -114,6 +114,18 @@ def test_inputs_override_assignments_and_may_be_text_or_a_mapping():
     )
 
 
+def test_a_program_file_is_given_as_a_path(tmp_path):
+    done = run_gradcalc("run", "examples/neuron.gc", "--json", cwd=EXAMPLES.parent)
+    assert gradcalc.evaluate(EXAMPLES / "neuron.gc").to_json() == done.stdout
+    with pytest.raises(gradcalc.UsageError, match="no such program file"):
+        gradcalc.evaluate(tmp_path / "missing.gc")
+    broken = tmp_path / "broken.gc"
+    broken.write_text("x = 1\ny = log(x - 2)\n", encoding="utf-8")
+    with pytest.raises(gradcalc.EvaluationError) as caught:
+        gradcalc.evaluate(broken)
+    assert caught.value.render().startswith(f"{broken}:2:5: error:")
+
+
 def test_views_are_the_commands_views(dot, tmp_path):
     result = gradcalc.evaluate("(x+y)*z", x=1, y=3, z=-3)
     assert result.dot() == run_gradcalc("render", "(x+y)*z", "x=1", "y=3", "z=-3", "-o", "-").stdout

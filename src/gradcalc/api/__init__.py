@@ -52,7 +52,6 @@ _MODULES = {
 }
 
 
-
 def __getattr__(name: str) -> object:
     """Import the public names on first use (PEP 562)."""
     if name in _MODULES:

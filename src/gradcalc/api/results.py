@@ -14,12 +14,14 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gradcalc import ast
 from gradcalc.api.guard import api_call
 from gradcalc.errors import UsageError
+from gradcalc.files import read_text
 from gradcalc.numbers import format_number
 from gradcalc.parser import gc_paused, parse
 from gradcalc.program import Result as ProgramResult
@@ -332,31 +334,45 @@ def input_values(inputs: Mapping[str, InputValue] | None, keywords: Mapping[str,
     return values
 
 
-def program_source(program: str) -> Source:
+ProgramText = str | PathLike[str]  # the program itself, or a program file (a path, not a str, names a file)
+
+
+def program_source(program: ProgramText) -> Source:
+    """The program as text (named ``<program>`` in messages), or read from a program file given as a path."""
+    if isinstance(program, PathLike):
+        path = Path(program)
+        return Source(read_text(path), str(path))
     if not isinstance(program, str):
         raise UsageError(f"the program must be text, such as '(x+y)*z', not {type(program).__name__}")
     return Source(program, "<program>")
 
 
-def parsed(program: str) -> ast.Program:
+def parsed(program: ProgramText) -> ast.Program:
     """The program's AST; short programs' are kept, so evaluating one again (a loop over inputs) skips the parser,
     which takes two thirds of the time of a small program's evaluation."""
-    if isinstance(program, str) and len(program) <= CACHED_LENGTH:
+    if program.__class__ is str and len(program) <= CACHED_LENGTH:
         return _parsed_short(program)
     with gc_paused():
         return parse(program_source(program))
 
 
 @lru_cache(maxsize=CACHED_PROGRAMS)
-def _parsed_short(program: str) -> ast.Program:
+def _parsed_short(program: ProgramText) -> ast.Program:
     return parse(program_source(program))
 
 
 @api_call
 def evaluate(
-    program: str, /, inputs: Mapping[str, InputValue] | None = None, *, expand: bool = False, **values: InputValue
+    program: ProgramText,
+    /,
+    inputs: Mapping[str, InputValue] | None = None,
+    *,
+    expand: bool = False,
+    **values: InputValue,
 ) -> Result:
     """Evaluate ``program``, backpropagate from its last statement, and return every value and gradient.
+
+    ``program`` is the program's text, or a path (``pathlib.Path("neuron.gc")``) to a program file.
 
     Inputs are keyword arguments (``x=1``) or a mapping (``inputs={"lambda": 0.1}``, for names that are
     Python keywords or clash with ``expand``); like ``NAME=VALUE`` on the command line they override the

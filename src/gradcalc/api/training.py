@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gradcalc.api.guard import api_call
-from gradcalc.api.results import InputValue, input_values, program_source
+from gradcalc.api.results import InputValue, ProgramText, input_values, program_source
 from gradcalc.dataset import Dataset, parse_csv
 from gradcalc.errors import UsageError
 
@@ -164,7 +164,7 @@ def _dataset(data: str | Path | DataColumns | None) -> Dataset | None:
 
 @api_call
 def train(
-    program: str,
+    program: ProgramText,
     /,
     wrt: str | Sequence[str],
     *,
@@ -179,6 +179,8 @@ def train(
     **values: InputValue,
 ) -> Training:
     """Gradient descent on the inputs ``wrt`` of ``program``, whose output is the loss: ``gradcalc train``.
+
+    ``program`` is text or the path of a program file, as for ``evaluate``.
 
     ``wrt`` is ``"w,b"`` or ``["w", "b"]``; ``data`` a CSV file or a mapping of columns
     (``{"x": [...], "y": [...]}``) whose columns bind the inputs of that name, the loss then the mean over
