@@ -224,6 +224,48 @@ def test_no_other_exception_escapes_for_garbage_programs():
             assert result.to_json()
 
 
+def test_no_other_exception_escapes_a_session_for_garbage_lines(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rng = random.Random(12)
+    words = [
+        "x",
+        "=",
+        "1",
+        "ans",
+        "(",
+        ")",
+        "+",
+        "*",
+        "log(",
+        "sigmoid(",
+        ";",
+        ":table",
+        ":del",
+        ":vars",
+        ":show",
+        ":render",
+        "g.svg",
+        ":precision",
+        "99",
+        ":expand",
+        "on",
+        ":save",
+        ":load",
+        "nowhere.gc",
+        '"',
+        "'",
+        "2e400",
+    ]
+    session = gradcalc.Session()
+    for _ in range(300):
+        line = " ".join(rng.choice(words) for _ in range(rng.randint(1, 6)))
+        try:
+            str(session.run(line))
+        except gradcalc.GradcalcError as error:
+            assert not isinstance(error, gradcalc.InternalError), (line, error.render())
+    assert session.run("1 + 1").value == 2.0
+
+
 def test_a_bug_in_a_public_call_is_an_internal_error(monkeypatch):
     import gradcalc.api.results as results
 
@@ -312,6 +354,14 @@ def test_a_session_survives_every_error():
         with pytest.raises(gradcalc.GradcalcError):
             s.run(bad)
     assert s.run("x * 2").value == 2.0
+
+
+def test_a_session_takes_the_repl_options():
+    s = gradcalc.Session(precision=2, expand=True, rows=0)
+    assert str(s.run("sigmoid(1)")) == "sigmoid(1) = 0.73\n" and s.expand
+    for bad in ({"precision": 18}, {"precision": -1}, {"rows": "all"}):
+        with pytest.raises(gradcalc.UsageError):
+            gradcalc.Session(**bad)  # type: ignore[arg-type]
 
 
 def test_a_session_error_points_at_its_line():

@@ -103,10 +103,12 @@ class Session:
     """
 
     def __init__(self, *, precision: int = 6, expand: bool = False, rows: int = 200) -> None:
-        self._session = ReplSession(Settings(precision=6, expanded=bool(expand), rows=rows), SOURCE_NAME)
+        for option, value, most in (("precision", precision, 17), ("rows", rows, None)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0 or (most and value > most):
+                bound = f"from 0 to {most}" if most else "at least 0"
+                raise UsageError(f"{option} must be a whole number {bound}, not {value!r}")
+        self._session = ReplSession(Settings(precision=precision, expanded=bool(expand), rows=rows), SOURCE_NAME)
         self._lines = 0
-        if precision != 6:
-            self.precision = precision
 
     @api_call
     def run(self, text: str) -> Line:
