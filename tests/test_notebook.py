@@ -100,13 +100,13 @@ def test_each_picture_shows_the_svg_and_the_expected_numbers(executed):
 def test_the_session_training_and_error_cells_print_what_the_repl_and_the_commands_print(executed):
     _, _, ran = executed
     outputs = _outputs(ran)
-    session_text = "".join(o.text for o in outputs["cell-15"] if o.output_type == "stream")
+    session_text = _shown(outputs["cell-15"])[0]
     assert session_text == "x = 1\ny = 3\nz = -3\ng = -12\nx = 2\n"
     assert outputs["cell-15"][-1]["data"]["text/plain"] == "g = -15\n∂g/∂x = -3\n∂g/∂y = -3\n∂g/∂z = 5\n"
     assert "│ g    │ *     │   -15 │" in outputs["cell-17"][0]["data"]["text/plain"]
     training = outputs["cell-19"][0]["data"]["text/plain"]
     assert "│ w     │     0 │     2.5 │" in training and "│ b     │     0 │      -1 │" in training
-    error = "".join(o.text for o in outputs["cell-22"])
+    error = _shown(outputs["cell-22"])[0]
     assert error.startswith("<program>:1:1: error: log(-2) is undefined") and "^^^^^^^^^^" in error
 
 
@@ -115,6 +115,10 @@ def test_the_committed_tour_is_what_the_script_writes_with_its_outputs(executed)
     assert [cell.source for cell in committed.cells] == [cell.source for cell in build_tour.build().cells]
     fresh, kept = _outputs(ran), _outputs(committed)
     for cell_id, outputs in fresh.items():
-        assert [o.get("data", {}).get("text/plain", o.get("text")) for o in kept[cell_id]] == [
-            o.get("data", {}).get("text/plain", o.get("text")) for o in outputs
-        ], f"{cell_id}: run scripts/build_tour.py"
+        assert _shown(kept[cell_id]) == _shown(outputs), f"{cell_id}: run scripts/build_tour.py"
+
+
+def _shown(outputs: list) -> tuple[str, list[str]]:
+    """What a cell printed (its streams joined: the kernel may split them anywhere) and the text of its displays."""
+    printed = "".join(output.get("text", "") for output in outputs if output.output_type == "stream")
+    return printed, [output["data"].get("text/plain", "") for output in outputs if "data" in output]
