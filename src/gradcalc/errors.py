@@ -28,6 +28,11 @@ class GradcalcError(Exception):
         self.span = span
         self.hint = hint
 
+    @property
+    def excerpt(self) -> str | None:
+        """The source line with carets under the span (as the command line prints it), or None without a span."""
+        return self.span.excerpt() if self.span is not None else None
+
     def render(self) -> str:
         """The message as the user reads it: what, where, the line with carets, and a hint."""
         head = f"{self.kind}: {self.message}"
@@ -40,6 +45,8 @@ class GradcalcError(Exception):
 
 
 class ProgramSyntaxError(GradcalcError):
+    """The program cannot be parsed: its span is where the parser stopped."""
+
     status = ExitStatus.USAGE
     kind = "syntax error"
 
@@ -49,5 +56,7 @@ class EvaluationError(GradcalcError):
 
 
 class UsageError(GradcalcError):
+    """A wrong option, argument or input value, or an empty program."""
+
     status = ExitStatus.USAGE
     kind = "usage error"

@@ -71,6 +71,20 @@ def run_source(
     """Parse, lower and evaluate a whole program; ``missing_hint`` says how to give a name a value."""
     with gc_paused():
         program = parse(source)
+    return run_program(program, overrides, expanded=expanded, missing_hint=missing_hint)
+
+
+def run_program(
+    program: ast.Program,
+    overrides: Mapping[str, float] | None = None,
+    *,
+    expanded: bool = False,
+    missing_hint: MissingHint = in_program,
+) -> Result:
+    """Lower and evaluate a parsed program: ``run_source`` after parsing, and ``gradcalc.evaluate`` with the
+    parse of a program it has seen before (an AST is never changed by lowering, so one serves many runs).
+    """
+    with gc_paused():
         graph = Graph()
         lowered = lower(program, graph, overrides, missing_hint)
     if lowered.output is None:

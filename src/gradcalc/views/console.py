@@ -35,7 +35,9 @@ def layout_width(stream: TextIO, environ: dict[str, str] | None = None) -> int |
 def make_console(*, stderr: bool = False, file: TextIO | None = None, plain: bool = False) -> Console:
     """A console for standard output (or ``stderr``, or ``file``) laid out by ``layout_width``.
 
-    ``plain`` turns colours and styles off whatever the stream is (the REPL reading a pipe).
+    ``plain`` turns colours and styles off whatever the stream is (the REPL reading a pipe). A console
+    given a ``file`` writes to it even inside Jupyter, where Rich would otherwise display its output
+    in the notebook instead (``gradcalc.Session`` renders lines into a string this way).
     """
     stream = file or (sys.stderr if stderr else sys.stdout)
     return Console(
@@ -45,6 +47,7 @@ def make_console(*, stderr: bool = False, file: TextIO | None = None, plain: boo
         highlight=False,
         no_color=True if plain else None,
         force_terminal=False if plain else None,
+        force_jupyter=False if file is not None else None,
     )
 
 
