@@ -68,7 +68,9 @@ def _name_labels(graph: Graph, shown: Iterable[int]) -> tuple[dict[int, str], di
                     ids.append(i)
     labels = {i: name for name, i in first.items()}
     for name, ids in repeated.items():
-        ids.sort(key=lambda i: nodes[i].version)
+        versions = [nodes[i].version for i in ids]
+        if versions != sorted(versions):  # usually in order already: a re-bound name's nodes are younger
+            ids.sort(key=lambda i: nodes[i].version)
         for rank, i in enumerate(ids):
             labels[i] = versioned(name, rank)
     return labels, first
