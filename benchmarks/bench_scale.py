@@ -142,7 +142,7 @@ def best(repeats: int, fn: Callable[[], object]) -> tuple[float, object]:
 
 
 def phases(shape: str, n: int) -> dict[str, float]:
-    """Seconds per phase for one program, in this process (the best of a few runs below 1e6 nodes)."""
+    """Seconds per phase for one program, in this process (the best of 3 runs up to 1e5 nodes)."""
     from rich.console import Console
 
     from gradcalc.views.dot import render_dot
@@ -150,7 +150,7 @@ def phases(shape: str, n: int) -> dict[str, float]:
     from gradcalc.views.table import result_view
 
     source = Source(SHAPES[shape](n))
-    repeats = 3 if n <= 10_000 else 1
+    repeats = 3 if n <= 100_000 else 1  # the same at every size compared: a best of 3 beside one run is no ratio
     times: dict[str, float] = {}
     with gc_paused():
         times["parse"], program = best(repeats, lambda: parse(source))
@@ -211,25 +211,25 @@ def phase_table(sizes: list[int]) -> dict[str, object]:
 # -- the whole process ------------------------------------------------------------------------------------
 
 
-def _run_with_peak(command: list[str], stdin: bytes | None = None) -> tuple[float, float, bytes]:
-    """CPU seconds, the child's own peak MB (not the largest of all children so far) and its output."""
-    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert child.stdin is not None and child.stdout is not None and child.stderr is not None
-    import threading
+# Started from a small process of its own: a child's ru_maxrss on Linux counts the memory of the process
+# it was forked from, so a child forked from this one (hundreds of MB after the phase table) would report
+# this process's peak, not its own.
+_LAUNCH = (
+    "import os, subprocess, sys\n"
+    "child = subprocess.Popen(sys.argv[1:])\n"
+    "_, status, usage = os.wait4(child.pid, 0)\n"
+    "sys.stderr.write(f'\\n@rusage {usage.ru_utime + usage.ru_stime} {usage.ru_maxrss}\\n')\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+)
 
-    chunks: list[bytes] = []
-    reader = threading.Thread(target=lambda: chunks.append(child.stdout.read()))  # type: ignore[union-attr]
-    reader.start()
-    if stdin:
-        child.stdin.write(stdin)
-    child.stdin.close()
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = usage.ru_utime + usage.ru_stime
-    reader.join()
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode:
-        raise SystemExit(f"{command[0]} failed: {child.stderr.read().decode()[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024, b"".join(chunks)
+
+def _run_with_peak(command: list[str], stdin: bytes | None = None) -> tuple[float, float, bytes]:
+    """CPU seconds, the child's own peak MB and its output."""
+    done = subprocess.run([sys.executable, "-c", _LAUNCH, *command], input=stdin or b"", capture_output=True)
+    if done.returncode:
+        raise SystemExit(f"{command[0]} failed: {done.stderr.decode()[-2000:]}")
+    seconds, kilobytes = done.stderr.decode().rsplit("@rusage", 1)[1].split()
+    return float(seconds), float(kilobytes) / 1024, done.stdout
 
 
 def gradcalc_command() -> list[str]:

@@ -234,10 +234,14 @@ def test_latex_math(text: str, latex: str) -> None:
 def test_explanations_of_large_graphs_do_not_recurse() -> None:
     n = 20_000
     result = run_source(Source("x = 0.5\n" + "x" + " + x" * n))
-    explanation = explain(result)
+    explanation = explain(result, max_steps=0)
     assert len(explanation.forward) == n
     (total,) = explanation.input_sums
     assert total.total == n + 1
+    capped = explain(result)  # the default cap: the first steps told, the input's sum still complete
+    assert len(capped.forward) == len(capped.backward) == 1_000
+    assert capped.forward_left_out == capped.backward_left_out == n - 1_000
+    assert capped.input_sums == explanation.input_sums
 
 
 def test_cli_explain_prints_the_seed_narration() -> None:
@@ -592,3 +596,21 @@ def test_cli_explain_into_a_pipe_keeps_each_line_whole() -> None:
     assert done.returncode == 0, done.stderr
     (line,) = [line for line in done.stdout.splitlines() if "x is used 3 times" in line]
     assert line.endswith(f"∂f/∂x = 6 + {format_number(_SIGMOID_SLOPE_AT_3)} = {format_number(6 + _SIGMOID_SLOPE_AT_3)}")
+
+
+def test_cli_explain_of_a_long_chain_tells_the_first_steps_and_counts_the_rest() -> None:
+    """A 3,000-gate chain at --max-steps 100: 100 steps of each pass, then how many were left out and how to
+    see them all; the gradient is still the whole computation's."""
+    lines = ["x = 0.5", "h = x * 2"] + ["h = h + x" for _ in range(2_999)]
+    done = gradcalc("explain", "-", "--format", "markdown", "--max-steps", "100", stdin="\n".join(lines) + "\n")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "- … 2,900 more steps of the forward pass left out (explain --max-steps 0 tells them all)" in out
+    assert "- … 2,900 more steps of the backward pass left out (explain --max-steps 0 tells them all)" in out
+    forward = out.split("### Backward")[0]
+    assert forward.count("\n- `h") == 100
+    assert "- `∂h'2999/∂x = 3001`" in out  # every path counted: the product's 2, and 2,999 additions
+
+    everything = gradcalc("explain", "-", "--format", "markdown", "--max-steps", "0", stdin="\n".join(lines) + "\n")
+    assert "left out" not in everything.stdout
+    assert everything.stdout.split("### Backward")[0].count("\n- `h") == 3_000

@@ -160,3 +160,15 @@ def test_serve_on_a_port_in_use_is_a_clear_error_and_the_session_goes_on(tmp_pat
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
     assert done.stdout.splitlines() == ["x = 3", "f = 9", "∂f/∂x = 6"]
     assert done.returncode != 0
+
+
+def test_values_follow_an_input_changed_in_place_and_an_assignment_warns_about_its_own_kink(tmp_path: Path):
+    """Assignments show values the session keeps between lines: an input changed in place must renew
+    every value built after it; a gate at a kink is warned about on the line that made it, once."""
+    session = "x = 1\ny = x * 2\nx = 3\nz = y + 1\nx = -1\nl = log(x)\nx = 0\na = abs(x)\nb = a + 1\nb\n"
+    done = run_gradcalc(stdin=session, home=tmp_path)
+    assert done.stdout.splitlines()[:6] == ["x = 1", "y = 2", "x = 3", "z = 7", "x = -1", "x = 0"]
+    assert done.stdout.splitlines()[6:] == ["a = 0", "b = 1", "b = 1", "∂b/∂x = 0"]
+    assert "log(-1) is undefined" in done.stderr
+    kink = "warning: a = abs(x): abs is at a point with no derivative"
+    assert done.stderr.count(kink) == 2, done.stderr  # the line that made it, and the gradient of b

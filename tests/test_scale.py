@@ -109,3 +109,40 @@ def test_sum_of_100000_products_with_its_inputs_assigned_gives_every_gradient():
     assert len(grads) == 2 * n
     assert all(grads[f"w{i}"] == 0.5 and grads[f"x{i}"] == i % 7 for i in range(n))
     assert peak < 400, f"{peak:.0f} MB"
+
+
+# -- the REPL after 10,000 statements -------------------------------------------------------------------
+
+
+def _reassignments(n: int) -> list[str]:
+    return ["x = 0.5", "h = x * 1.0001"] + ["h = h * 1.0001" if i % 2 else "h = h + x" for i in range(n - 2)]
+
+
+def test_repl_after_10000_reassignments_shows_each_value_and_its_save_replays_exactly(tmp_path, gradcalc):
+    """Each line shows its value (the session's value cache: no pass over the whole chain), and the saved
+    program, run by ``gradcalc run``, gives the same value, gradient and labels as the session's last result."""
+    from gradcalc.repl.commands import run_line
+    from gradcalc.repl.outcomes import Assigned
+    from gradcalc.repl.session import Session
+
+    session = Session()
+    h = 0.0
+    for number, line in enumerate(_reassignments(10_000), start=1):
+        outcomes = run_line(session, line, number)
+        if line.startswith("h = x"):
+            h = 0.5 * 1.0001
+        elif line.startswith("h"):
+            h = h * 1.0001 if "*" in line else h + 0.5
+            (shown,) = outcomes
+            assert isinstance(shown, Assigned) and shown.value == pytest.approx(h, rel=1e-12)
+    run_line(session, "x = 0.75")  # in place: every later value changes, and the cache must know
+    (last,) = run_line(session, "h")
+    expected = run_source(Source("\n".join(["x = 0.75", *_reassignments(10_000)[1:]])))
+    assert last.result.evaluation.value == expected.evaluation.value
+
+    saved = tmp_path / "session.gc"
+    run_line(session, f":save {saved}")
+    out = gradcalc("run", str(saved), "--json", timeout=120)
+    assert out.returncode == 0, out.stderr
+    replayed = json.loads(out.stdout)
+    assert json.loads(render_json(last.result)) == replayed

@@ -192,3 +192,15 @@ def test_wrap_breaks_between_items_then_pieces():
     assert wrap(slopes, 30) == ["∂p/∂x = 1, ∂p/∂y = 0.15"]
     assert wrap(slopes, 12) == ["∂p/∂x = 1,", "∂p/∂y = 0.15"]
     assert wrap(slopes, 8) == ["∂p/∂x =", "1,", "∂p/∂y =", "0.15"]
+
+
+def test_more_inputs_than_rows_show_their_first_and_last_gradients():
+    """The summary lines stop growing with the inputs, as the table does; --rows 0 lists every gradient."""
+    program = " + ".join(f"{i + 1}*x{i}" for i in range(10))
+    inputs = [f"x{i}=1" for i in range(10)]
+    lines = run_gradcalc("eval", program, *inputs, "--rows", "4", columns=None).stdout.splitlines()
+    summary = lines[lines.index("f = 55") :]
+    assert summary == ["f = 55", "∂f/∂x0 = 1", "∂f/∂x1 = 2", "… 6 more gradients (--rows 0 shows all)",
+                       "∂f/∂x8 = 9", "∂f/∂x9 = 10"]  # fmt: skip
+    every = run_gradcalc("eval", program, *inputs, "--rows", "0", columns=None).stdout.splitlines()
+    assert every[every.index("f = 55") :] == ["f = 55", *(f"∂f/∂x{i} = {i + 1}" for i in range(10))]

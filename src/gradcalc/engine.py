@@ -141,6 +141,61 @@ def evaluate(graph: Graph, output: int) -> Evaluation:
     return run_tape(graph, record(graph, output))
 
 
+class ValueCache:
+    """The values of a growing graph's nodes, kept from one line of a REPL session to the next.
+
+    A node's value depends only on older nodes, so a new statement needs the values of its new nodes
+    only: everything it builds on is known already. ``value`` computes just the ancestors not yet known
+    (a re-assignment chain of 10,000 statements costs one gate per line, not 20,000). An input changed in
+    place makes every younger node unknown (``forget_from``): they may depend on it, and finding out
+    which would cost as much as recomputing them when next asked.
+    """
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+        self.known = bytearray()
+
+    def forget_from(self, node: int) -> None:
+        """Every value from ``node`` on is unknown: an input changed, or nodes were taken off the graph."""
+        known = self.known
+        if node < len(known):
+            known[node:] = bytes(len(known) - node)
+
+    def value(self, graph: Graph, output: int) -> float:
+        """``output``'s value; raises EvaluationError naming the failing gate, as ``forward`` does."""
+        nodes, known, values = graph.nodes, self.known, self.values
+        if len(known) < len(nodes):
+            grow = len(nodes) - len(known)
+            known.extend(bytes(grow))
+            values.extend([0.0] * grow)
+        if known[output]:
+            return values[output]
+        todo, stack = [output], [output]
+        queued = {output}
+        while stack:
+            for arg in nodes[stack.pop()].args:
+                if not known[arg] and arg not in queued:
+                    queued.add(arg)
+                    todo.append(arg)
+                    stack.append(arg)
+        todo.sort()
+        for i in todo:
+            node = nodes[i]
+            args = node.args
+            if not args:
+                values[i] = float(node.param)  # type: ignore[arg-type]  # every leaf has its value
+            else:
+                try:
+                    value = node.forward(*[values[a] for a in args])
+                except (ArithmeticError, ValueError) as exc:
+                    raise _failure(graph, values, i, exc) from None
+                if not math.isfinite(value):
+                    raise _failure(graph, values, i, OverflowError())
+                values[i] = value
+            known[i] = 1
+        return values[output]
+
+
 def _failure(graph: Graph, values: list[float], i: int, exc: BaseException) -> EvaluationError:
     node = graph.nodes[i]
     return op_failure(node.op, [values[a] for a in node.args], exc, node.span, node.param)

@@ -28,6 +28,7 @@ from gradcalc.program import Result
 _SIMPLE_LABEL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.'")
 PATH_CAP = 10**12  # path counts saturate here: they can grow exponentially with the program
 ROUTE_SHOWN = 4  # a unique path to the output is written out up to this many nodes past the start
+MAX_STEPS = 1_000  # steps told per pass (2,000 in all) and inputs listed, unless asked for more
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,14 +164,29 @@ class Explanation:
     gradients: tuple[Leaf, ...]  # each input's gradient ∂out/∂input (never a constant's)
     constants: tuple[str, ...]  # the constants the output uses, as written (once each): no gradient
     expanded: bool
+    # What a cap on the steps (``explain(result, max_steps)``) left out: gates of each pass, inputs listed.
+    forward_left_out: int = 0
+    backward_left_out: int = 0
+    inputs_left_out: int = 0
+
+    @property
+    def left_out(self) -> int:
+        return self.forward_left_out + self.backward_left_out + self.inputs_left_out
 
 
-def explain(result: Result) -> Explanation:
-    """The narration of ``result``'s forward and backward passes."""
+def explain(result: Result, max_steps: int = MAX_STEPS) -> Explanation:
+    """The narration of ``result``'s forward and backward passes.
+
+    With ``max_steps`` (0: no cap), each pass tells at most that many gates (the forward pass its first,
+    from the inputs; the backward pass its first, from the output) and at most that many inputs are
+    listed; the explanation counts what it left out. Steps left out are never built, so a 100,000-node
+    program is explained in the time of its first steps plus one linear pass.
+    """
     graph, evaluation, labels = result.graph, result.evaluation, result.labels
     nodes, values, grads, local = graph.nodes, evaluation.values, evaluation.grads, evaluation.local
     output = evaluation.output
     gates = [i for i in evaluation.order if nodes[i].args]
+    cap = max_steps if max_steps > 0 else len(nodes) + 1
 
     def gate_of(i: int) -> Gate:
         node = nodes[i]
@@ -179,7 +195,7 @@ def explain(result: Result) -> Explanation:
             tuple(nodes[a].op is CONST for a in node.args), node.forward, node.local,
         )  # fmt: skip
 
-    forward = tuple(ForwardStep(i, labels[i], gate_of(i), values[i]) for i in gates)
+    forward = tuple(ForwardStep(i, labels[i], gate_of(i), values[i]) for i in gates[:cap])
 
     # Consumers and paths, by one pass over the gates from the output back (a node's paths to the
     # output are the sum over its uses of the paths of the gate using it): linear, no enumeration.
@@ -209,7 +225,8 @@ def explain(result: Result) -> Explanation:
 
     contributions: dict[int, list[Consumer]] = {}
     backward = []
-    for i in reversed(gates):
+    told = gates[::-1][:cap]
+    for i in told:
         node, label, upstream = nodes[i], labels[i], grads[i]
         summed = _path_sum(i, label, contributions.get(i), upstream)
         partials, products = [], []
@@ -235,7 +252,16 @@ def explain(result: Result) -> Explanation:
             )
         )  # fmt: skip
 
-    inputs = evaluation.inputs
+    for i in gates[::-1][cap:]:  # steps not told: only what flows into the inputs' sums is needed
+        node, upstream = nodes[i], grads[i]
+        for a in dict.fromkeys(node.args):
+            if consumers[a] > 1 and not nodes[a].args and nodes[a].op is not CONST:
+                where = [k for k, b in enumerate(node.args) if b == a]
+                product = upstream * sum(local[i][k] for k in where)
+                through = min(PATH_CAP, len(where) * paths[i])
+                contributions.setdefault(a, []).append(Consumer(labels[i], len(where), through, route(i), product))
+    every_input = evaluation.inputs
+    inputs = every_input[:cap]
     input_sums = tuple(s for i in inputs if (s := _path_sum(i, labels[i], contributions.get(i), grads[i])) is not None)
     return Explanation(
         output=output,
@@ -248,6 +274,9 @@ def explain(result: Result) -> Explanation:
         gradients=tuple(Leaf(i, labels[i], grads[i]) for i in inputs),
         constants=tuple(dict.fromkeys(labels[i] for i in evaluation.order if nodes[i].op is CONST)),
         expanded=result.expanded,
+        forward_left_out=len(gates) - len(forward),
+        backward_left_out=len(gates) - len(told),
+        inputs_left_out=len(every_input) - len(inputs),
     )
 
 

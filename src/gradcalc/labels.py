@@ -44,21 +44,36 @@ def split_label(label: str) -> tuple[str, int] | None:
 
 def name_labels(graph: Graph, shown: Iterable[int]) -> dict[int, str]:
     """The label of every named node in ``shown``: its name, marked only where a name is shown twice."""
+    return _name_labels(graph, shown)[0]
+
+
+def _name_labels(graph: Graph, shown: Iterable[int]) -> tuple[dict[int, str], dict[str, int]]:
+    """The labels of the named nodes, and each name shown (with the first node of that name).
+
+    Most names are shown once (a wide sum's 200,000 inputs): they get a dictionary entry each and no
+    list, so the cost per node stays flat as programs grow.
+    """
     nodes = graph.nodes
-    by_name: dict[str, list[int]] = {}
+    first: dict[str, int] = {}
+    repeated: dict[str, list[int]] = {}
     for i in shown:
         name = nodes[i].name
         if name is not None:
-            by_name.setdefault(name, []).append(i)
-    labels: dict[int, str] = {}
-    for name, ids in by_name.items():
-        if len(ids) == 1:
-            labels[ids[0]] = name
-            continue
-        ids.sort(key=lambda i: nodes[i].version)
+            seen = first.setdefault(name, i)
+            if seen != i:
+                ids = repeated.get(name)
+                if ids is None:
+                    repeated[name] = [seen, i]
+                else:
+                    ids.append(i)
+    labels = {i: name for name, i in first.items()}
+    for name, ids in repeated.items():
+        versions = [nodes[i].version for i in ids]
+        if versions != sorted(versions):  # usually in order already: a re-bound name's nodes are younger
+            ids.sort(key=lambda i: nodes[i].version)
         for rank, i in enumerate(ids):
             labels[i] = versioned(name, rank)
-    return labels
+    return labels, first
 
 
 def _fresh_names(taken: set[str]) -> Iterator[str]:
@@ -73,9 +88,9 @@ def _fresh_names(taken: set[str]) -> Iterator[str]:
 def node_labels(graph: Graph, order: list[int], output: int) -> dict[int, str]:
     """A label for every node in ``order``."""
     nodes = graph.nodes
-    named = name_labels(graph, order)
+    named, names = _name_labels(graph, order)
     taken = set(graph.bindings)
-    taken.update(name for i in named if (name := nodes[i].name))
+    taken.update(names)
     fresh = _fresh_names(taken)
     labels: dict[int, str] = {}
     for i in order:

@@ -10,6 +10,7 @@ import typer
 
 from gradcalc.cli.options import Bindings, Expand, Precision
 from gradcalc.cli.program_source import Program, evaluate_source, program_source
+from gradcalc.explain import MAX_STEPS
 from gradcalc.reporting import report_warnings
 from gradcalc.views.warnings import warning_lines
 
@@ -34,6 +35,14 @@ def explain_command(
     ] = ExplainFormat.rich,
     precision: Precision = 6,
     expand: Expand = False,
+    max_steps: Annotated[
+        int,
+        typer.Option(
+            "--max-steps",
+            min=0,
+            help="Tell at most N steps of each pass (and list N inputs); 0 tells them all.",
+        ),
+    ] = MAX_STEPS,
 ) -> None:
     """Explain PROGRAM: each gate of the forward pass, then the chain rule gate by gate back to the inputs.
 
@@ -42,7 +51,7 @@ def explain_command(
     from gradcalc.views.explain_view import render_explanation
 
     result = evaluate_source(program_source(program), bindings, expand)
-    rendered = render_explanation(result, fmt.value, precision)
+    rendered = render_explanation(result, fmt.value, precision, max_steps)
     if isinstance(rendered, str):
         sys.stdout.write(rendered)
     else:

@@ -35,6 +35,6 @@ Rows = Annotated[
         "--rows",
         min=0,
         metavar="N",
-        help="Largest table shown in full; bigger graphs show their first and last rows. 0 shows every row.",
+        help="Largest table shown in full; bigger graphs show their first and last rows and gradients. 0 shows all.",
     ),
 ]

@@ -47,11 +47,11 @@ def renderable(
     if isinstance(outcome, InputSet):
         return _assignment(outcome.name, outcome.value, precision, INPUT_STYLE)
     if isinstance(outcome, Assigned):
-        return _assignment(outcome.name, outcome.result.evaluation.value, precision, OUTPUT_STYLE)
+        return _assignment(outcome.name, outcome.value, precision, OUTPUT_STYLE)
     if isinstance(outcome, Evaluated):
-        return summary(outcome.result, precision)
+        return summary(outcome.result, precision, rows)
     if isinstance(outcome, TableShown):
-        return Group(node_table(outcome.result, precision, rows), summary(outcome.result, precision))
+        return Group(node_table(outcome.result, precision, rows), summary(outcome.result, precision, rows))
     if isinstance(outcome, Explained):
         from gradcalc.views.explain_view import render_explanation
 
@@ -72,6 +72,10 @@ def show(console: Console, outcome: Outcome, precision: int, rows: int = 200) ->
     shown = renderable(outcome, precision, rows, console.width, unicode=console.encoding.lower().startswith("utf"))
     if shown is not None:
         console.print(shown)
+    if isinstance(outcome, Assigned):  # its value only: warned about the gates it made, if at a kink
+        if outcome.kinked:
+            report_warnings(warning_lines(outcome.result, since=outcome.first_node))
+        return
     result = getattr(outcome, "result", None)
     if result is not None:
         report_warnings(warning_lines(result))

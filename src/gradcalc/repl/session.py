@@ -16,10 +16,11 @@ The session is the model: it returns outcomes (data, ``outcomes``) and knows not
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass, field
 
 from gradcalc import ast
-from gradcalc.engine import Evaluation, evaluate
+from gradcalc.engine import Evaluation, ValueCache, evaluate
 from gradcalc.errors import EvaluationError, UsageError
 from gradcalc.graph import Graph
 from gradcalc.labels import name_labels, node_labels
@@ -48,6 +49,7 @@ class Session:
 
     def reset(self) -> None:
         self.graph = Graph()
+        self.values = ValueCache()  # what assignments show, computed once per node (see ``value_of``)
         self.transcript = Transcript()
         self.last: int | None = None  # the last result's node: what ``ans`` means
         self.drawn: int | None = None  # the last result that is not a bare input: what the drawings follow
@@ -71,18 +73,36 @@ class Session:
         if not self.own_ans and self.last is not None and _uses_before_assigning(program, ANS):
             self._bind_ans()
         lowered = [self._statement(program, statement) for statement in program.statements]
-        self.drawn = next((node for _, node, is_input in reversed(lowered) if not is_input), self.drawn)
-        return [self._outcome(name, node, is_input) for name, node, is_input in lowered[0 if every else -1 :]]
+        self.drawn = next((node for _, node, is_input, _ in reversed(lowered) if not is_input), self.drawn)
+        return [self._outcome(*statement) for statement in lowered[0 if every else -1 :]]
 
-    def _outcome(self, name: str | None, node: int, is_input: bool) -> Outcome:
+    def _outcome(self, name: str | None, node: int, is_input: bool, first_node: int) -> Outcome:
         if name is None:
             return Evaluated(self.result_of(node))
         if is_input:  # nothing to evaluate: an input's value is its own
             return InputSet(name, self.graph.nodes[node].param or 0.0)
-        return Assigned(name, self.result_of(node, name))
+        if self.settings.expanded:  # the value of the expanded gates, which may differ in the last digit
+            full = self.result_of(node, name)
+            return Assigned(name, full.evaluation.value, lambda: full, bool(full.evaluation.warnings))
+        value = self.value_of(node)
+        evaluated = functools.cache(lambda: self.result_of(node, name))
+        return Assigned(name, value, evaluated, self._kinked(first_node, node), first_node)
 
-    def _statement(self, program: ast.Program, statement: ast.Statement) -> tuple[str | None, int, bool]:
-        """Lower one statement; its name, its node, and whether it set an input."""
+    def value_of(self, node: int) -> float:
+        """A node's value, computing only what no earlier line computed (``engine.ValueCache``)."""
+        return self.values.value(self.graph, node)
+
+    def _kinked(self, first_node: int, output: int) -> bool:
+        """Whether a gate the statement made (``first_node`` to ``output``) is at a point with no derivative."""
+        nodes, values, known = self.graph.nodes, self.values.values, self.values.known
+        for i in range(first_node, output + 1):
+            kink = nodes[i].op.kink
+            if kink is not None and known[i] and kink(*(values[a] for a in nodes[i].args)):
+                return True
+        return False
+
+    def _statement(self, program: ast.Program, statement: ast.Statement) -> tuple[str | None, int, bool, int]:
+        """Lower one statement; its name, its node, whether it set an input, and the first node it made."""
         graph = self.graph
         name = statement.name if isinstance(statement, ast.Assign) else None
         before = len(graph.nodes)
@@ -91,13 +111,16 @@ class Session:
             node = lower(ast.Program([statement], program.source), graph).output
         except BaseException:  # an error, or Ctrl-C in a long paste: nothing was bound yet
             del graph.nodes[before:]
+            self.values.forget_from(before)
             raise
         assert node is not None
+        if node < before and graph.nodes[node].op is INPUT:  # maybe changed in place: what follows may too
+            self.values.forget_from(node)
         text = program.source.text[statement.start : statement.end]
         self.last = node
         if not isinstance(statement, ast.Assign):
             self.transcript.add(Entry(text, node, "expr"))
-            return None, node, False
+            return None, node, False, before
         if name == ANS:
             self.own_ans = True
         if name in CONSTANTS:
@@ -107,9 +130,9 @@ class Session:
             self.transcript.add(Entry(text, node, "input" if node >= before else "update", name))
             value_text = program.source.text[statement.expr.start : statement.expr.end]
             self.transcript.set_input_text(node, None if self._constants_shadowed else value_text)
-            return name, node, True
+            return name, node, True, before
         self.transcript.add(Entry(text, node, "bind", name))
-        return name, node, False
+        return name, node, False, before
 
     def _bind_ans(self) -> None:
         """Make ``ans`` name the last result, in a way ``:save`` can write as a statement."""
@@ -191,7 +214,7 @@ class Session:
                 value, grad = last.values[node], last.grads[node]
             else:
                 try:
-                    value = evaluate(graph, node).value
+                    value = self.value_of(node)
                 except EvaluationError as exc:
                     error = exc.message
             rows.append(Variable(name, labels.get(node, name), op, value, grad, error))

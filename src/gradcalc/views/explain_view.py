@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 
 from gradcalc.engine import op_call_text
 from gradcalc.explain import (
+    MAX_STEPS,
     PATH_CAP,
     BackwardStep,
     ChainProduct,
@@ -45,9 +46,14 @@ FORMATS: tuple[str, ...] = get_args(Format)
 _ROUTES_SHOWN = 6  # a node with more consumers than this gets path counts, not each path written out
 
 
-def render_explanation(result: Result, fmt: Format = "rich", precision: int = 6) -> RenderableType | str:
-    """The explanation of ``result``: a Rich renderable for ``"rich"``, a string for Markdown and LaTeX."""
-    explanation = explain(result)
+def render_explanation(
+    result: Result, fmt: Format = "rich", precision: int = 6, max_steps: int = MAX_STEPS
+) -> RenderableType | str:
+    """The explanation of ``result``: a Rich renderable for ``"rich"``, a string for Markdown and LaTeX.
+
+    At most ``max_steps`` steps of each pass are told (0: all), and the text says how many were left out.
+    """
+    explanation = explain(result, max_steps)
     if fmt == "latex":
         return render_latex(explanation, precision)
     sections = list(_sections(explanation, _Notation(precision)))
@@ -65,9 +71,13 @@ class _Printed:
 
     def __init__(self, precision: int) -> None:
         self.precision = precision
+        self._printed: dict[float, str] = {}  # each value is printed several times (value, upstream, factor)
 
     def num(self, value: float) -> str:
-        return format_number(value, self.precision)
+        text = self._printed.get(value) if value else None  # 0.0 and -0.0 are one key: not cached
+        if text is None:
+            text = self._printed[value] = format_number(value, self.precision)
+        return text
 
     def shown(self, value: float) -> float:
         """The number a reader takes ``value`` to be: its printed form read back."""
@@ -191,17 +201,29 @@ class _Notation(_Printed):
         return " = " if holds else " ≈ "
 
 
+SEE_ALL = "explain --max-steps 0 tells them all"
+
+
+def left_out_note(count: int, what: str) -> str:
+    """``… 98,000 more steps of the backward pass left out (explain --max-steps 0 tells them all)``."""
+    return f"… {count:,} more {what} left out ({SEE_ALL})"
+
+
 def _sections(e: Explanation, n: _Notation) -> Iterator[Section]:
     out = e.output_label
     forward: list[Line] = []
     if e.leaves:
         inputs = ", ".join(f"{leaf.label} = {n.num(leaf.value)}" for leaf in e.leaves)
         forward.append(_say("", "The inputs: ", inputs))
+        if e.inputs_left_out:
+            forward.append(_say("", left_out_note(e.inputs_left_out, "inputs")))
     for computed in e.forward:
         values = _bracket_negatives(computed.gate, tuple(text for text, _ in n.arguments(computed.gate)))
         symbolic, numeric = n.gate(computed.gate, computed.gate.args), n.gate(computed.gate, values)
         result = n.eq(n.forward_holds(computed)) + n.num(computed.value)
         forward.append(_say(f"{computed.label} = {symbolic} = {numeric}{result}"))
+    if e.forward_left_out:
+        forward.append(_say("", left_out_note(e.forward_left_out, "steps of the forward pass")))
     if not e.leaves:
         value = n.num(e.value)
         said = value if out == value else f"{out} = {value}"
@@ -217,12 +239,16 @@ def _sections(e: Explanation, n: _Notation) -> Iterator[Section]:
     backward = [_say("", "Start at the output: ", f"{n.d(out, out)} = 1")]
     for step in e.backward:
         backward.extend(_backward_lines(e, step, n))
+    if e.backward_left_out:
+        backward.append(_say("", left_out_note(e.backward_left_out, "steps of the backward pass")))
     for total in e.input_sums:
         backward.append(_sum_line(out, total, n))
     yield Section(f"Backward pass, from {out} back to the inputs", backward)
 
     if e.gradients:
         lines = [_say(", ".join(f"{n.d(out, leaf.label)} = {n.num(leaf.value)}" for leaf in e.gradients))]
+        if e.inputs_left_out:
+            lines.append(_say("", left_out_note(e.inputs_left_out, "gradients")))
         if e.constants:
             lines.append(_say("", _constants_remark(e.constants, str)))
         yield Section("Gradients", lines)
@@ -400,6 +426,8 @@ def render_latex(e: Explanation, precision: int = 6) -> str:
         symbolic, numeric = gate(computed.gate, labels), gate(computed.gate, values)
         result = eq(printed.forward_holds(computed)) + num(computed.value)
         forward.append(f"{_latex_label(computed.label)} &= {symbolic} = {numeric}{result}")
+    if e.forward_left_out:
+        forward.append(rf"&\text{{{left_out_note(e.forward_left_out, 'steps of the forward pass')}}}")
     if not e.forward:
         forward.append(f"{out} &= {num(e.value)}" if out != num(e.value) else f"&{out}")
     if not e.leaves:  # a constant: nothing to differentiate
@@ -454,6 +482,8 @@ def render_latex(e: Explanation, precision: int = 6) -> str:
                 backward.append(f"{chain} &= {numbers} && {path}")
             else:
                 backward.append(f"{d(e.output_label, p.arg_label)} &= {chain} = {numbers}")
+    if e.backward_left_out:
+        backward.append(rf"&\text{{{left_out_note(e.backward_left_out, 'steps of the backward pass')}}}")
     backward.extend(sum_row(total) for total in e.input_sums)
 
     lines = [
@@ -467,6 +497,8 @@ def render_latex(e: Explanation, precision: int = 6) -> str:
             r"\paragraph{Gradients.}",
             _align([f"{d(e.output_label, leaf.label)} &= {num(leaf.value)}" for leaf in e.gradients]),
         ]
+        if e.inputs_left_out:
+            lines.append(left_out_note(e.inputs_left_out, "gradients and inputs").replace("…", r"\ldots"))
         if e.constants:
             lines.append(_constants_remark(e.constants, lambda label: f"${_latex_label(label)}$"))
     return "\n".join(lines) + "\n"

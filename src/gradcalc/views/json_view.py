@@ -109,7 +109,7 @@ def _numbers_text(numbers: list[float]) -> list[str]:
         return []
     if not all(map(math.isfinite, numbers)):
         numbers = [_number(x) for x in numbers]  # type: ignore[misc]
-    return _dumps(numbers)[1:-1].split(", ")
+    return _each_once(numbers, lambda unique: _dumps(unique)[1:-1].split(", "))
 
 
 def _lists_text(lists: list[tuple[float, ...]]) -> list[str]:
@@ -118,7 +118,21 @@ def _lists_text(lists: list[tuple[float, ...]]) -> list[str]:
         return []
     if not all(math.isfinite(x) for numbers in lists for x in numbers):
         lists = [tuple(_number(x) for x in numbers) for numbers in lists]  # type: ignore[misc]
-    return _dumps(lists)[2:-2].split("], [")
+    return _each_once(lists, lambda unique: _dumps(unique)[2:-2].split("], ["))
+
+
+def _each_once(items: list[Any], encode: Callable[[list[Any]], list[str]]) -> list[str]:
+    """``encode(items)``, encoding each distinct item once where most repeat.
+
+    Writing a float costs about a microsecond, and generated graphs repeat theirs (the partials of a
+    sum are all 1.0, a wide sum's inputs take a few values). Zeros keep the plain path: 0.0 and -0.0
+    are one dictionary key but two texts.
+    """
+    unique = dict.fromkeys(items)
+    if 2 * len(unique) > len(items) or 0.0 in unique or any(0.0 in k for k in unique if isinstance(k, tuple)):
+        return encode(items)
+    texts = dict(zip(unique, encode(list(unique))))
+    return [texts[item] for item in items]
 
 
 # What json.dumps itself calls for a string (ensure_ascii, the default): the C encoder where it exists.

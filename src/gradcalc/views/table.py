@@ -97,19 +97,33 @@ def _title(result: Result) -> str:
     return f"{kind}: {n} node{'s' if n != 1 else ''}"
 
 
-def summary(result: Result, precision: int = 6) -> Text:
-    """``f = -12`` and each input's gradient, ``∂f/∂x = -3``."""
+def summary(result: Result, precision: int = 6, max_rows: int = 200) -> Text:
+    """``f = -12`` and each input's gradient, ``∂f/∂x = -3``.
+
+    More than ``max_rows`` inputs show their first and last gradients, as the table shows its first and
+    last rows (0 shows all): a terminal gains nothing from 200,000 lines, and Rich takes about 0.1 ms to
+    lay out each one. The JSON document has every gradient.
+    """
     evaluation, labels = result.evaluation, result.labels
     out = short(labels[evaluation.output])
     text = Text()
     text.append(f"{out} = ", style=OUTPUT_STYLE)
     text.append(format_number(evaluation.value, precision), style=OUTPUT_STYLE)
-    for i in evaluation.inputs:
+    inputs: list[int] = evaluation.inputs
+    left_out = 0
+    if max_rows and len(inputs) > max_rows:
+        half = max_rows // 2
+        left_out = len(inputs) - 2 * half
+        inputs = [*inputs[:half], -1, *inputs[-half:]]
+    for i in inputs:
         text.append("\n")
+        if i < 0:
+            text.append(f"… {left_out:,} more gradients (--rows 0 shows all)", style="dim")
+            continue
         text.append(f"∂{out}/∂{short(labels[i])} = ", style=INPUT_STYLE)
         text.append(format_number(evaluation.grads[i], precision))
     return text
 
 
 def result_view(result: Result, precision: int = 6, max_rows: int = 200) -> Group:
-    return Group(node_table(result, precision, max_rows), summary(result, precision))
+    return Group(node_table(result, precision, max_rows), summary(result, precision, max_rows))

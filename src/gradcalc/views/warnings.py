@@ -6,10 +6,13 @@ from gradcalc.engine import op_call_text
 from gradcalc.program import Result
 
 
-def warning_lines(result: Result) -> list[str]:
+def warning_lines(result: Result, since: int = 0) -> list[str]:
+    """Every warning of ``result``; with ``since``, only those of nodes from that id on (a REPL line's own)."""
     labels, nodes = result.labels, result.graph.nodes
     lines = []
     for warning in result.evaluation.warnings:
+        if warning.node < since:
+            continue
         node = nodes[warning.node]
         where = labels[warning.node]
         if node.args:
