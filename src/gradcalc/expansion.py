@@ -31,8 +31,12 @@ def expand(graph: Graph, order: list[int]) -> tuple[Graph, dict[int, int]]:
     """The expanded graph of the nodes in ``order``, and where each old node went in it."""
     new = Graph()
     where: dict[int, int] = {}
+    old_scopes = graph.scope_map(order)
+    new.scopes = graph.scopes  # the calls and steps stay; their nodes are the gates each node became
+    new.node_scope = {}
     for i in order:
         node = graph.nodes[i]
+        before = len(new.nodes)
         args = tuple(where[a] for a in node.args)
         if node.op.expand is not None:
             target = node.op.expand(_Builder(new, node), args)
@@ -43,4 +47,8 @@ def expand(graph: Graph, order: list[int]) -> tuple[Graph, dict[int, int]]:
             moved.name, moved.version = node.name, node.version
             new.bindings[node.name] = target
         where[i] = target
+        scope = old_scopes.get(i)
+        if scope is not None:
+            for k in range(before, len(new.nodes)):
+                new.node_scope[k] = scope
     return new, where

@@ -43,6 +43,13 @@ _EXPECTED_WORDS = {
     "EQUAL": "'='",
     "_NEWLINE": "a new line",
     "SEMICOLON": "';'",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "DOTDOT": "'..'",
+    "IN": "'in'",
+    "FOR": "'for'",
     "$END": "the end of the program",
 }
 _EXPECTED_ORDER = list(_EXPECTED_WORDS)
@@ -119,6 +126,27 @@ class _Builder:
     def assign(children: list) -> ast.Assign:
         name, _, expr = children
         return ast.Assign(name.value, expr, name.start_pos, expr.end)
+
+    @staticmethod
+    def define(children: list) -> ast.FunctionDef:
+        head, _, body = children
+        statements = body.statements if type(body) is ast.Block else [body]
+        return ast.FunctionDef(head.func, head.args, statements, head.start, body.end, head.end)
+
+    @staticmethod
+    def block(children: list) -> ast.Block:
+        open_, lines, close = children
+        return ast.Block(lines, open_.start_pos, close.end_pos)
+
+    @staticmethod
+    def range_loop(children: list) -> ast.Loop:
+        keyword, name, _, first, _, last, body = children
+        return ast.Loop(name.value, (first, last), None, body.statements, keyword.start_pos, body.end, last.end)
+
+    @staticmethod
+    def list_loop(children: list) -> ast.Loop:
+        keyword, name, _, _, items, close, body = children
+        return ast.Loop(name.value, None, tuple(items), body.statements, keyword.start_pos, body.end, close.end_pos)
 
     @staticmethod
     def binary(children: list) -> ast.Binary:
@@ -218,24 +246,35 @@ class _Tokens:
             conf.terminals, key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name)
         )
         regexps = {t.name: t.pattern.to_regexp() for t in terminals}
-        for t in terminals:  # Lark lexes these with a callback this reader does not have: keywords
-            if t.pattern.type == "str" and any(
-                re.fullmatch(regexps[o.name], t.pattern.value) for o in terminals if o.pattern.type == "re"
-            ):
-                raise ValueError(f"the terminal {t.name} needs Lark's own lexer")  # pragma: no cover
+        # A keyword (``for``) is also a name: as Lark's lexer does, read a name and retype it when it
+        # is spelled as a keyword, so ``format`` stays a name.
+        keywords: dict[str, dict[str, str]] = {}
+        for t in terminals:
+            if t.pattern.type != "str":
+                continue
+            for other in terminals:
+                if other.pattern.type == "re" and re.fullmatch(regexps[other.name], t.pattern.value):
+                    keywords.setdefault(other.name, {})[t.pattern.value] = t.name
+        embedded = {name for by_value in keywords.values() for name in by_value.values()}
+        terminals = [t for t in terminals if t.name not in embedded]
         skipped = "|".join(regexps[t.name] for t in terminals if t.name in ignore)
         tokens = "|".join(f"(?P<{t.name}>{regexps[t.name]})" for t in terminals if t.name not in ignore)
         self._finditer = re.compile(f"(?:{skipped})*(?:{tokens}|(?P<{_BAD}>.)|\\Z)", re.DOTALL).finditer
         self._token = token_type
+        self._keywords = keywords
 
     def stream(self, text: str) -> Iterator[Any]:
         token = self._token
+        keywords = self._keywords
         for match in self._finditer(text):
             kind = match.lastgroup
             if kind is None:  # the end of the text, after any ignored characters
                 break
             start, end = match.span(kind)
-            yield token(kind, text[start:end], start, -1, -1, None, None, end)
+            value = text[start:end]
+            if kind in keywords:
+                kind = keywords[kind].get(value, kind)
+            yield token(kind, value, start, -1, -1, None, None, end)
         raise EOFError  # how the compiled loop learns that the text has ended
 
 

@@ -124,6 +124,14 @@ def _vars(session: Session, args: str) -> list[Outcome]:
     return [session.variables()]
 
 
+@command("funcs", "", "the functions defined so far, as written")
+def _funcs(session: Session, args: str) -> list[Outcome]:
+    texts = session.function_texts()
+    if not texts:
+        return [Message("no functions yet: define one as  sig(t) = 1/(1+exp(-t))")]
+    return [Message("\n".join(texts))]
+
+
 @command("table", "[EXPR|NAME]", "every node of the last result (or of EXPR): value, local ∂, gradient", ("name",))
 def _table(session: Session, args: str) -> list[Outcome]:
     return [TableShown(session.result_of_text(args))]

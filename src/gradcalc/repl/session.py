@@ -15,7 +15,6 @@ The session is the model: it returns outcomes (data, ``outcomes``) and knows not
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
 from gradcalc import ast
@@ -23,11 +22,11 @@ from gradcalc.engine import Evaluation, evaluate
 from gradcalc.errors import EvaluationError, UsageError
 from gradcalc.graph import Graph
 from gradcalc.labels import name_labels, node_labels
-from gradcalc.lowering import lower
+from gradcalc.lowering import Functions, lower
 from gradcalc.ops import CONST, CONSTANTS, INPUT
 from gradcalc.parser import parse
 from gradcalc.program import Result, view_of
-from gradcalc.repl.outcomes import Assigned, Evaluated, InputSet, Outcome, Variable, VariablesShown
+from gradcalc.repl.outcomes import Assigned, Evaluated, InputSet, Message, Outcome, Variable, VariablesShown
 from gradcalc.repl.settings import Settings
 from gradcalc.repl.transcript import Deletion, Entry, Transcript, number_text
 from gradcalc.source import Source
@@ -48,6 +47,7 @@ class Session:
 
     def reset(self) -> None:
         self.graph = Graph()
+        self.functions: Functions = {}  # the functions defined so far: later lines call them
         self.transcript = Transcript()
         self.last: int | None = None  # the last result's node: what ``ans`` means
         self.drawn: int | None = None  # the last result that is not a bare input: what the drawings follow
@@ -71,10 +71,12 @@ class Session:
         if not self.own_ans and self.last is not None and _uses_before_assigning(program, ANS):
             self._bind_ans()
         lowered = [self._statement(program, statement) for statement in program.statements]
-        self.drawn = next((node for _, node, is_input in reversed(lowered) if not is_input), self.drawn)
+        self.drawn = next((node for _, node, is_input in reversed(lowered) if not is_input and node >= 0), self.drawn)
         return [self._outcome(name, node, is_input) for name, node, is_input in lowered[0 if every else -1 :]]
 
     def _outcome(self, name: str | None, node: int, is_input: bool) -> Outcome:
+        if node < 0:  # a definition, or a loop that made nothing: ``name`` says what happened
+            return Message(name or "")
         if name is None:
             return Evaluated(self.result_of(node))
         if is_input:  # nothing to evaluate: an input's value is its own
@@ -88,12 +90,22 @@ class Session:
         before = len(graph.nodes)
         bound_before = graph.bindings.get(name) if name else None
         try:
-            node = lower(ast.Program([statement], program.source), graph).output
+            lowered = lower(ast.Program([statement], program.source), graph, functions=self.functions)
         except BaseException:  # an error, or Ctrl-C in a long paste: nothing was bound yet
-            del graph.nodes[before:]
+            graph.truncate(before)
             raise
-        assert node is not None
         text = program.source.text[statement.start : statement.end]
+        if isinstance(statement, ast.FunctionDef):
+            self.transcript.add(Entry(text, -1, "define", statement.name))
+            return f"defined {self.functions[statement.name].signature}", -1, False
+        node = lowered.output
+        if isinstance(statement, ast.Loop):
+            self.transcript.add(Entry(text, -1 if node is None else node, "loop", lowered.output_name))
+            if node is None:
+                return "the loop made no nodes", -1, False
+            self.last = node
+            return lowered.output_name, node, False
+        assert node is not None
         self.last = node
         if not isinstance(statement, ast.Assign):
             self.transcript.add(Entry(text, node, "expr"))
@@ -158,12 +170,10 @@ class Session:
         program = parse(source)
         if len(program.statements) != 1 or isinstance(program.statements[0], ast.Assign):
             raise UsageError("expected one expression or name", hint="e.g. :table g  or  :table (x + y) * z")
-        scratch = copy.copy(self.graph)  # expressions only append nodes: a copy of the lists is enough
-        scratch.nodes = list(self.graph.nodes)
-        scratch.bindings = dict(self.graph.bindings)
+        scratch = self.graph.copy()  # expressions only append nodes: a copy of the lists is enough
         if not self.own_ans and self.last is not None:
             scratch.bindings[ANS] = self.last  # a binding only: shared nodes must not be renamed
-        node = lower(program, scratch).output
+        node = lower(program, scratch, functions=self.functions).output
         assert node is not None
         statement = program.statements[0]
         name = statement.id if isinstance(statement, ast.Name) else None
@@ -217,9 +227,13 @@ class Session:
         header = f"# a gradcalc session; replay it with: gradcalc run FILE{flags}"
         return self.transcript.program(self.graph, self.last, header)
 
+    def function_texts(self) -> list[str]:
+        """Each function defined, as it was last defined: ``sig(t) = 1/(1+exp(-t))``."""
+        return [function.text for _, function in sorted(self.functions.items())]
+
     def names(self) -> list[str]:
         """The names bound now (and ans), for completion and highlighting."""
-        names = set(self.graph.bindings)
+        names = set(self.graph.bindings) | set(self.functions)
         if self.last is not None:
             names.add(ANS)
         return sorted(names)
@@ -233,13 +247,20 @@ def _one_statement(source: Source) -> tuple[ast.Program, ast.Statement]:
 def _uses_before_assigning(program: ast.Program, name: str) -> bool:
     """Whether ``program`` reads ``name`` before any of its statements assigns it."""
     for statement in program.statements:
-        expr = statement.expr if isinstance(statement, ast.Assign) else statement
-        stack: list[ast.Expr] = [expr]
+        if isinstance(statement, ast.FunctionDef):  # its body is read at each call, not here
+            continue
+        stack: list[ast.Statement] = [statement]
         while stack:
             item = stack.pop()
             if isinstance(item, ast.Name) and item.id == name:
                 return True
-            stack.extend(item.children)
+            if isinstance(item, ast.Assign):
+                stack.append(item.expr)
+            elif isinstance(item, ast.Loop):
+                stack.extend(item.body)
+                stack.extend(item.bounds or item.items or ())
+            elif not isinstance(item, ast.FunctionDef):
+                stack.extend(item.children)
         if isinstance(statement, ast.Assign) and statement.name == name:
             return False
     return False
