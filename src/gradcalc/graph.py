@@ -154,6 +154,9 @@ class Graph:
             target.name = name
             target.version = count
 
+    def __len__(self) -> int:
+        return len(self.nodes)
+
     def add(
         self,
         op: Op,
