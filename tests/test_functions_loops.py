@@ -282,3 +282,37 @@ def test_a_call_costs_about_its_inlined_body():
     called = "h = 0; w = 0.5; cell(v) = tanh(w*v + 1)\n" + "\n".join(["h = cell(h)"] * calls)
     inlined = "h = 0; w = 0.5\n" + "\n".join(["h = tanh(w*h + 1)"] * calls)
     assert _lowering_time(called) <= 1.5 * _lowering_time(inlined)
+
+
+# -- --collapse -----------------------------------------------------------------------------------
+
+
+def test_collapsed_calls_are_gates_whose_local_partials_are_6_and_20(tmp_path: Path):
+    done = run_gradcalc("eval", TWO_CALLS, "--collapse", home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith("│")]
+    assert [row.split("│")[2].strip() for row in rows] == ["input", "f", "f"]
+    assert [row.split("│")[5].strip() for row in rows] == ["", "∂p/∂x = 6", "∂y/∂p = 20"]
+    assert done.stdout.splitlines()[-2:] == ["y = 101", "∂y/∂x = 120"]
+
+
+def test_a_collapsed_call_takes_the_shared_weights_too_and_keeps_every_gradient():
+    text = "x = 0.3; w = 2; b = 0.5; layer(v) = tanh(w*v + b); y = layer(layer(x))"
+    plain, collapsed = run(text), run_source_collapsed(text)
+    assert gradients(collapsed) == gradients(plain)
+    gates = [collapsed.graph.nodes[i] for i in collapsed.evaluation.order if collapsed.graph.nodes[i].args]
+    assert [gate.op.symbol for gate in gates] == ["layer", "layer"]
+    assert [[collapsed.labels[a] for a in gate.args] for gate in gates] == [["x", "w", "b"], ["p", "w", "b"]]
+    assert render_dot(collapsed).count("subgraph cluster_") == 0
+
+
+def test_explain_narrates_a_collapsed_call_at_the_modules_level(tmp_path: Path):
+    done = run_gradcalc("explain", "sig(t) = 1/(1 + exp(-t)); z = 0.5; y = sig(2*z)", "--collapse", home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "y = sig(p), so ∂y/∂p = (∂sig/∂t (inside sig(t) = 1/(1 + exp(-t)))) = 0.196612" in done.stdout
+
+
+def run_source_collapsed(text: str):
+    from gradcalc.program import run_source
+
+    return run_source(Source(text), collapsed=True)

@@ -8,6 +8,8 @@ in both graphs; the expanded one shows more of the chain rule.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from gradcalc.graph import Graph, Node
 from gradcalc.ops import CONST, Op
 
@@ -32,8 +34,7 @@ def expand(graph: Graph, order: list[int]) -> tuple[Graph, dict[int, int]]:
     new = Graph()
     where: dict[int, int] = {}
     old_scopes = graph.scope_map(order)
-    new.scopes = graph.scopes  # the calls and steps stay; their nodes are the gates each node became
-    new.node_scope = {}
+    new.node_scope = {}  # the calls and steps stay; their nodes are the gates each node became
     for i in order:
         node = graph.nodes[i]
         before = len(new.nodes)
@@ -51,4 +52,8 @@ def expand(graph: Graph, order: list[int]) -> tuple[Graph, dict[int, int]]:
         if scope is not None:
             for k in range(before, len(new.nodes)):
                 new.node_scope[k] = scope
+    new.scopes = [
+        replace(s, result=where.get(s.result, -1), params=tuple((p, where.get(a, -1)) for p, a in s.params))
+        for s in graph.scopes
+    ]
     return new, where

@@ -75,6 +75,9 @@ class Scope:
     parent: int  # the enclosing scope's index in ``Graph.scopes``, or -1
     first: int  # the first node made in it
     end: int = -1  # one past the last node made in it, once it is closed
+    result: int = -1  # a call's value, when it is a node made in the call (not an argument passed through)
+    params: tuple[tuple[str, int], ...] = ()  # a call's parameters and the nodes they were given (-1: a constant)
+    text: str = ""  # a call's function as defined: ``f(x) = x^2 + 1``
 
 
 class Graph:

@@ -641,7 +641,11 @@ class _Invoke(_Marker):
                 arg = _Const(arg.value, arg.start, arg.end, arg.text, source)
             names[param] = arg
         graph = lowering.graph
-        todo.append(_Return(function, call, lowering.scope, source, graph.open_scope("call", function.name)))
+        scope = graph.open_scope("call", function.name)
+        record = graph.scopes[scope]
+        record.params = tuple((p, a if type(a) is int else -1) for p, a in names.items())
+        record.text = function.text
+        todo.append(_Return(function, call, lowering.scope, source, scope))
         if not lowering.unrolling:
             lowering.unrolling.append((call, source, len(graph.nodes)))
         lowering.calls.append((function, call))
@@ -668,6 +672,8 @@ class _Return(_Marker):
         value = results[-1]
         if type(value) is _Const:  # a call of constants is a constant, written as the call
             results[-1] = _Const(value.value, self.call.start, self.call.end, None, self.source)
+        elif value >= lowering.graph.scopes[self.graph_scope].first:
+            lowering.graph.scopes[self.graph_scope].result = value
         lowering.graph.close_scope(self.graph_scope)
         lowering.calls.pop()
         lowering.active.discard(self.function.name)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from gradcalc.cli.options import Bindings, Expand, Precision
+from gradcalc.cli.options import Bindings, Collapse, Expand, Precision
 from gradcalc.cli.program_source import Program, evaluate_source, program_source
 from gradcalc.reporting import report_warnings
 from gradcalc.views.warnings import warning_lines
@@ -34,6 +34,7 @@ def explain_command(
     ] = ExplainFormat.rich,
     precision: Precision = 6,
     expand: Expand = False,
+    collapse: Collapse = False,
 ) -> None:
     """Explain PROGRAM: each gate of the forward pass, then the chain rule gate by gate back to the inputs.
 
@@ -41,7 +42,7 @@ def explain_command(
     """
     from gradcalc.views.explain_view import render_explanation
 
-    result = evaluate_source(program_source(program), bindings, expand)
+    result = evaluate_source(program_source(program), bindings, expand, collapse)
     rendered = render_explanation(result, fmt.value, precision)
     if isinstance(rendered, str):
         sys.stdout.write(rendered)

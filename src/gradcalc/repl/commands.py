@@ -202,6 +202,15 @@ def _expand(session: Session, args: str) -> list[Outcome]:
     return [Message(f"expand is {'on' if session.settings.expanded else 'off'}")]
 
 
+@command("collapse", "on|off", "show each call of a function you defined as one gate with its own local ∂", ("on|off",))
+def _collapse(session: Session, args: str) -> list[Outcome]:
+    if args not in ("on", "off", ""):
+        raise UsageError("usage: :collapse on|off")
+    if args:
+        session.settings.collapsed = args == "on"
+    return [Message(f"collapse is {'on' if session.settings.collapsed else 'off'}")]
+
+
 @command("precision", "N", "decimals shown (0 to 17)")
 def _precision(session: Session, args: str) -> list[Outcome]:
     if args:

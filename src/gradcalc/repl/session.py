@@ -144,7 +144,7 @@ class Session:
 
     def result_of(self, node: int, name: str | None = None) -> Result:
         """Evaluate ``node`` (forward and backward over its ancestors only) with the session's settings."""
-        return view_of(self.graph, node, name, expanded=self.settings.expanded)
+        return view_of(self.graph, node, name, expanded=self.settings.expanded, collapsed=self.settings.collapsed)
 
     def last_result(self) -> Result:
         if self.last is None:
@@ -177,7 +177,7 @@ class Session:
         assert node is not None
         statement = program.statements[0]
         name = statement.id if isinstance(statement, ast.Name) else None
-        return view_of(scratch, node, name, expanded=self.settings.expanded)
+        return view_of(scratch, node, name, expanded=self.settings.expanded, collapsed=self.settings.collapsed)
 
     def variables(self) -> VariablesShown:
         """Every bound name with its value and the last result's gradient with respect to it."""
