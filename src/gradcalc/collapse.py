@@ -85,7 +85,7 @@ def collapse(result: Result) -> Result:
             slopes = local[i]
             outer = scope_of.get(i)
         else:
-            inputs, slopes = _module(graph, evaluation, members[call], i, scopes[call].params)
+            inputs, slopes = _module(graph, evaluation, members[call], i, scopes[call].param_nodes())
             target = new.add(_module_op(graph, call, inputs, slopes, values[i]), tuple(where[a] for a in inputs),
                              span=node.span)  # fmt: skip
             outer = scopes[call].parent
@@ -108,14 +108,14 @@ def collapse(result: Result) -> Result:
 
 
 def _module(
-    graph: Graph, evaluation: Evaluation, inside: list[int], out: int, params: tuple[tuple[str, int], ...]
+    graph: Graph, evaluation: Evaluation, inside: list[int], out: int, params: dict[int, str]
 ) -> tuple[list[int], tuple[float, ...]]:
     """The values a call reads from outside (its arguments first), and d(call)/d(each): a backward pass
     over its nodes alone."""
     nodes, local = graph.nodes, evaluation.local
     own = set(inside)
     read = {a for i in inside for a in nodes[i].args if a not in own}
-    inputs: list[int] = list(dict.fromkeys(a for _, a in params if a in read))
+    inputs: list[int] = [a for a in params if a in read]
     for i in inside:
         for a in nodes[i].args:
             if a not in own and a not in inputs:
@@ -132,7 +132,7 @@ def _module(
 def _module_op(graph: Graph, call: int, inputs: list[int], slopes: tuple[float, ...], value: float) -> Op:
     """The gate of one call: the function's name, a role per argument (its parameter, or the shared name)."""
     scope = graph.scopes[call]
-    param_of = {node: name for name, node in scope.params if node >= 0}
+    param_of = scope.param_nodes()
     roles = tuple(param_of.get(a) or graph.nodes[a].name or "" for a in inputs)
     inside = " ".join(scope.text.split())
     inside = inside if len(inside) <= MAX_TEXT else inside[: MAX_TEXT - 1] + "…"

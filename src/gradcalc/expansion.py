@@ -53,7 +53,7 @@ def expand(graph: Graph, order: list[int]) -> tuple[Graph, dict[int, int]]:
             for k in range(before, len(new.nodes)):
                 new.node_scope[k] = scope
     new.scopes = [
-        replace(s, result=where.get(s.result, -1), params=tuple((p, where.get(a, -1)) for p, a in s.params))
+        replace(s, result=where.get(s.result, -1), args=[where.get(a, -1) if type(a) is int else a for a in s.args])
         for s in graph.scopes
     ]
     return new, where

@@ -12,7 +12,7 @@ node its innermost scope, so pictures can draw each scope as a cluster and table
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import compress
@@ -76,8 +76,13 @@ class Scope:
     first: int  # the first node made in it
     end: int = -1  # one past the last node made in it, once it is closed
     result: int = -1  # a call's value, when it is a node made in the call (not an argument passed through)
-    params: tuple[tuple[str, int], ...] = ()  # a call's parameters and the nodes they were given (-1: a constant)
+    params: tuple[str, ...] = ()  # a call's parameters
+    args: Sequence[object] = ()  # what the call gave them: nodes (ints), or constants not made into nodes
     text: str = ""  # a call's function as defined: ``f(x) = x^2 + 1``
+
+    def param_nodes(self) -> dict[int, str]:
+        """Each node given to a parameter, with the parameter's name."""
+        return {arg: param for param, arg in zip(self.params, self.args) if type(arg) is int}
 
 
 class Graph:
@@ -92,10 +97,18 @@ class Graph:
         self.node_scope: dict[int, int] | None = None
         self._open: list[int] = []  # the scopes being lowered now, innermost last
 
-    def open_scope(self, kind: str, name: str, value: float | None = None) -> int:
+    def open_scope(
+        self,
+        kind: str,
+        name: str,
+        params: tuple[str, ...] = (),
+        args: Sequence[object] = (),
+        text: str = "",
+        value: float | None = None,
+    ) -> int:
         """Start a call or a step: the nodes added until ``close_scope`` belong to it."""
         parent = self._open[-1] if self._open else -1
-        self.scopes.append(Scope(kind, name, value, parent, len(self.nodes)))
+        self.scopes.append(Scope(kind, name, value, parent, len(self.nodes), -1, -1, params, args, text))
         self._open.append(len(self.scopes) - 1)
         return len(self.scopes) - 1
 

@@ -635,16 +635,14 @@ class _Invoke(_Marker):
         if len(lowering.calls) >= MAX_CALL_DEPTH:
             raise EvaluationError(f"calls nested more than {MAX_CALL_DEPTH:,} deep", lowering._span(call))
         source = lowering.source
-        names: dict[str, Operand] = {}
-        for param, arg in zip(function.params, args):
-            if type(arg) is _Const and arg.source is None:  # its text is read where it was written
-                arg = _Const(arg.value, arg.start, arg.end, arg.text, source)
-            names[param] = arg
+        if _Const in map(type, args):  # a constant's text is read where it was written
+            args = [
+                _Const(a.value, a.start, a.end, a.text, source) if type(a) is _Const and a.source is None else a
+                for a in args
+            ]
+        names: dict[str, Operand] = dict(zip(function.params, args))
         graph = lowering.graph
-        scope = graph.open_scope("call", function.name)
-        record = graph.scopes[scope]
-        record.params = tuple((p, a if type(a) is int else -1) for p, a in names.items())
-        record.text = function.text
+        scope = graph.open_scope("call", function.name, function.params, args, function.text)
         todo.append(_Return(function, call, lowering.scope, source, scope))
         if not lowering.unrolling:
             lowering.unrolling.append((call, source, len(graph.nodes)))
@@ -742,6 +740,6 @@ class _LoopStep(_Marker):
         self.index += 1
         text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else format_number(value)
         self.scope.names[loop.var] = _Const(value, 0, 0, text, self.source)
-        self.graph_scope = graph.open_scope("step", loop.var, value)
+        self.graph_scope = graph.open_scope("step", loop.var, value=value)
         todo.append(self)
         todo.extend(self.items)
