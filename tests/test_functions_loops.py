@@ -316,3 +316,41 @@ def run_source_collapsed(text: str):
     from gradcalc.program import run_source
 
     return run_source(Source(text), collapsed=True)
+
+
+def test_repl_collapse_setting_shows_calls_as_gates(tmp_path: Path):
+    done = run_gradcalc(stdin="f(x) = x^2 + 1\nx = 3\ny = f(f(x))\n:collapse on\n:table\n", home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "collapse is on" in done.stdout
+    assert "│ y    │ f     │ p      │   101 │ ∂y/∂p = 20 │             1 │" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("for t in 1..3 h = t", "a loop's statements go in braces"),
+        ("x = [1] + 2", "use parentheses for grouping; [ ] lists a loop's values"),
+        ("y = {2}", "use parentheses for grouping; { } holds a loop's or a function's statements"),
+    ],
+)
+def test_brackets_and_braces_out_of_place_get_a_hint(text, hint):
+    error = error_of(text)
+    assert isinstance(error, ProgramSyntaxError) and (error.hint or "").startswith(hint)
+
+
+def test_a_program_that_only_defines_says_what_to_add(tmp_path: Path):
+    done = run_gradcalc("eval", "f(x) = x^2", home=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "usage error: the program defines f but computes nothing",
+        "hint: end it with an expression that calls f, such as f(2)",
+    ]
+
+
+def test_explain_sums_a_shared_weights_gradient_over_the_steps(tmp_path: Path):
+    done = run_gradcalc("explain", RNN, home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (
+        "  ∂h'''/∂w = 0 + 0.0171238 + 0.177196: what flows back to w through each step of the loop "
+        "(t = 1, t = 2, t = 3)"
+    ) in done.stdout

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from gradcalc.numbers import format_number
 from gradcalc.ops import CONST, Op
 from gradcalc.program import Result
+from gradcalc.scopes import StepSplit, step_contributions
 
 _SIMPLE_LABEL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.'")
 PATH_CAP = 10**12  # path counts saturate here: they can grow exponentially with the program
@@ -163,6 +164,7 @@ class Explanation:
     gradients: tuple[Leaf, ...]  # each input's gradient ∂out/∂input (never a constant's)
     constants: tuple[str, ...]  # the constants the output uses, as written (once each): no gradient
     expanded: bool
+    steps: tuple[StepSplit, ...] = ()  # inputs shared by a loop's steps: their gradients split by step
 
 
 def explain(result: Result) -> Explanation:
@@ -248,6 +250,7 @@ def explain(result: Result) -> Explanation:
         gradients=tuple(Leaf(i, labels[i], grads[i]) for i in inputs),
         constants=tuple(dict.fromkeys(labels[i] for i in evaluation.order if nodes[i].op is CONST)),
         expanded=result.expanded,
+        steps=tuple(step_contributions(result)),
     )
 
 

@@ -390,7 +390,8 @@ def _syntax_error(source: Source, exc: UnexpectedInput) -> ProgramSyntaxError:
         )
     if isinstance(exc, UnexpectedToken):
         token = exc.token
-        expected = _describe_expected(exc.interactive_parser.accepts())
+        accepts = exc.interactive_parser.accepts()
+        expected = _describe_expected(accepts)
         if token.type == "$END":
             end = len(source.text.rstrip())
             span = Span(source, end, end + 1)
@@ -398,7 +399,8 @@ def _syntax_error(source: Source, exc: UnexpectedInput) -> ProgramSyntaxError:
         else:
             span = Span(source, token.start_pos, max(token.end_pos, token.start_pos + 1))
             message = f"unexpected {_describe_token(token)}"
-        return ProgramSyntaxError(f"{message}; expected {expected}", span, _token_hint(source.text, token))
+        hint = _BODY_HINT if "LBRACE" in accepts and "NAME" not in accepts else _token_hint(source.text, token)
+        return ProgramSyntaxError(f"{message}; expected {expected}", span, hint)
     return ProgramSyntaxError(str(exc))  # pragma: no cover - Lark's LALR raises only the two above
 
 
@@ -419,6 +421,12 @@ def _describe_expected(expected: Collection[str]) -> str:
 
 _FACTOR_END = re.compile(r"(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[A-Za-z_][A-Za-z_0-9]*|\))[ \t]*\Z")
 _FACTOR_START = ("NAME", "NUMBER", "LPAR")
+_BODY_HINT = "a loop's statements go in braces, as in for t in 1..3 { h = tanh(w*h + 1) }"
+_BRACKETS = {
+    "LSQB": "use parentheses for grouping; [ ] lists a loop's values, as in for x in [1, 2, 3] { s = s + x }",
+    "LBRACE": "use parentheses for grouping; { } holds a loop's or a function's statements, "
+    "as in for t in 1..3 { h = tanh(w*h + 1) } or f(x) = { a = x^2; a + 1 }",
+}
 
 
 def _token_hint(text: str, token: Token) -> str | None:
@@ -430,6 +438,8 @@ def _token_hint(text: str, token: Token) -> str | None:
     start = token.start_pos or 0
     if token.type == "EQUAL" and text[start - 1 : start] == "=":
         return _comparison_hint()
+    if token.type in _BRACKETS:
+        return _BRACKETS[token.type]
     if token.type not in _FACTOR_START:
         return None
     before = _FACTOR_END.search(text, text.rfind("\n", 0, start) + 1, start)
@@ -495,7 +505,5 @@ def _character_hint(char: str, after: str) -> str | None:
     hints = {
         "!": "gradcalc has no factorial",
         "=": "'=' assigns a name; an assignment cannot be nested in an expression",
-        "[": "use parentheses for grouping",
-        "{": "use parentheses for grouping",
     }
     return hints.get(char)
