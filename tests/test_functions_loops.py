@@ -354,3 +354,10 @@ def test_explain_sums_a_shared_weights_gradient_over_the_steps(tmp_path: Path):
         "  ∂h'''/∂w = 0 + 0.0171238 + 0.177196: what flows back to w through each step of the loop "
         "(t = 1, t = 2, t = 3)"
     ) in done.stdout
+
+
+def test_repl_a_loop_failing_at_a_later_step_leaves_the_session_as_it_was(tmp_path: Path):
+    session = "h = 0; a = 5\nfor t in 1..3 { h = h + t; a = t; q = log(t - 2) }\nh + a\n"
+    done = run_gradcalc(stdin=session, home=tmp_path)
+    assert "log(-1) is undefined" in done.stderr
+    assert done.stdout.splitlines()[-3:] == ["f = 5", "∂f/∂h = 1", "∂f/∂a = 1"]

@@ -89,10 +89,14 @@ class Session:
         name = statement.name if isinstance(statement, ast.Assign) else None
         before = len(graph.nodes)
         bound_before = graph.bindings.get(name) if name else None
+        # A loop binds names and sets inputs step by step: if a later step fails, put them back.
+        saved = _snapshot(graph) if isinstance(statement, ast.Loop) else None
         try:
             lowered = lower(ast.Program([statement], program.source), graph, functions=self.functions)
-        except BaseException:  # an error, or Ctrl-C in a long paste: nothing was bound yet
+        except BaseException:  # an error, or Ctrl-C in a long paste: nothing was bound yet (or is put back)
             graph.truncate(before)
+            if saved is not None:
+                _restore(graph, saved)
             raise
         text = program.source.text[statement.start : statement.end]
         if isinstance(statement, ast.FunctionDef):
@@ -237,6 +241,24 @@ class Session:
         if self.last is not None:
             names.add(ANS)
         return sorted(names)
+
+
+_Snapshot = tuple[dict[str, int], dict[str, int], list[tuple[int, float | None]]]
+
+
+def _snapshot(graph: Graph) -> _Snapshot:
+    """What a loop may change besides adding nodes: the bindings, the names' counts, the inputs' values."""
+    inputs = [(i, graph.nodes[i].param) for i in graph.inputs()]
+    return dict(graph.bindings), dict(graph._times_bound), inputs
+
+
+def _restore(graph: Graph, saved: _Snapshot) -> None:
+    bindings, times_bound, inputs = saved
+    graph.bindings.clear()
+    graph.bindings.update(bindings)
+    graph._times_bound = times_bound
+    for i, value in inputs:
+        graph.nodes[i].param = value
 
 
 def _one_statement(source: Source) -> tuple[ast.Program, ast.Statement]:
