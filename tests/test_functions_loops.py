@@ -197,9 +197,16 @@ def test_calls_that_double_at_each_level_are_stopped_with_the_call_named():
 
 
 def test_deep_calls_and_nested_loops_need_no_recursion():
-    """A chain of 500 functions, each calling the one before: at the default recursion limit."""
-    text = "x = 1; f0(x) = x + 1\n" + "\n".join(f"f{k}(x) = f{k - 1}(x) * 1" for k in range(1, 500))
-    assert run(text + "\nf499(x)").evaluation.value == 2
+    """Loops nested 3,000 deep and a chain of 999 functions, each calling the one before through a block:
+    lowered, evaluated, drawn and collapsed at the default recursion limit."""
+    nested = "a = 1; b = a\n" + "".join(f"for k{i} in [1] {{ " for i in range(3000)) + "b = b*a" + " }" * 3000
+    chain = "a = 1\nf0(x) = x*a\n" + "\n".join(f"f{k}(x) = {{ y = f{k - 1}(x); y }}" for k in range(1, 999))
+    for text, gradient in ((nested, 2), (chain + "\nf998(a)", 2)):  # a*a, at the end of either
+        result = run(text)
+        assert result.evaluation.value == 1 and gradients(result) == {"a": gradient}
+        assert render_dot(result).count("subgraph cluster_") >= 999
+        render_json(result)
+        assert run_source_collapsed(text).evaluation.value == 1
 
 
 # -- views ----------------------------------------------------------------------------------------

@@ -131,23 +131,27 @@ class _Scope:
     scope keeps the names its body assigns; a loop's passes assignments on to where the loop is.
     """
 
-    __slots__ = ("function", "lookup", "names", "parent")
+    __slots__ = ("chain", "function", "lookup", "names", "parent")
 
     def __init__(
-        self,
-        names: dict[str, Operand],
-        parent: _Scope | None,
-        function: Function | None,
-        outside: Callable[[str], Operand | None],
+        self, names: dict[str, Operand], parent: _Scope | None, function: Function | None, bindings: dict[str, int]
     ) -> None:
         self.names = names
         self.parent = parent
         self.function = function  # the function called, for a call's scope; None for a loop's
-        get = names.get
+        # This scope's names and those around it, innermost first: a lookup is a loop, not a chain of calls.
+        self.chain: tuple[dict[str, Operand], ...] = (names, *(parent.chain if parent is not None else ()))
+        around, outside, get = self.chain[1:], bindings.get, names.get
 
-        def lookup(name: str) -> Operand | None:  # a closure: the lowering's walk calls it for every name
+        def lookup(name: str) -> Operand | None:  # the lowering's walk calls it for every name
             found = get(name)
-            return found if found is not None else outside(name)
+            if found is not None:
+                return found
+            for names_around in around:
+                found = names_around.get(name)
+                if found is not None:
+                    return found
+            return outside(name)
 
         self.lookup = lookup
 
@@ -648,7 +652,7 @@ class _Invoke(_Marker):
             lowering.unrolling.append((call, source, len(graph.nodes)))
         lowering.calls.append((function, call))
         lowering.active.add(function.name)
-        lowering._enter(_Scope(names, lowering.scope, function, lowering.lookup), function.source)
+        lowering._enter(_Scope(names, lowering.scope, function, lowering.graph.bindings), function.source)
         if not function.items:
             function.items = _body_items(function.body, in_loop=False)
         todo.extend(function.items)
@@ -697,7 +701,7 @@ class _LoopStart(_Marker):
         del results[len(results) - count :]
         values = lowering._loop_values(loop, bounds)
         outer = lowering.scope
-        scope = _Scope({}, lowering.scope, None, lowering.lookup)
+        scope = _Scope({}, lowering.scope, None, lowering.graph.bindings)
         lowering._enter(scope, lowering.source)
         if not lowering.unrolling:
             lowering.unrolling.append((loop, lowering.source, len(lowering.graph.nodes)))
