@@ -132,6 +132,7 @@ def _in_graph(text: str, inputs: dict[str, float]) -> dict[str, float]:
     except EvaluationError:
         assume(False)
         return {}
+    assume(abs(result.evaluation.value) < 1e6)  # beyond, a step h of an input is lost in rounding
     kept = {result.labels[i] for i in result.inputs}
     found = {name: value for name, value in inputs.items() if name in kept}
     assume(found)
@@ -160,5 +161,6 @@ def test_random_loops_match_central_differences_and_their_typed_out_statements(b
         assume(False)
         return
     assert looped.evaluation.value == plain.evaluation.value
-    assert [looped.evaluation.grads[i] for i in looped.inputs] == [plain.evaluation.grads[i] for i in plain.inputs]
+    same = [repr(looped.evaluation.grads[i]) for i in looped.inputs]  # repr: nan is nan here
+    assert same == [repr(plain.evaluation.grads[i]) for i in plain.inputs]
     assert_matches_finite_differences(text, _in_graph(text, inputs))
