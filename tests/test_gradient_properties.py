@@ -120,3 +120,48 @@ def test_expansion_keeps_values_and_input_gradients(text, x, y):
         a, b = plain.evaluation.grads[i], expanded.evaluation.grads[j]
         if math.isfinite(a):
             assert b == pytest.approx(a, rel=1e-7, abs=1e-9)
+
+
+def _renamed(text: str, old: str, new: str) -> str:
+    return re.sub(rf"\b{old}\b", new, text)
+
+
+def _in_graph(text: str, inputs: dict[str, float]) -> dict[str, float]:
+    """The inputs the program's output depends on (a parameter or a step may drop one)."""
+    try:
+        result = run_source(Source(text), inputs)
+    except EvaluationError:
+        assume(False)
+        return {}
+    assume(abs(result.evaluation.value) < 1e6)  # beyond, a step h of an input is lost in rounding
+    kept = {result.labels[i] for i in result.inputs}
+    found = {name: value for name, value in inputs.items() if name in kept}
+    assume(found)
+    return found
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=expressions(depth=2), arg=expressions(depth=2), x=finite, y=finite)
+def test_random_functions_with_a_shared_name_match_central_differences(body, arg, x, y):
+    """``g(u) = BODY`` (x renamed u; y is shared with the caller), called twice, once on itself."""
+    text = f"g(u) = {_renamed(body, 'x', 'u')}\ng(g({arg})) + g(x)"
+    assert_matches_finite_differences(text, _in_graph(text, {"x": x, "y": y}))
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=expressions(depth=2), steps=st.integers(1, 4), x=finite, y=finite)
+def test_random_loops_match_central_differences_and_their_typed_out_statements(body, steps, x, y):
+    """``h = x; for k in 1..N { h = BODY }`` (x renamed h, pi renamed k) is its N statements typed out."""
+    step = _renamed(_renamed(body, "x", "h"), "pi", "k")
+    text = f"h = x\nfor k in 1..{steps} {{ h = {step} }}\nh"
+    typed = "h = x\n" + "\n".join(f"h = {_renamed(step, 'k', str(k))}" for k in range(1, steps + 1)) + "\nh"
+    inputs = {"x": x, "y": y}
+    try:
+        looped, plain = run_source(Source(text), inputs), run_source(Source(typed), inputs)
+    except EvaluationError:
+        assume(False)
+        return
+    assert looped.evaluation.value == plain.evaluation.value
+    same = [repr(looped.evaluation.grads[i]) for i in looped.inputs]  # repr: nan is nan here
+    assert same == [repr(plain.evaluation.grads[i]) for i in plain.inputs]
+    assert_matches_finite_differences(text, _in_graph(text, inputs))

@@ -215,10 +215,12 @@ _LEXER_SAMPLES = [
     "\t\f\r x\n\n;;\n",
     "",
     "x ! y",
+    "for t in 1..3 { h = tanh(w*h + t) }\nfor x in [1, 2.5, .5..1.] {}",
+    "f(x) = x^2 + 1; format(in_, fort) = { inx = 1 }; 1...2",
 ]
 
 
-@given(st.text(alphabet="ab1.e+-*/^()=,;# \t\n\\!", max_size=40))
+@given(st.text(alphabet="ab1.e+-*/^()=,;# \t\n\\!" + "[]{}fornix", max_size=40))
 @settings(max_examples=300, deadline=None)
 def test_fast_lexer_reads_the_tokens_lark_reads(text):
     """The parser's own token reader and Lark's lexer of the grammar agree, token for token."""

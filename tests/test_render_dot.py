@@ -33,6 +33,8 @@ SEED = ("(x+y)*z", {"x": 1, "y": 3, "z": -3})
 NEURON = ("sigmoid(w0*x0 + w1*x1 + w2)", {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3})
 REUSE = ("y = x*x + a + a", {"x": 3, "a": 1})
 ROLES = ("y = b/a - a^b - max(-a, c)", {"a": 2, "b": 3, "c": -2})  # argument roles, neg, a kink
+TWO_CALLS = ("f(x) = x^2 + 1; y = f(f(x))", {"x": 3})  # a cluster per call: f #1, f #2
+THREE_STEPS = ("h = 0; w = 0.5; for t in 1..3 { h = tanh(w*h + 1) }", {})  # a cluster per step: t = 1, 2, 3
 
 CASES = {
     "seed": (SEED, False, {}),
@@ -43,6 +45,8 @@ CASES = {
     "reuse": (REUSE, False, {}),
     "roles": (ROLES, False, {}),
     "roles_boxes_classic": (ROLES, False, {"style": "boxes", "palette": "classic", "legend": True}),
+    "two_calls": (TWO_CALLS, False, {}),
+    "three_steps": (THREE_STEPS, False, {}),
 }
 
 

@@ -77,7 +77,45 @@ class Assign:
     end: int
 
 
-Statement = Assign | Expr
+@dataclass(slots=True, eq=False, repr=False)
+class Block:
+    """``{ statements }``: a function's body or a loop's."""
+
+    statements: list[Statement]
+    start: int
+    end: int
+
+
+@dataclass(slots=True, eq=False, repr=False)
+class FunctionDef:
+    """``NAME(PARAM, ...) = EXPR`` or ``NAME(PARAM, ...) = { statements }``.
+
+    ``params`` are the head's arguments as written: the grammar reads the head as a call, and
+    lowering says so with a caret where an argument is not a name.
+    """
+
+    name: str
+    params: tuple[Expr, ...]
+    body: list[Statement]  # an expression body is one statement
+    start: int
+    end: int
+    head_end: int  # the end of ``NAME(PARAMS)``: errors about the definition point at the head
+
+
+@dataclass(slots=True, eq=False, repr=False)
+class Loop:
+    """``for NAME in A..B { ... }`` (``bounds``) or ``for NAME in [c1, c2] { ... }`` (``items``)."""
+
+    var: str
+    bounds: tuple[Expr, Expr] | None
+    items: tuple[Expr, ...] | None
+    body: list[Statement]
+    start: int
+    end: int
+    head_end: int  # the end of ``for NAME in ...``: errors about the loop point at its header
+
+
+Statement = Assign | FunctionDef | Loop | Expr
 
 
 @dataclass(slots=True, eq=False, repr=False)

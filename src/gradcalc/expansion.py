@@ -8,6 +8,8 @@ in both graphs; the expanded one shows more of the chain rule.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from gradcalc.graph import Graph, Node
 from gradcalc.ops import CONST, Op
 
@@ -31,8 +33,11 @@ def expand(graph: Graph, order: list[int]) -> tuple[Graph, dict[int, int]]:
     """The expanded graph of the nodes in ``order``, and where each old node went in it."""
     new = Graph()
     where: dict[int, int] = {}
+    old_scopes = graph.scope_map(order)
+    new.node_scope = {}  # the calls and steps stay; their nodes are the gates each node became
     for i in order:
         node = graph.nodes[i]
+        before = len(new.nodes)
         args = tuple(where[a] for a in node.args)
         if node.op.expand is not None:
             target = node.op.expand(_Builder(new, node), args)
@@ -43,4 +48,12 @@ def expand(graph: Graph, order: list[int]) -> tuple[Graph, dict[int, int]]:
             moved.name, moved.version = node.name, node.version
             new.bindings[node.name] = target
         where[i] = target
+        scope = old_scopes.get(i)
+        if scope is not None:
+            for k in range(before, len(new.nodes)):
+                new.node_scope[k] = scope
+    new.scopes = [
+        replace(s, result=where.get(s.result, -1), args=[where.get(a, -1) if type(a) is int else a for a in s.args])
+        for s in graph.scopes
+    ]
     return new, where

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from gradcalc.numbers import format_number
 from gradcalc.ops import CONST, Op
 from gradcalc.program import Result
+from gradcalc.scopes import StepSplit, step_contributions
 
 _SIMPLE_LABEL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.'")
 PATH_CAP = 10**12  # path counts saturate here: they can grow exponentially with the program
@@ -172,6 +173,7 @@ class Explanation:
     @property
     def left_out(self) -> int:
         return self.forward_left_out + self.backward_left_out + self.inputs_left_out
+    steps: tuple[StepSplit, ...] = ()  # inputs shared by a loop's steps: their gradients split by step
 
 
 def explain(result: Result, max_steps: int = MAX_STEPS) -> Explanation:
@@ -277,6 +279,7 @@ def explain(result: Result, max_steps: int = MAX_STEPS) -> Explanation:
         forward_left_out=len(gates) - len(forward),
         backward_left_out=len(gates) - len(told),
         inputs_left_out=len(every_input) - len(inputs),
+        steps=tuple(step_contributions(result)),
     )
 
 

@@ -4,11 +4,16 @@ Node ids are list indices and every node's arguments are older than the node, so
 topological order: evaluation is a loop forward, backpropagation a loop backward, and no walk recurses.
 The graph holds no values beyond those of its leaves (an input's value, a constant); the engine keeps
 the values and gradients of an evaluation apart from the graph it evaluated.
+
+A *scope* is a call of a user function (``sig #1``) or a step of a loop (``t = 2``): the nodes made
+while lowering it, a range of node ids. Scopes nest (a call inside a step); ``scope_map`` gives each
+node its innermost scope, so pictures can draw each scope as a cluster and tables name it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from itertools import compress
 
@@ -83,6 +88,24 @@ def _bound_rules(op: Op, param: float) -> tuple[Callable[..., float], Callable[.
                 _BOUND.clear()
             _BOUND[key] = rules
     return rules
+@dataclass(slots=True)
+class Scope:
+    """A call of a user function or a step of a loop, and where it sits."""
+
+    kind: str  # "call" or "step"
+    name: str  # the function's name, or the loop's counter
+    value: float | None  # a step's counter value; None for a call
+    parent: int  # the enclosing scope's index in ``Graph.scopes``, or -1
+    first: int  # the first node made in it
+    end: int = -1  # one past the last node made in it, once it is closed
+    result: int = -1  # a call's value, when it is a node made in the call (not an argument passed through)
+    params: tuple[str, ...] = ()  # a call's parameters
+    args: Sequence[object] = ()  # what the call gave them: nodes (ints), or constants not made into nodes
+    text: str = ""  # a call's function as defined: ``f(x) = x^2 + 1``
+
+    def param_nodes(self) -> dict[int, str]:
+        """Each node given to a parameter, with the parameter's name."""
+        return {arg: param for param, arg in zip(self.params, self.args) if type(arg) is int}
 
 
 class Graph:
@@ -92,6 +115,83 @@ class Graph:
         self.nodes: list[Node] = []
         self.bindings: dict[str, int] = {}  # name -> the node it is bound to now
         self._times_bound: dict[str, int] = {}
+        self.scopes: list[Scope] = []
+        # node -> its innermost scope, where the ranges do not say it (an expanded graph's nodes)
+        self.node_scope: dict[int, int] | None = None
+        self._open: list[int] = []  # the scopes being lowered now, innermost last
+
+    def open_scope(
+        self,
+        kind: str,
+        name: str,
+        params: tuple[str, ...] = (),
+        args: Sequence[object] = (),
+        text: str = "",
+        value: float | None = None,
+    ) -> int:
+        """Start a call or a step: the nodes added until ``close_scope`` belong to it."""
+        parent = self._open[-1] if self._open else -1
+        self.scopes.append(Scope(kind, name, value, parent, len(self.nodes), -1, -1, params, args, text))
+        self._open.append(len(self.scopes) - 1)
+        return len(self.scopes) - 1
+
+    def close_scope(self, scope: int) -> None:
+        """End ``scope`` (the innermost open one): its nodes not in an inner scope are its own."""
+        self._open.pop()
+        self.scopes[scope].end = len(self.nodes)
+
+    def scope_map(self, nodes: Iterable[int]) -> dict[int, int]:
+        """The innermost scope of each of ``nodes`` that is in one: one sweep over the sorted ids."""
+        if self.node_scope is not None:
+            explicit = self.node_scope
+            return {i: explicit[i] for i in nodes if i in explicit}
+        scopes = self.scopes
+        if not scopes:
+            return {}
+        found: dict[int, int] = {}
+        starts = sorted(range(len(scopes)), key=lambda s: (scopes[s].first, s))  # outer before inner
+        k = 0
+        open_: list[int] = []
+        for i in sorted(nodes):
+            while open_ and scopes[open_[-1]].end <= i:
+                open_.pop()
+            while k < len(starts) and scopes[starts[k]].first <= i:
+                s = starts[k]
+                k += 1
+                while open_ and scopes[open_[-1]].end <= scopes[s].first:
+                    open_.pop()
+                if scopes[s].end > i:
+                    open_.append(s)
+            while open_ and scopes[open_[-1]].end <= i:
+                open_.pop()
+            if open_:
+                found[i] = open_[-1]
+        return found
+
+    def truncate(self, length: int) -> None:
+        """Forget every node from ``length`` on, and the scopes begun there (a statement that failed)."""
+        del self.nodes[length:]
+        while self.scopes and self.scopes[-1].first >= length:
+            self.scopes.pop()
+        self._open = [s for s in self._open if s < len(self.scopes)]
+
+    def copy(self) -> Graph:
+        """A graph that can grow without changing this one: the lists and maps copied, the nodes shared."""
+        other = Graph()
+        other.nodes = list(self.nodes)
+        other.bindings = dict(self.bindings)
+        other._times_bound = dict(self._times_bound)
+        other.scopes = list(self.scopes)
+        return other
+
+    def name_node(self, name: str, node: int) -> None:
+        """Give an unnamed ``node`` a name without binding it (a function's local name)."""
+        target = self.nodes[node]
+        if target.name is None:
+            count = self._times_bound.get(name, 0)
+            self._times_bound[name] = count + 1
+            target.name = name
+            target.version = count
 
     def __len__(self) -> int:
         return len(self.nodes)

@@ -91,6 +91,7 @@ def node_labels(graph: Graph, order: list[int], output: int) -> dict[int, str]:
     named, names = _name_labels(graph, order)
     taken = set(graph.bindings)
     taken.update(names)
+    taken.update(scope.name for scope in graph.scopes if scope.kind == "step")  # a loop's counter reads as itself
     fresh = _fresh_names(taken)
     labels: dict[int, str] = {}
     for i in order:

@@ -43,6 +43,13 @@ _EXPECTED_WORDS = {
     "EQUAL": "'='",
     "_NEWLINE": "a new line",
     "SEMICOLON": "';'",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "DOTDOT": "'..'",
+    "IN": "'in'",
+    "FOR": "'for'",
     "$END": "the end of the program",
 }
 _EXPECTED_ORDER = list(_EXPECTED_WORDS)
@@ -119,6 +126,27 @@ class _Builder:
     def assign(children: list) -> ast.Assign:
         name, _, expr = children
         return ast.Assign(name.value, expr, name.start_pos, expr.end)
+
+    @staticmethod
+    def define(children: list) -> ast.FunctionDef:
+        head, _, body = children
+        statements = body.statements if type(body) is ast.Block else [body]
+        return ast.FunctionDef(head.func, head.args, statements, head.start, body.end, head.end)
+
+    @staticmethod
+    def block(children: list) -> ast.Block:
+        open_, lines, close = children
+        return ast.Block(lines, open_.start_pos, close.end_pos)
+
+    @staticmethod
+    def range_loop(children: list) -> ast.Loop:
+        keyword, name, _, first, _, last, body = children
+        return ast.Loop(name.value, (first, last), None, body.statements, keyword.start_pos, body.end, last.end)
+
+    @staticmethod
+    def list_loop(children: list) -> ast.Loop:
+        keyword, name, _, _, items, close, body = children
+        return ast.Loop(name.value, None, tuple(items), body.statements, keyword.start_pos, body.end, close.end_pos)
 
     @staticmethod
     def binary(children: list) -> ast.Binary:
@@ -218,24 +246,35 @@ class _Tokens:
             conf.terminals, key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name)
         )
         regexps = {t.name: t.pattern.to_regexp() for t in terminals}
-        for t in terminals:  # Lark lexes these with a callback this reader does not have: keywords
-            if t.pattern.type == "str" and any(
-                re.fullmatch(regexps[o.name], t.pattern.value) for o in terminals if o.pattern.type == "re"
-            ):
-                raise ValueError(f"the terminal {t.name} needs Lark's own lexer")  # pragma: no cover
+        # A keyword (``for``) is also a name: as Lark's lexer does, read a name and retype it when it
+        # is spelled as a keyword, so ``format`` stays a name.
+        keywords: dict[str, dict[str, str]] = {}
+        for t in terminals:
+            if t.pattern.type != "str":
+                continue
+            for other in terminals:
+                if other.pattern.type == "re" and re.fullmatch(regexps[other.name], t.pattern.value):
+                    keywords.setdefault(other.name, {})[t.pattern.value] = t.name
+        embedded = {name for by_value in keywords.values() for name in by_value.values()}
+        terminals = [t for t in terminals if t.name not in embedded]
         skipped = "|".join(regexps[t.name] for t in terminals if t.name in ignore)
         tokens = "|".join(f"(?P<{t.name}>{regexps[t.name]})" for t in terminals if t.name not in ignore)
         self._finditer = re.compile(f"(?:{skipped})*(?:{tokens}|(?P<{_BAD}>.)|\\Z)", re.DOTALL).finditer
         self._token = token_type
+        self._keywords = keywords
 
     def stream(self, text: str) -> Iterator[Any]:
         token = self._token
+        keywords = self._keywords
         for match in self._finditer(text):
             kind = match.lastgroup
             if kind is None:  # the end of the text, after any ignored characters
                 break
             start, end = match.span(kind)
-            yield token(kind, text[start:end], start, -1, -1, None, None, end)
+            value = text[start:end]
+            if kind in keywords:
+                kind = keywords[kind].get(value, kind)
+            yield token(kind, value, start, -1, -1, None, None, end)
         raise EOFError  # how the compiled loop learns that the text has ended
 
 
@@ -351,7 +390,8 @@ def _syntax_error(source: Source, exc: UnexpectedInput) -> ProgramSyntaxError:
         )
     if isinstance(exc, UnexpectedToken):
         token = exc.token
-        expected = _describe_expected(exc.interactive_parser.accepts())
+        accepts = exc.interactive_parser.accepts()
+        expected = _describe_expected(accepts)
         if token.type == "$END":
             end = len(source.text.rstrip())
             span = Span(source, end, end + 1)
@@ -359,7 +399,8 @@ def _syntax_error(source: Source, exc: UnexpectedInput) -> ProgramSyntaxError:
         else:
             span = Span(source, token.start_pos, max(token.end_pos, token.start_pos + 1))
             message = f"unexpected {_describe_token(token)}"
-        return ProgramSyntaxError(f"{message}; expected {expected}", span, _token_hint(source.text, token))
+        hint = _BODY_HINT if "LBRACE" in accepts and "NAME" not in accepts else _token_hint(source.text, token)
+        return ProgramSyntaxError(f"{message}; expected {expected}", span, hint)
     return ProgramSyntaxError(str(exc))  # pragma: no cover - Lark's LALR raises only the two above
 
 
@@ -380,6 +421,12 @@ def _describe_expected(expected: Collection[str]) -> str:
 
 _FACTOR_END = re.compile(r"(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[A-Za-z_][A-Za-z_0-9]*|\))[ \t]*\Z")
 _FACTOR_START = ("NAME", "NUMBER", "LPAR")
+_BODY_HINT = "a loop's statements go in braces, as in for t in 1..3 { h = tanh(w*h + 1) }"
+_BRACKETS = {
+    "LSQB": "use parentheses for grouping; [ ] lists a loop's values, as in for x in [1, 2, 3] { s = s + x }",
+    "LBRACE": "use parentheses for grouping; { } holds a loop's or a function's statements, "
+    "as in for t in 1..3 { h = tanh(w*h + 1) } or f(x) = { a = x^2; a + 1 }",
+}
 
 
 def _token_hint(text: str, token: Token) -> str | None:
@@ -391,6 +438,8 @@ def _token_hint(text: str, token: Token) -> str | None:
     start = token.start_pos or 0
     if token.type == "EQUAL" and text[start - 1 : start] == "=":
         return _comparison_hint()
+    if token.type in _BRACKETS:
+        return _BRACKETS[token.type]
     if token.type not in _FACTOR_START:
         return None
     before = _FACTOR_END.search(text, text.rfind("\n", 0, start) + 1, start)
@@ -456,7 +505,5 @@ def _character_hint(char: str, after: str) -> str | None:
     hints = {
         "!": "gradcalc has no factorial",
         "=": "'=' assigns a name; an assignment cannot be nested in an expression",
-        "[": "use parentheses for grouping",
-        "{": "use parentheses for grouping",
     }
     return hints.get(char)

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from gradcalc import ast
+from gradcalc.collapse import collapse
 from gradcalc.engine import Evaluation, evaluate
 from gradcalc.errors import EvaluationError, UsageError
 from gradcalc.expansion import expand
@@ -51,14 +52,21 @@ def view_of(
     *,
     expanded: bool = False,
     unused_overrides: list[str] | None = None,
+    collapsed: bool = False,
 ) -> Result:
-    """Evaluate ``output`` of ``graph`` (expanded into primitive gates if asked) and label its nodes."""
+    """Evaluate ``output`` of ``graph`` (expanded into primitive gates if asked) and label its nodes.
+
+    ``collapsed`` shows each call of a user function as one gate (``gradcalc.collapse``).
+    """
     evaluation = evaluate(graph, output)
     if expanded:
         graph, where = expand(graph, evaluation.order)
         evaluation = evaluate(graph, where[output])
     labels = node_labels(graph, evaluation.order, evaluation.output)
-    return Result(graph, evaluation, labels, output_name, unused_overrides or [], expanded)
+    result = Result(graph, evaluation, labels, output_name, unused_overrides or [], expanded)
+    if collapsed:
+        result = collapse(result)
+    return result
 
 
 def run_source(
@@ -67,6 +75,7 @@ def run_source(
     *,
     expanded: bool = False,
     missing_hint: MissingHint = in_program,
+    collapsed: bool = False,
 ) -> Result:
     """Parse, lower and evaluate a whole program; ``missing_hint`` says how to give a name a value.
 
@@ -75,7 +84,7 @@ def run_source(
     """
     with gc_paused():
         program = parse(source)
-    return run_program(program, overrides, expanded=expanded, missing_hint=missing_hint)
+    return run_program(program, overrides, expanded=expanded, missing_hint=missing_hint, collapsed=collapsed)
 
 
 def run_program(
@@ -84,6 +93,7 @@ def run_program(
     *,
     expanded: bool = False,
     missing_hint: MissingHint = in_program,
+    collapsed: bool = False,
 ) -> Result:
     """Lower and evaluate a parsed program: ``run_source`` after parsing, and ``gradcalc.evaluate`` with the
     parse of a program it has seen before (an AST is never changed by lowering, so one serves many runs).
@@ -92,9 +102,20 @@ def run_program(
         graph = Graph()
         lowered = lower(program, graph, overrides, missing_hint)
         if lowered.output is None:
+            if lowered.defined:
+                name = lowered.defined[-1]
+                raise UsageError(
+                    f"the program defines {name} but computes nothing",
+                    hint=f"end it with an expression that calls {name}, such as {name}(2)",
+                )
             raise UsageError("the program is empty: write an expression such as (x + y) * z")
         return view_of(
-            graph, lowered.output, lowered.output_name, expanded=expanded, unused_overrides=lowered.unused_overrides
+            graph,
+            lowered.output,
+            lowered.output_name,
+            expanded=expanded,
+            unused_overrides=lowered.unused_overrides,
+            collapsed=collapsed,
         )
 
 

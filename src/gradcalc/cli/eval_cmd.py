@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from gradcalc.cli.check_options import DEFAULT_TOL, Check, CheckTol
-from gradcalc.cli.options import Bindings, Expand, Json, Precision, Rows
+from gradcalc.cli.options import Bindings, Collapse, Expand, Json, Precision, Rows
 from gradcalc.cli.program_source import Program, evaluate_source, program_source, read_file
 from gradcalc.cli.render_cmd import (
     DEFAULT_PALETTE,
@@ -69,6 +69,7 @@ def eval_command(
     json: Json = False,
     precision: Precision = 6,
     expand: Expand = False,
+    collapse: Collapse = False,
     rows: Rows = 200,
     check: Check = False,
     tol: CheckTol = DEFAULT_TOL,
@@ -77,7 +78,7 @@ def eval_command(
 
     Example: gradcalc eval "(x+y)*z" x=1 y=3 z=-3
     """
-    result = evaluate_source(program_source(program), bindings, expand)
+    result = evaluate_source(program_source(program), bindings, expand, collapse)
     show(result, as_json=json, precision=precision, rows=rows, check_tol=tol if check else None)
 
 
@@ -88,6 +89,7 @@ def run_command(
     json: Json = False,
     precision: Precision = 6,
     expand: Expand = False,
+    collapse: Collapse = False,
     rows: Rows = 200,
     output: Annotated[
         str | None,
@@ -112,7 +114,7 @@ def run_command(
 
     Example: gradcalc run examples/neuron.gc x0=1 -o neuron.svg
     """
-    result = evaluate_source(read_file(file), bindings, expand)
+    result = evaluate_source(read_file(file), bindings, expand, collapse)
     if output is not None:
         # The picture's numbers read 2.00 unless --precision is given; the table's default is longer.
         source = ctx.get_parameter_source("precision")

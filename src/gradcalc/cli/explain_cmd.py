@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from gradcalc.cli.options import Bindings, Expand, Precision
+from gradcalc.cli.options import Bindings, Collapse, Expand, Precision
 from gradcalc.cli.program_source import Program, evaluate_source, program_source
 from gradcalc.explain import MAX_STEPS
 from gradcalc.reporting import report_warnings
@@ -43,6 +43,7 @@ def explain_command(
             help="Tell at most N steps of each pass (and list N inputs); 0 tells them all.",
         ),
     ] = MAX_STEPS,
+    collapse: Collapse = False,
 ) -> None:
     """Explain PROGRAM: each gate of the forward pass, then the chain rule gate by gate back to the inputs.
 
@@ -50,7 +51,7 @@ def explain_command(
     """
     from gradcalc.views.explain_view import render_explanation
 
-    result = evaluate_source(program_source(program), bindings, expand)
+    result = evaluate_source(program_source(program), bindings, expand, collapse)
     rendered = render_explanation(result, fmt.value, precision, max_steps)
     if isinstance(rendered, str):
         sys.stdout.write(rendered)

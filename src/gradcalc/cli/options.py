@@ -29,6 +29,14 @@ Expand = Annotated[
         "into primitive gates, constants folded in: *-1, exp, +1, 1/x.",
     ),
 ]
+Collapse = Annotated[
+    bool,
+    typer.Option(
+        "--collapse",
+        help="Show each call of a function you defined as one gate, its local partials the function's own "
+        "derivatives (computed by a backward pass inside the call).",
+    ),
+]
 Rows = Annotated[
     int,
     typer.Option(

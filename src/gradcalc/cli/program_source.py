@@ -39,6 +39,9 @@ def program_source(program: str) -> Source:
     return Source(program.lstrip(" "), "<program>")  # a leading space protects a leading minus sign
 
 
-def evaluate_source(source: Source, bindings: list[str] | None, expand: bool) -> Result:
-    """Run a command's program with its ``NAME=VALUE`` arguments (expanded into primitive gates if asked)."""
-    return run_source(source, parse_bindings(bindings or []), expanded=expand, missing_hint=on_command_line)
+def evaluate_source(source: Source, bindings: list[str] | None, expand: bool, collapse: bool = False) -> Result:
+    """Run a command's program with its ``NAME=VALUE`` arguments (expanded into primitive gates if asked,
+    each call of a user function one gate with ``collapse``)."""
+    return run_source(
+        source, parse_bindings(bindings or []), expanded=expand, missing_hint=on_command_line, collapsed=collapse
+    )

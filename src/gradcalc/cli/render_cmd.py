@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from gradcalc.cli.options import Bindings, Expand
+from gradcalc.cli.options import Bindings, Collapse, Expand
 from gradcalc.cli.program_source import Program, evaluate_source, program_source
 from gradcalc.errors import UsageError
 from gradcalc.program import Result
@@ -173,6 +173,7 @@ def render_command(
     palette: PaletteOption = Palette[DEFAULT_PALETTE],
     legend: LegendOption = None,
     expand: Expand = False,
+    collapse: Collapse = False,
     ascii_only: AsciiOption = False,
 ) -> None:
     """Draw PROGRAM's graph with every value and gradient: a circuit (or boxes) in SVG, PNG, PDF or DOT, or in text.
@@ -188,7 +189,7 @@ def render_command(
                 hint="e.g. -o graph.svg, or -f text to draw the graph here in the terminal",
             )
         output = "-"
-    result = evaluate_source(program_source(program), bindings, expand)
+    result = evaluate_source(program_source(program), bindings, expand, collapse)
     save_picture(
         result,
         output,

@@ -124,6 +124,14 @@ def _vars(session: Session, args: str) -> list[Outcome]:
     return [session.variables()]
 
 
+@command("funcs", "", "the functions defined so far, as written")
+def _funcs(session: Session, args: str) -> list[Outcome]:
+    texts = session.function_texts()
+    if not texts:
+        return [Message("no functions yet: define one as  sig(t) = 1/(1+exp(-t))")]
+    return [Message("\n".join(texts))]
+
+
 @command("table", "[EXPR|NAME]", "every node of the last result (or of EXPR): value, local ∂, gradient", ("name",))
 def _table(session: Session, args: str) -> list[Outcome]:
     return [TableShown(session.result_of_text(args))]
@@ -192,6 +200,15 @@ def _expand(session: Session, args: str) -> list[Outcome]:
     if args:
         session.settings.expanded = args == "on"
     return [Message(f"expand is {'on' if session.settings.expanded else 'off'}")]
+
+
+@command("collapse", "on|off", "show each call of a function you defined as one gate with its own local ∂", ("on|off",))
+def _collapse(session: Session, args: str) -> list[Outcome]:
+    if args not in ("on", "off", ""):
+        raise UsageError("usage: :collapse on|off")
+    if args:
+        session.settings.collapsed = args == "on"
+    return [Message(f"collapse is {'on' if session.settings.collapsed else 'off'}")]
 
 
 @command("precision", "N", "decimals shown (0 to 17)")

@@ -15,7 +15,6 @@ The session is the model: it returns outcomes (data, ``outcomes``) and knows not
 
 from __future__ import annotations
 
-import copy
 import functools
 from dataclasses import dataclass, field
 
@@ -24,11 +23,11 @@ from gradcalc.engine import Evaluation, ValueCache, evaluate
 from gradcalc.errors import EvaluationError, UsageError
 from gradcalc.graph import Graph
 from gradcalc.labels import name_labels, node_labels
-from gradcalc.lowering import lower
+from gradcalc.lowering import Functions, lower
 from gradcalc.ops import CONST, CONSTANTS, INPUT
 from gradcalc.parser import parse
 from gradcalc.program import Result, view_of
-from gradcalc.repl.outcomes import Assigned, Evaluated, InputSet, Outcome, Variable, VariablesShown
+from gradcalc.repl.outcomes import Assigned, Evaluated, InputSet, Message, Outcome, Variable, VariablesShown
 from gradcalc.repl.settings import Settings
 from gradcalc.repl.transcript import Deletion, Entry, Transcript, number_text
 from gradcalc.source import Source
@@ -50,6 +49,7 @@ class Session:
     def reset(self) -> None:
         self.graph = Graph()
         self.values = ValueCache()  # what assignments show, computed once per node (see ``value_of``)
+        self.functions: Functions = {}  # the functions defined so far: later lines call them
         self.transcript = Transcript()
         self.last: int | None = None  # the last result's node: what ``ans`` means
         self.drawn: int | None = None  # the last result that is not a bare input: what the drawings follow
@@ -73,10 +73,14 @@ class Session:
         if not self.own_ans and self.last is not None and _uses_before_assigning(program, ANS):
             self._bind_ans()
         lowered = [self._statement(program, statement) for statement in program.statements]
-        self.drawn = next((node for _, node, is_input, _ in reversed(lowered) if not is_input), self.drawn)
+        self.drawn = next(
+            (node for _, node, is_input, _ in reversed(lowered) if not is_input and node >= 0), self.drawn
+        )
         return [self._outcome(*statement) for statement in lowered[0 if every else -1 :]]
 
     def _outcome(self, name: str | None, node: int, is_input: bool, first_node: int) -> Outcome:
+        if node < 0:  # a definition, or a loop that made nothing: ``name`` says what happened
+            return Message(name or "")
         if name is None:
             return Evaluated(self.result_of(node))
         if is_input:  # nothing to evaluate: an input's value is its own
@@ -87,6 +91,13 @@ class Session:
         value = self.value_of(node)
         evaluated = functools.cache(lambda: self.result_of(node, name))
         return Assigned(name, value, evaluated, self._kinked(first_node, node), first_node)
+
+    def _forget_changed_inputs(self, saved: _Snapshot) -> None:
+        """Forget the cached values from the first input whose value a loop changed in place."""
+        nodes = self.graph.nodes
+        changed = [i for i, value in saved[2] if i < len(nodes) and nodes[i].param != value]
+        if changed:
+            self.values.forget_from(min(changed))
 
     def value_of(self, node: int) -> float:
         """A node's value, computing only what no earlier line computed (``engine.ValueCache``)."""
@@ -107,16 +118,33 @@ class Session:
         name = statement.name if isinstance(statement, ast.Assign) else None
         before = len(graph.nodes)
         bound_before = graph.bindings.get(name) if name else None
+        # A loop binds names and sets inputs step by step: if a later step fails, put them back.
+        saved = _snapshot(graph) if isinstance(statement, ast.Loop) else None
         try:
-            node = lower(ast.Program([statement], program.source), graph).output
-        except BaseException:  # an error, or Ctrl-C in a long paste: nothing was bound yet
-            del graph.nodes[before:]
+            lowered = lower(ast.Program([statement], program.source), graph, functions=self.functions)
+        except BaseException:  # an error, or Ctrl-C in a long paste: nothing was bound yet (or is put back)
+            graph.truncate(before)
             self.values.forget_from(before)
+            if saved is not None:
+                self._forget_changed_inputs(saved)
+                _restore(graph, saved)
             raise
-        assert node is not None
-        if node < before and graph.nodes[node].op is INPUT:  # maybe changed in place: what follows may too
+        if saved is not None:  # the loop may have changed inputs in place: what follows them may change too
+            self._forget_changed_inputs(saved)
+        node = lowered.output
+        if node is not None and node < before and graph.nodes[node].op is INPUT:  # maybe changed in place
             self.values.forget_from(node)
         text = program.source.text[statement.start : statement.end]
+        if isinstance(statement, ast.FunctionDef):
+            self.transcript.add(Entry(text, -1, "define", statement.name))
+            return f"defined {self.functions[statement.name].signature}", -1, False, before
+        if isinstance(statement, ast.Loop):
+            self.transcript.add(Entry(text, -1 if node is None else node, "loop", lowered.output_name))
+            if node is None:
+                return "the loop made no nodes", -1, False, before
+            self.last = node
+            return lowered.output_name, node, False, before
+        assert node is not None
         self.last = node
         if not isinstance(statement, ast.Assign):
             self.transcript.add(Entry(text, node, "expr"))
@@ -155,7 +183,7 @@ class Session:
 
     def result_of(self, node: int, name: str | None = None) -> Result:
         """Evaluate ``node`` (forward and backward over its ancestors only) with the session's settings."""
-        return view_of(self.graph, node, name, expanded=self.settings.expanded)
+        return view_of(self.graph, node, name, expanded=self.settings.expanded, collapsed=self.settings.collapsed)
 
     def last_result(self) -> Result:
         if self.last is None:
@@ -181,16 +209,14 @@ class Session:
         program = parse(source)
         if len(program.statements) != 1 or isinstance(program.statements[0], ast.Assign):
             raise UsageError("expected one expression or name", hint="e.g. :table g  or  :table (x + y) * z")
-        scratch = copy.copy(self.graph)  # expressions only append nodes: a copy of the lists is enough
-        scratch.nodes = list(self.graph.nodes)
-        scratch.bindings = dict(self.graph.bindings)
+        scratch = self.graph.copy()  # expressions only append nodes: a copy of the lists is enough
         if not self.own_ans and self.last is not None:
             scratch.bindings[ANS] = self.last  # a binding only: shared nodes must not be renamed
-        node = lower(program, scratch).output
+        node = lower(program, scratch, functions=self.functions).output
         assert node is not None
         statement = program.statements[0]
         name = statement.id if isinstance(statement, ast.Name) else None
-        return view_of(scratch, node, name, expanded=self.settings.expanded)
+        return view_of(scratch, node, name, expanded=self.settings.expanded, collapsed=self.settings.collapsed)
 
     def variables(self) -> VariablesShown:
         """Every bound name with its value and the last result's gradient with respect to it."""
@@ -240,12 +266,34 @@ class Session:
         header = f"# a gradcalc session; replay it with: gradcalc run FILE{flags}"
         return self.transcript.program(self.graph, self.last, header)
 
+    def function_texts(self) -> list[str]:
+        """Each function defined, as it was last defined: ``sig(t) = 1/(1+exp(-t))``."""
+        return [function.text for _, function in sorted(self.functions.items())]
+
     def names(self) -> list[str]:
         """The names bound now (and ans), for completion and highlighting."""
-        names = set(self.graph.bindings)
+        names = set(self.graph.bindings) | set(self.functions)
         if self.last is not None:
             names.add(ANS)
         return sorted(names)
+
+
+_Snapshot = tuple[dict[str, int], dict[str, int], list[tuple[int, float | None]]]
+
+
+def _snapshot(graph: Graph) -> _Snapshot:
+    """What a loop may change besides adding nodes: the bindings, the names' counts, the inputs' values."""
+    inputs = [(i, graph.nodes[i].param) for i in graph.inputs()]
+    return dict(graph.bindings), dict(graph._times_bound), inputs
+
+
+def _restore(graph: Graph, saved: _Snapshot) -> None:
+    bindings, times_bound, inputs = saved
+    graph.bindings.clear()
+    graph.bindings.update(bindings)
+    graph._times_bound = times_bound
+    for i, value in inputs:
+        graph.nodes[i].param = value
 
 
 def _one_statement(source: Source) -> tuple[ast.Program, ast.Statement]:
@@ -256,13 +304,20 @@ def _one_statement(source: Source) -> tuple[ast.Program, ast.Statement]:
 def _uses_before_assigning(program: ast.Program, name: str) -> bool:
     """Whether ``program`` reads ``name`` before any of its statements assigns it."""
     for statement in program.statements:
-        expr = statement.expr if isinstance(statement, ast.Assign) else statement
-        stack: list[ast.Expr] = [expr]
+        if isinstance(statement, ast.FunctionDef):  # its body is read at each call, not here
+            continue
+        stack: list[ast.Statement] = [statement]
         while stack:
             item = stack.pop()
             if isinstance(item, ast.Name) and item.id == name:
                 return True
-            stack.extend(item.children)
+            if isinstance(item, ast.Assign):
+                stack.append(item.expr)
+            elif isinstance(item, ast.Loop):
+                stack.extend(item.body)
+                stack.extend(item.bounds or item.items or ())
+            elif not isinstance(item, ast.FunctionDef):
+                stack.extend(item.children)
         if isinstance(statement, ast.Assign) and statement.name == name:
             return False
     return False

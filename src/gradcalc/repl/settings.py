@@ -9,4 +9,5 @@ from dataclasses import dataclass
 class Settings:
     precision: int = 6
     expanded: bool = False
+    collapsed: bool = False  # each call of a user function shown as one gate
     rows: int = 200  # largest table shown in full

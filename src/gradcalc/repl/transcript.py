@@ -40,7 +40,8 @@ class Entry:
 
     text: str  # the statement as typed
     node: int
-    kind: str  # "input": created an input; "update": changed one in place; "bind"; "alias" (ans); "expr"
+    kind: str  # "input": created an input; "update": changed one in place; "bind"; "alias" (ans); "expr";
+    # "define": a function definition; "loop": a loop, written as typed
     name: str | None = None
     assign_ans: bool = False  # an unnamed result later used as ans: written as ``ans = EXPR``
 
@@ -94,6 +95,13 @@ class Transcript:
                 lines.append(f"# :del {entry.name}")
                 continue
             if entry.kind == "update":  # no new node: the input's creation is written with its current value
+                continue
+            if entry.kind in ("define", "loop"):  # as typed: a definition makes no node, a loop its own
+                lines.append(entry.text)
+                if entry.kind == "loop" and entry.node >= 0:
+                    if entry.name is not None:
+                        bound[entry.name] = entry.node
+                    written_last = entry.node
                 continue
             name = entry.name
             if entry.kind == "input":

@@ -21,6 +21,10 @@ is which (on by default in the circuit style).
 Boxes style: each value a box with its label, value and gradient, each operation a small circle
 between boxes, as micrograd draws them.
 
+A call of a user function and a step of a loop is a labelled cluster (``sig #1``, ``t = 2``; ids
+``cluster_{s}``, classes ``scope call`` and ``scope step``) around the gates and wires made in it; the
+wires of the inputs and of the output stay outside, where their rank puts them.
+
 Node ids are a naming scheme other tools rely on (the live page finds SVG elements by Graphviz's
 ``<title>``, which is the node id): ``n{k}`` wires (or boxes), ``g{k}`` gates, ``s{k}`` splits,
 ``b{k}_{j}`` branches, ``o{k}`` the boxes style's operations, ``k`` being the position in the evaluation
@@ -41,6 +45,7 @@ from gradcalc.errors import UsageError
 from gradcalc.numbers import format_number
 from gradcalc.ops import INPUT
 from gradcalc.program import Result
+from gradcalc.scopes import result_scopes
 from gradcalc.views.palette import DEFAULT_PALETTE, PALETTES, Palette
 
 RANKDIRS = ("LR", "TB")
@@ -115,6 +120,7 @@ class _Drawing:
         self.rankdir = rankdir
         self.colors = palette
         self.lines: list[str] = []
+        self.ranked: set[str] = set()  # DOT nodes in a rank=min or rank=max set: a cluster cannot hold them
         self.position = {node: k for k, node in enumerate(result.evaluation.order)}  # ids n0, n1, ... in order
         nodes = result.graph.nodes
         # The gates evaluated at a point with no derivative, with the engine's words for it.
@@ -151,6 +157,7 @@ class _Drawing:
 
     def text(self, legend: bool) -> str:
         self.draw()
+        self.clusters()
         if legend:
             self.lines.append(f"  graph [labelloc=b, labeljust=l, label=<{self.legend()}>];")
         self.lines.append("}")
@@ -161,6 +168,48 @@ class _Drawing:
 
     def legend(self) -> str:
         raise NotImplementedError
+
+    def dot_ids(self, node: int) -> list[str]:
+        """The DOT nodes that draw ``node`` (its gate, its wire or box, its split), for its cluster."""
+        raise NotImplementedError
+
+    def clusters(self) -> None:
+        """A labelled cluster per call and per step, nested as they are, around their nodes' drawings."""
+        scopes = result_scopes(self.result)
+        if not scopes.names:
+            return
+        members: dict[int, list[str]] = {s: [] for s in scopes.names}
+        ranked = self.ranked
+        for i in self.result.evaluation.order:
+            scope = scopes.of_node.get(i)
+            if scope is not None:
+                members[scope].extend(node_id for node_id in self.dot_ids(i) if node_id not in ranked)
+        children: dict[int, list[int]] = {s: [] for s in scopes.names}
+        tops: list[int] = []
+        for s in sorted(scopes.names):
+            parent = scopes.parents[s]
+            (children[parent] if parent >= 0 else tops).append(s)
+        colors = self.colors
+        stack: list[tuple[int, bool]] = [(s, True) for s in reversed(tops)]
+        depth = 1
+        while stack:
+            s, entering = stack.pop()
+            if not entering:
+                depth -= 1
+                self.lines.append("  " * depth + "}")
+                continue
+            pad = "  " * depth
+            kind = self.result.graph.scopes[s].kind
+            style = "rounded,dashed" if kind == "call" else "rounded,dotted"
+            self.lines.append(
+                f"{pad}subgraph cluster_{s} {{ label=<{_font(scopes.names[s], colors.generated, SMALL)}>; "
+                f'labeljust=l; style="{style}"; color="{colors.generated}"; id="cluster_{s}"; class="scope {kind}";'
+            )
+            if members[s]:
+                self.lines.append(f"{pad}  {'; '.join(members[s])};")
+            depth += 1
+            stack.append((s, False))
+            stack.extend((child, True) for child in reversed(children[s]))
 
     def kink_note(self) -> str:
         """The legend's cell for the dashed gates, when the picture has any."""
@@ -245,6 +294,16 @@ class _Circuit(_Drawing):
         if inputs:
             lines.append(f"  {{rank=min; {'; '.join(inputs)};}}")
         lines.append(f"  {{rank=max; n{position[output]};}}")
+        self.ranked = {*inputs, f"n{position[output]}"}
+        self.readers = {i: len(readers) for i, readers in uses.items()}
+
+    def dot_ids(self, node: int) -> list[str]:
+        k = self.position[node]
+        ids = [f"n{k}"] if self.result.graph.nodes[node].is_leaf else [f"g{k}", f"n{k}"]
+        readers = self.readers[node]
+        if readers > 1:
+            ids += [f"s{k}", *(f"b{k}_{j}" for j in range(readers))]
+        return ids
 
     def wire(
         self,
@@ -349,6 +408,10 @@ class _Boxes(_Drawing):
                     role = f", label=<{escape(roles[slot])}>" if roles else ""
                     lines.append(f'  n{position[arg]}{tail} -> o{k} [class="feed"{role}];')
                 lines.append(f'  o{k} -> n{k}{head} [class="drive"];')
+
+    def dot_ids(self, node: int) -> list[str]:
+        k = self.position[node]
+        return [f"o{k}", f"n{k}"] if self.result.graph.nodes[node].args else [f"n{k}"]
 
     def legend(self) -> str:
         colors, output = self.colors, _short(self.result.labels[self.result.evaluation.output])

@@ -249,9 +249,24 @@ def _sections(e: Explanation, n: _Notation) -> Iterator[Section]:
         lines = [_say(", ".join(f"{n.d(out, leaf.label)} = {n.num(leaf.value)}" for leaf in e.gradients))]
         if e.inputs_left_out:
             lines.append(_say("", left_out_note(e.inputs_left_out, "gradients")))
+        labels = {leaf.node: leaf.label for leaf in e.gradients}
+        for split in e.steps:  # backprop through time: what each step of the loop adds
+            if split.node not in labels:  # an input --max-steps left out of the list
+                continue
+            parts = split.parts
+            shown = parts if len(parts) <= _STEPS_SHOWN else (*parts[:2], ("…", math.nan), *parts[-2:])
+            terms = " + ".join("…" if step == "…" else n.num(value) for step, value in shown)
+            names = ", ".join(step for step, _ in shown)
+            lines.append(
+                _say(f"{n.d(out, labels[split.node])} = {terms}", f": what flows back to {labels[split.node]} through "
+                     f"each step of the loop ({names})")
+            )  # fmt: skip
         if e.constants:
             lines.append(_say("", _constants_remark(e.constants, str)))
         yield Section("Gradients", lines)
+
+
+_STEPS_SHOWN = 6  # a longer sum over a loop's steps shows its first and last two
 
 
 def _constants_remark(constants: tuple[str, ...], name: Callable[[str], str]) -> str:

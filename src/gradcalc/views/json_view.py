@@ -3,10 +3,13 @@
     {"output": {"label": NAME or null, "value": float},
      "gradients": {INPUT: float, ...},
      "nodes": [{"id": str, "op": str, "label": str, "inputs": [id, ...],
-                "value": float, "grad": float, ...}, ...],
+            "value": float, "grad": float, ...}, ...],
      "warnings": [{"node": id, "message": str}, ...]}
 
-Nodes are in topological order, inputs first, output last. Numbers keep full precision; a number
+Nodes are in topological order, inputs first, output last. A node made by a call of a user function
+or in a step of a loop has one more field, ``"scope"``: the calls and steps it is in, the outermost
+first (``["t = 2", "cell #1"]``); the other nodes have none, so a program without functions or loops
+gives the document it always gave. Numbers keep full precision; a number
 that is not finite (an infinite gradient) is null, so every JSON parser reads the document.
 """
 
@@ -20,6 +23,7 @@ from typing import Any
 
 from gradcalc.numbers import format_number
 from gradcalc.program import Result
+from gradcalc.scopes import result_scopes
 
 
 def _number(value: float) -> float | None:
@@ -31,21 +35,23 @@ def document(result: Result) -> dict[str, Any]:
     values, grads, local = evaluation.values, evaluation.grads, evaluation.local
     ids = {node: f"n{position}" for position, node in enumerate(evaluation.order)}
     node_id = ids.__getitem__
+    scopes = result_scopes(result)
     rows = []
     for i in evaluation.order:
         node = nodes[i]
-        rows.append(
-            {
-                "id": node_id(i),
-                "op": node.op.name,
-                "symbol": node.op.gate_symbol(node.param, format_number),
-                "label": labels[i],
-                "inputs": [node_id(a) for a in node.args],
+        row = {
+            "id": node_id(i),
+            "op": node.op.name,
+            "symbol": node.op.gate_symbol(node.param, format_number),
+            "label": labels[i],
+            "inputs": [node_id(a) for a in node.args],
                 "value": _number(values[i]),
-                "grad": _number(grads[i]),
-                "local": [_number(d) for d in local[i]],
-            }
-        )
+            "grad": _number(grads[i]),
+            "local": [_number(d) for d in local[i]],
+        }
+        if i in scopes.of_node:
+            row["scope"] = list(scopes.path(i))
+        rows.append(row)
     return {
         "output": {"label": result.output_name, "value": _number(evaluation.value)},
         "gradients": {labels[i]: _number(grads[i]) for i in evaluation.inputs},
@@ -85,10 +91,14 @@ def render_json(result: Result) -> str:
             head = heads[key] = f'"op": {_encode_string(op.name)}, "symbol": {_encode_string(symbol)}'
         head_texts.append(head)
         input_texts.append(", ".join(map(ids.__getitem__, node.args)))
+    scopes = result_scopes(result)
+    scope_texts = [
+        f', "scope": {_dumps(list(scopes.path(i)))}' if i in scopes.of_node else "" for i in order
+    ] if scopes.of_node else [""] * len(order)  # fmt: skip
     rows = [
-        f'{{"id": {a}, {b}, "label": {c}, "inputs": [{d}], "value": {e}, "grad": {f}, "local": [{g}]}}'
-        for a, b, c, d, e, f, g in zip(
-            id_texts, head_texts, label_texts, input_texts, value_texts, grad_texts, local_texts
+        f'{{"id": {a}, {b}, "label": {c}, "inputs": [{d}], "value": {e}, "grad": {f}, "local": [{g}]{h}}}'
+        for a, b, c, d, e, f, g, h in zip(
+            id_texts, head_texts, label_texts, input_texts, value_texts, grad_texts, local_texts, scope_texts
         )
     ]
     document_ = {

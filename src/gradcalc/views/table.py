@@ -12,6 +12,7 @@ from rich.text import Text
 
 from gradcalc.numbers import format_number
 from gradcalc.program import Result
+from gradcalc.scopes import result_scopes, step_contributions
 from gradcalc.views.fitted_table import Cell, Column, FittedTable, Layout, Row, listing, plain, words
 from gradcalc.views.shorten import MAX_LABEL, shorten
 
@@ -27,7 +28,8 @@ def short(label: str, width: int = MAX_LABEL) -> str:
 def node_table(result: Result, precision: int = 6, max_rows: int = 200) -> FittedTable:
     """Every node with its op, inputs, value, local derivatives and gradient.
 
-    Graphs of more than ``max_rows`` nodes show their first and last rows (0 shows all).
+    Graphs of more than ``max_rows`` nodes show their first and last rows (0 shows all). A program with
+    calls or loops gets a column ``in``: the call or step that made the node (``f #1``, ``t = 2 › g #1``).
     """
     evaluation, labels, nodes = result.evaluation, result.labels, result.graph.nodes
     values, grads, local = evaluation.values, evaluation.grads, evaluation.local
@@ -55,7 +57,9 @@ def node_table(result: Result, precision: int = 6, max_rows: int = 200) -> Fitte
         for i in shown
         if i >= 0
     }
-    gap = Row([plain("…"), (), (), (), (), ()], style="dim")
+    scopes = result_scopes(result)
+    where = {i: " › ".join(scopes.path(i)) for i in shown if i >= 0} if scopes.names else None
+    gap = Row([plain("…"), (), (), (), (), (), *([()] if where is not None else [])], style="dim")
 
     def build(width: int) -> Layout:
         out_label = shorten(labels[out], width)
@@ -67,6 +71,8 @@ def node_table(result: Result, precision: int = 6, max_rows: int = 200) -> Fitte
             Column(words("local ∂")),
             Column(((("", "grad"),), (("", f"∂{out_label}/"), ("", "∂node"))), "right", numbers=True),
         ]
+        if where is not None:
+            columns.append(Column(plain("in")))
         rows = []
         for i in shown:
             if i < 0:
@@ -76,7 +82,10 @@ def node_table(result: Result, precision: int = 6, max_rows: int = 200) -> Fitte
             label = shorten(labels[i], width)
             args = [shorten(labels[a], width) for a in nodes[i].args]
             local_cell = _slopes(label, args, slopes)
-            rows.append(Row([plain(label), plain(symbol), listing(args), plain(value), local_cell, plain(grad)], style))
+            cells = [plain(label), plain(symbol), listing(args), plain(value), local_cell, plain(grad)]
+            if where is not None:
+                cells.append(plain(where[i]) if where[i] else ())
+            rows.append(Row(cells, style))
         return Layout(columns, rows)
 
     return FittedTable(build, title=_title(result), note=note)
@@ -115,6 +124,7 @@ def summary(result: Result, precision: int = 6, max_rows: int = 200) -> Text:
         half = max_rows // 2
         left_out = len(inputs) - 2 * half
         inputs = [*inputs[:half], -1, *inputs[-half:]]
+    splits = {split.node: split for split in step_contributions(result)}
     for i in inputs:
         text.append("\n")
         if i < 0:
@@ -122,7 +132,22 @@ def summary(result: Result, precision: int = 6, max_rows: int = 200) -> Text:
             continue
         text.append(f"∂{out}/∂{short(labels[i])} = ", style=INPUT_STYLE)
         text.append(format_number(evaluation.grads[i], precision))
+        split = splits.get(i)
+        if split is not None:  # a weight shared by a loop's steps: what each step adds to its gradient
+            text.append(f"\n  = {steps_sum(split.parts, precision)}", style="dim")
     return text
+
+
+STEPS_SHOWN = 8  # a longer sum shows its first and last few steps
+
+
+def steps_sum(parts: tuple[tuple[str, float], ...], precision: int = 6) -> str:
+    """``0 (t = 1) + 0.0171238 (t = 2) + 0.177196 (t = 3)``: a gradient as the sum of its steps' parts."""
+    terms = [f"{format_number(value, precision)} ({step})" for step, value in parts]
+    if len(terms) > STEPS_SHOWN:
+        half = STEPS_SHOWN // 2
+        terms = [*terms[:half], f"… {len(terms) - 2 * half:,} more steps …", *terms[-half:]]
+    return " + ".join(terms)
 
 
 def result_view(result: Result, precision: int = 6, max_rows: int = 200) -> Group:
