@@ -105,7 +105,7 @@ def test_random_programs_match_central_differences(text, x, y, expand):
     assert_matches_finite_differences(text, inputs, expanded=expand)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(text=expressions(), x=finite, y=finite)
 def test_expansion_keeps_values_and_input_gradients(text, x, y):
     inputs = used({"x": x, "y": y}, text)
@@ -140,7 +140,7 @@ def _in_graph(text: str, inputs: dict[str, float]) -> dict[str, float]:
     return found
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(body=expressions(depth=2), arg=expressions(depth=2), x=finite, y=finite)
 def test_random_functions_with_a_shared_name_match_central_differences(body, arg, x, y):
     """``g(u) = BODY`` (x renamed u; y is shared with the caller), called twice, once on itself."""
@@ -148,7 +148,7 @@ def test_random_functions_with_a_shared_name_match_central_differences(body, arg
     assert_matches_finite_differences(text, _in_graph(text, {"x": x, "y": y}))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(body=expressions(depth=2), steps=st.integers(1, 4), x=finite, y=finite)
 def test_random_loops_match_central_differences_and_their_typed_out_statements(body, steps, x, y):
     """``h = x; for k in 1..N { h = BODY }`` (x renamed h, pi renamed k) is its N statements typed out."""
