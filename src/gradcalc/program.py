@@ -55,7 +55,7 @@ def view_of(
     """Evaluate ``output`` of ``graph`` (expanded into primitive gates if asked) and label its nodes."""
     evaluation = evaluate(graph, output)
     if expanded:
-        graph, where = expand(graph, evaluation.order)
+        graph, where = expand(graph, evaluation.order, evaluation.values)
         evaluation = evaluate(graph, where[output])
     labels = node_labels(graph, evaluation.order, evaluation.output)
     return Result(graph, evaluation, labels, output_name, unused_overrides or [], expanded)
