@@ -319,6 +319,8 @@ def _expand_mul(b: GateBuilder, args: tuple[int, ...]) -> int:
 def _expand_div(b: GateBuilder, args: tuple[int, ...]) -> int:
     x, y = args
     cx, cy = b.constant(x), b.constant(y)
+    if _reciprocal_overflows(b.value(y)):  # y = 1e-310: 1/y is past the largest float, x/y need not be
+        return b.gate(DIV, x, y)
     if cy:  # a nonzero constant divisor is a scale; zero keeps its division so the error names it
         return b.gate(SCALE, x, param=1.0 / cy)
     inverse = b.gate(RECIP, y)
@@ -327,6 +329,10 @@ def _expand_div(b: GateBuilder, args: tuple[int, ...]) -> int:
     if cx is not None:
         return b.gate(SCALE, inverse, param=cx)
     return b.gate(MUL, x, inverse)
+
+
+def _reciprocal_overflows(value: float | None) -> bool:
+    return value is not None and value != 0.0 and math.isinf(1.0 / value)
 
 
 def _expand_neg(b: GateBuilder, args: tuple[int, ...]) -> int:
