@@ -117,3 +117,31 @@ def test_piped_sessions_through_the_console_script_answer_the_probe(lines: list[
     done = _console_script(stdin=text)
     _assert_no_crash(done)
     assert done.stdout.decode().rstrip().endswith(f"{PROBE} = 2")
+
+
+def test_the_check_catches_an_expansion_that_overflows() -> None:
+    """The check has teeth: tanh's old expansion (exp of 2t for every t) fails it at t = 400."""
+
+    def overflowing_tanh(b: ops.GateBuilder, args: tuple[int, ...]) -> int:
+        grown = b.gate(ops.SHIFT, b.gate(ops.EXP, b.gate(ops.SCALE, args[0], param=2.0)), param=1.0)
+        return b.gate(ops.SHIFT, b.gate(ops.SCALE, b.gate(ops.RECIP, grown), param=-2.0), param=1.0)
+
+    stable = ops.TANH.expand
+    object.__setattr__(ops.TANH, "expand", overflowing_tanh)  # the table's rows are frozen
+    try:
+        with pytest.raises(AssertionError, match="--expand fails where the program does not"):
+            exercise("tanh(x)", {"x": 400.0})
+    finally:
+        object.__setattr__(ops.TANH, "expand", stable)
+    exercise("tanh(x)", {"x": 400.0})
+
+
+def test_the_check_lets_a_crashing_view_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    import fuzz_programs
+
+    def crash(result: object) -> str:
+        raise ValueError("a bug in a view")
+
+    monkeypatch.setattr(fuzz_programs, "render_json", crash)
+    with pytest.raises(ValueError, match="a bug in a view"):
+        exercise("x * 2", {"x": 1.0})
