@@ -56,11 +56,19 @@ def test_too_large_literal_is_an_error_at_its_column() -> None:
     assert "<program>:1:15: error: 1e400 is too large for a floating-point number" in done.stderr
 
 
-def test_too_large_input_value_is_a_usage_error() -> None:
-    done = run_gradcalc("eval", "sigmoid(x)", "x=1e400")
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("1e400", "'1e400' is not a value: 1e400 is too large for a floating-point number"),
+        ("-1e400", "'-1e400' is not a value: 1e400 is too large for a floating-point number"),
+        ("inf", "'inf' is not a value: the name 'inf' has no value"),
+    ],
+)
+def test_input_value_that_is_not_finite_is_a_usage_error(value: str, message: str) -> None:
+    done = run_gradcalc("eval", "sigmoid(x)", f"x={value}")
     assert_no_crash(done)
     assert done.returncode == 2
-    assert "'1e400' is not a value: 1e400 is too large for a floating-point number" in done.stderr
+    assert message in done.stderr
 
 
 def test_repl_too_large_literal_in_a_gate_keeps_the_session() -> None:
