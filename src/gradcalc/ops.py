@@ -354,9 +354,15 @@ def _expand_tanh(b: GateBuilder, args: tuple[int, ...]) -> int:
     # tanh(t) = 1 - 2 / (exp(2t) + 1): *2 -> exp -> +1 -> 1/x -> *-2 -> +1, for t <= 0; for t > 0 that
     # exp(2t) overflows (t = 400), so there the circuit is the mirror 2 / (1 + exp(-2t)) - 1:
     # *-2 -> exp -> +1 -> 1/x -> *2 -> +-1. Either way exp only sees a non-positive number.
+    # Where 2t itself is past the largest float (|t| > 9e307), exp(-2|t|) is drawn as exp(-|t|)^2.
     (t,) = args
-    sign = 1.0 if (b.value(t) or 0.0) > 0.0 else -1.0
-    inverse = b.gate(RECIP, b.gate(SHIFT, b.gate(EXP, b.gate(SCALE, t, param=-2.0 * sign)), param=1.0))
+    value = b.value(t) or 0.0
+    sign = 1.0 if value > 0.0 else -1.0
+    if math.isinf(2.0 * value):
+        grown = b.gate(POWC, b.gate(EXP, b.gate(SCALE, t, param=-sign)), param=2.0)
+    else:
+        grown = b.gate(EXP, b.gate(SCALE, t, param=-2.0 * sign))
+    inverse = b.gate(RECIP, b.gate(SHIFT, grown, param=1.0))
     return b.gate(SHIFT, b.gate(SCALE, inverse, param=2.0 * sign), param=-sign)
 
 
