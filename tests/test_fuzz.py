@@ -74,6 +74,8 @@ def test_deep_programs_work_and_stay_fast(kind: str) -> None:
 
 def test_no_fuzzed_program_was_slow() -> None:
     """Runs after the fuzz tests above (pytest keeps file order) and reads what they timed."""
+    if TIMINGS.programs == 0:
+        pytest.skip("times the fuzz tests above: run it with them")
     assert TIMINGS.programs >= 270
     assert not TIMINGS.over(CI_SLOW_SECONDS), TIMINGS.slowest[:3]
 
