@@ -260,7 +260,7 @@ def test_cli_explain_walks_the_expanded_neuron_example() -> None:
 
 
 def test_cli_explain_formats_and_expand() -> None:
-    done = gradcalc("explain", "sigmoid(w*x)", "w=2", "x=-1", "--expand", "--format", "latex", "-p", "2")
+    done = gradcalc("explain", "sigmoid(w*x)", "w=2", "x=1", "--expand", "--format", "latex", "-p", "2")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(r"\paragraph{Forward pass.}")
     assert r"-1 / s^{2}" in done.stdout

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 
 from gradcalc.engine import Tape, forward, record
-from gradcalc.errors import GradcalcError
+from gradcalc.errors import EvaluationError, GradcalcError
 from gradcalc.numbers import format_number
 from gradcalc.program import Result
 
@@ -96,21 +96,31 @@ def check_gradients(result: Result, tol: float = DEFAULT_TOL) -> CheckReport:
 
 
 def _central_difference(result: Result, tape: Tape, i: int, x: float) -> float:
-    """(f(x+h) - f(x-h)) / 2h for input node ``i``; near a domain edge (log(1e-7)) a step scaled by |x|."""
+    """(f(x+h) - f(x-h)) / 2h for input node ``i``; near a domain edge (log(1e-7)) a step scaled by |x|.
+
+    A step is only tried where ``x ± h`` are distinct finite numbers: at a subnormal ``x`` (5e-324) the
+    scaled step underflows to 0 and beside the largest float ``x + h`` is infinite, so no difference
+    exists there, and the check says so instead of dividing by zero.
+    """
     graph, output = result.graph, tape.output
     node = graph.nodes[i]
     steps = [STEP * max(1.0, abs(x))]
     if 0.0 < abs(x) < 1.0:
         steps.append(STEP * abs(x))
-    for k, h in enumerate(steps, start=1):
+    failure: GradcalcError | None = None
+    for h in steps:
+        width = (x + h) - (x - h)  # the step as represented, not as intended
+        if not (math.isfinite(x + h) and math.isfinite(x - h)) or not math.isfinite(width) or width == 0.0:
+            failure = EvaluationError(f"no step h makes x ± h two distinct finite numbers at x = {format_number(x)}")
+            continue
         try:
             node.param = x + h
             plus = forward(graph, tape)[output]
             node.param = x - h
             minus = forward(graph, tape)[output]
-        except GradcalcError:
-            if k == len(steps):
-                raise
+        except GradcalcError as exc:
+            failure = exc
             continue
-        return (plus - minus) / ((x + h) - (x - h))  # the step as represented, not as intended
-    raise AssertionError("unreachable")
+        return (plus - minus) / width
+    assert failure is not None  # every step was tried and none gave a difference
+    raise failure

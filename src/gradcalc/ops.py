@@ -64,6 +64,10 @@ class GateBuilder(Protocol):
     def constant(self, node: int) -> float | None:
         """The value of ``node`` if it is a constant, else None."""
 
+    def value(self, node: int) -> float | None:
+        """The value ``node`` had when the program was evaluated (None if unknown): a rule may pick the
+        form of its circuit that is stable there, as sigmoid and tanh do for the argument's sign."""
+
     def gate(self, op: Op, *args: int, param: float | None = None) -> int:
         """Add a gate and return its node."""
 
@@ -520,6 +524,8 @@ def _expand_mul(b: GateBuilder, args: tuple[int, ...]) -> int:
 def _expand_div(b: GateBuilder, args: tuple[int, ...]) -> int:
     x, y = args
     cx, cy = b.constant(x), b.constant(y)
+    if _reciprocal_overflows(b.value(y)):  # y = 1e-310: 1/y is past the largest float, x/y need not be
+        return b.gate(DIV, x, y)
     if cy:  # a nonzero constant divisor is a scale; zero keeps its division so the error names it
         return b.gate(SCALE, x, param=1.0 / cy)
     inverse = b.gate(RECIP, y)
@@ -530,21 +536,39 @@ def _expand_div(b: GateBuilder, args: tuple[int, ...]) -> int:
     return b.gate(MUL, x, inverse)
 
 
+def _reciprocal_overflows(value: float | None) -> bool:
+    return value is not None and value != 0.0 and math.isinf(1.0 / value)
+
+
 def _expand_neg(b: GateBuilder, args: tuple[int, ...]) -> int:
     return b.gate(SCALE, args[0], param=-1.0)
 
 
 def _expand_sigmoid(b: GateBuilder, args: tuple[int, ...]) -> int:
-    # sigmoid(t) = 1 / (1 + exp(-t)): the textbook circuit *-1 -> exp -> +1 -> 1/x
-    t = b.gate(SCALE, args[0], param=-1.0)
-    return b.gate(RECIP, b.gate(SHIFT, b.gate(EXP, t), param=1.0))
+    # sigmoid(t) = 1 / (1 + exp(-t)): the textbook circuit *-1 -> exp -> +1 -> 1/x, for t >= 0.
+    # For t < 0 that exp(-t) overflows (t = -800), so there the circuit is exp(t) / (1 + exp(t)):
+    # exp -> +1 -> 1/x, times exp(t) again. Either way exp only sees a non-positive number.
+    (t,) = args
+    if (b.value(t) or 0.0) >= 0.0:
+        return b.gate(RECIP, b.gate(SHIFT, b.gate(EXP, b.gate(SCALE, t, param=-1.0)), param=1.0))
+    z = b.gate(EXP, t)
+    return b.gate(MUL, z, b.gate(RECIP, b.gate(SHIFT, z, param=1.0)))
 
 
 def _expand_tanh(b: GateBuilder, args: tuple[int, ...]) -> int:
-    # tanh(t) = 1 - 2 / (exp(2t) + 1): *2 -> exp -> +1 -> 1/x -> *-2 -> +1
-    t = b.gate(SCALE, args[0], param=2.0)
-    inverse = b.gate(RECIP, b.gate(SHIFT, b.gate(EXP, t), param=1.0))
-    return b.gate(SHIFT, b.gate(SCALE, inverse, param=-2.0), param=1.0)
+    # tanh(t) = 1 - 2 / (exp(2t) + 1): *2 -> exp -> +1 -> 1/x -> *-2 -> +1, for t <= 0; for t > 0 that
+    # exp(2t) overflows (t = 400), so there the circuit is the mirror 2 / (1 + exp(-2t)) - 1:
+    # *-2 -> exp -> +1 -> 1/x -> *2 -> +-1. Either way exp only sees a non-positive number.
+    # Where 2t itself is past the largest float (|t| > 9e307), exp(-2|t|) is drawn as exp(-|t|)^2.
+    (t,) = args
+    value = b.value(t) or 0.0
+    sign = 1.0 if value > 0.0 else -1.0
+    if math.isinf(2.0 * value):
+        grown = b.gate(POWC, b.gate(EXP, b.gate(SCALE, t, param=-sign)), param=2.0)
+    else:
+        grown = b.gate(EXP, b.gate(SCALE, t, param=-2.0 * sign))
+    inverse = b.gate(RECIP, b.gate(SHIFT, grown, param=1.0))
+    return b.gate(SHIFT, b.gate(SCALE, inverse, param=2.0 * sign), param=-sign)
 
 
 def _expand_sinh(b: GateBuilder, args: tuple[int, ...]) -> int:

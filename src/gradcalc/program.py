@@ -60,7 +60,7 @@ def view_of(
     """
     evaluation = evaluate(graph, output)
     if expanded:
-        graph, where = expand(graph, evaluation.order)
+        graph, where = expand(graph, evaluation.order, evaluation.values)
         evaluation = evaluate(graph, where[output])
     labels = node_labels(graph, evaluation.order, evaluation.output)
     result = Result(graph, evaluation, labels, output_name, unused_overrides or [], expanded)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from gradcalc.files import read_text
+from gradcalc.files import decode_text, read_text
 from gradcalc.lowering import on_command_line
 from gradcalc.program import Result, parse_bindings, run_source
 from gradcalc.source import Source
@@ -30,10 +30,18 @@ def read_file(path: Path) -> Source:
     return Source(read_text(path), str(path))
 
 
+def read_stdin() -> str:
+    """Standard input as text: its bytes decoded here, so bytes that are not text are a clear error."""
+    binary = getattr(sys.stdin, "buffer", None)
+    if binary is None:  # already text (a test's StringIO)
+        return sys.stdin.read()
+    return decode_text(binary.read(), "standard input", sys.stdin.encoding or "utf-8")
+
+
 def program_source(program: str) -> Source:
     """``'(x+y)*z'`` as typed, ``examples/line.gc`` read from the file, ``-`` from standard input."""
     if program == "-":
-        return Source(sys.stdin.read(), "<stdin>")
+        return Source(read_stdin(), "<stdin>")
     if program.strip().endswith(PROGRAM_FILE_SUFFIX):
         return read_file(Path(program.strip()))
     return Source(program.lstrip(" "), "<program>")  # a leading space protects a leading minus sign

@@ -6,6 +6,9 @@ session. The exit status is that of the worst failure (0 when every line worked)
 
 A statement may continue on the next line inside parentheses or after a trailing backslash, as in
 program files.
+
+Each line's bytes are decoded here, one line at a time: a line that is not text is reported with its
+byte offset (and ends a statement it was continuing) and the lines after it still run.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import TextIO
 
-from gradcalc.errors import ExitStatus, GradcalcError
+from gradcalc.errors import ExitStatus, GradcalcError, UsageError
+from gradcalc.files import decode_text
 from gradcalc.repl.commands import run_line
 from gradcalc.repl.live import LiveViews
 from gradcalc.repl.outcomes import Quit
@@ -26,11 +31,41 @@ from gradcalc.reporting import report_bug
 SOURCE_NAME = "<stdin>"
 
 
-def chunks(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
+@dataclass(frozen=True, slots=True)
+class Undecodable:
+    """A line of input whose bytes are not text: the error to report, and the line as best shown."""
+
+    error: UsageError
+    text: str
+
+
+def input_lines(stdin: TextIO) -> Iterator[str | Undecodable]:
+    """The lines of ``stdin``, each decoded on its own so one bad byte costs only its line."""
+    binary = getattr(stdin, "buffer", None)
+    if binary is None:  # already text (a test's StringIO)
+        yield from stdin
+        return
+    encoding = stdin.encoding or "utf-8"
+    offset = 0
+    for raw in binary:
+        try:
+            yield decode_text(raw, "standard input", encoding, offset)
+        except UsageError as error:
+            yield Undecodable(error, raw.decode(encoding, "replace").rstrip("\r\n"))
+        offset += len(raw)
+
+
+def chunks(lines: Iterable[str | Undecodable]) -> Iterator[tuple[int, str | Undecodable]]:
     """``(first line number, text)`` for each complete line: open parentheses and ``\\`` continue it."""
     pending: list[str] = []
     first = depth = 0
     for number, line in enumerate(lines, start=1):
+        if isinstance(line, Undecodable):  # reported on its own; it ends an unfinished statement
+            if pending:
+                yield first, "\n".join(pending)
+                pending, depth = [], 0
+            yield number, line
+            continue
         line = line.rstrip("\n")
         if line.lstrip().startswith(":"):  # a command is one line, and ends an unfinished statement
             if pending:
@@ -58,7 +93,11 @@ def run_piped(session: Session, stdin: TextIO | None = None, stdout: TextIO | No
     status = ExitStatus.OK
     live = LiveViews()  # :serve works here too (until the input ends); :watch needs a terminal
     try:
-        for line_number, text in chunks(stdin or sys.stdin):
+        for line_number, text in chunks(input_lines(stdin or sys.stdin)):
+            if isinstance(text, Undecodable):
+                report_line_error(text.error, text.text, line_number, SOURCE_NAME, whole_line=True)
+                status = max(status, text.error.status)
+                continue
             try:
                 for outcome in live.act(run_line(session, text, line_number, SOURCE_NAME), session):
                     if isinstance(outcome, Quit):

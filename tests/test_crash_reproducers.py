@@ -1,0 +1,159 @@
+"""The six crash families of issue 11, each reproducer through the real console script.
+
+Each must end with gradcalc's own message and exit status: never "internal error", never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from conftest import gradcalc_command, run_gradcalc
+
+
+def assert_no_crash(done: subprocess.CompletedProcess[str]) -> None:
+    assert "internal error" not in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+
+
+def run_bytes(*args: str, stdin: bytes) -> subprocess.CompletedProcess[str]:
+    """The console script fed raw bytes on stdin under a UTF-8 locale."""
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", "PYTHONIOENCODING": "utf-8", "LC_ALL": "C.UTF-8"}
+    done = subprocess.run([*gradcalc_command(), *args], input=stdin, capture_output=True, env=env, timeout=60)
+    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode(), done.stderr.decode())
+
+
+# 1. format_number never raises, whatever the precision.
+
+
+@pytest.mark.parametrize(("value", "shown"), [("1/3", "x = 0.3"), ("1e15", "x = 1e15")])
+@pytest.mark.parametrize("precision", ["0", "16"])
+def test_precision_zero_and_sixteen_show_the_value(value: str, shown: str, precision: str) -> None:
+    done = run_gradcalc("eval", "x", f"x={value}", "-p", precision)
+    assert_no_crash(done)
+    assert done.returncode == 0
+    assert "∂x/∂x = 1" in done.stdout
+    assert f"x = {'0.3333333333333333' if value == '1/3' and precision == '16' else shown[4:]}" in done.stdout
+
+
+def test_repl_precision_zero_keeps_the_session() -> None:
+    done = run_gradcalc(stdin=":precision 0\nz = 0.1; loss = z; (loss)\n2 * 3\n")
+    assert_no_crash(done)
+    assert done.returncode == 0
+    assert "z = 0.1" in done.stdout
+    assert "2 * 3 = 6" in done.stdout
+
+
+# 2. A literal or input that is not finite is an error where it is written.
+
+
+def test_too_large_literal_is_an_error_at_its_column() -> None:
+    done = run_gradcalc("eval", "_t=sqrt(2);_t;1e400", "--json")
+    assert_no_crash(done)
+    assert done.returncode == 1
+    assert "<program>:1:15: error: 1e400 is too large for a floating-point number" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("1e400", "'1e400' is not a value: 1e400 is too large for a floating-point number"),
+        ("-1e400", "'-1e400' is not a value: 1e400 is too large for a floating-point number"),
+        ("inf", "'inf' is not a value: the name 'inf' has no value"),
+    ],
+)
+def test_input_value_that_is_not_finite_is_a_usage_error(value: str, message: str) -> None:
+    done = run_gradcalc("eval", "sigmoid(x)", f"x={value}")
+    assert_no_crash(done)
+    assert done.returncode == 2
+    assert message in done.stderr
+
+
+def test_repl_too_large_literal_in_a_gate_keeps_the_session() -> None:
+    done = run_gradcalc(stdin="Q = sqrt(2); tanh((Q / 1e400 + 4.))\n2 * 3\n")
+    assert_no_crash(done)
+    assert done.returncode == 1
+    assert "<stdin>:1:24: error: 1e400 is too large for a floating-point number" in done.stderr
+    assert "2 * 3 = 6" in done.stdout
+
+
+# 3. The LaTeX explanation of a deeply nested exponent: no recursion, and fast.
+
+
+@pytest.mark.parametrize("depth", [1000, 5000])
+def test_latex_explanation_of_deep_exponents(depth: int) -> None:
+    program = "x*" + "1^(" * depth + "1" + ")" * depth
+    done = run_gradcalc("explain", program, "x=2", "-f", "latex", timeout=30)
+    assert_no_crash(done)
+    assert done.returncode == 0
+    assert "\\frac{\\partial f}{\\partial x}" in done.stdout
+
+
+# 4. --check at a subnormal input: said, not a ZeroDivisionError.
+
+
+def test_check_at_the_smallest_subnormal_says_no_difference_exists() -> None:
+    done = run_gradcalc("eval", "log(x)", "x=5e-324", "--check")
+    assert_no_crash(done)
+    assert done.returncode == 1
+    assert "∂f/∂x: no finite difference (no step h makes x ± h two distinct finite numbers at x = 5e-324)" in (
+        done.stderr
+    )
+
+
+# 5. --expand computes the same values wherever the program does.
+
+
+@pytest.mark.parametrize(
+    ("program", "x", "value", "grad"),
+    [
+        ("tanh(x)", "400", "f = 1", "∂f/∂x = 0"),
+        ("tanh(x)", "-400", "f = -1", "∂f/∂x = 0"),
+        ("tanh(x)", "8.98846567431158e307", "f = 1", "∂f/∂x = 0"),  # found by scripts/fuzz.py: 2x overflows
+        ("tanh(x)", "-1e308", "f = -1", "∂f/∂x = 0"),
+        ("sigmoid(x)", "-800", "f = 0", "∂f/∂x = 0"),
+        ("sigmoid(x)", "800", "f = 1", "∂f/∂x = 0"),
+        ("tanh(x)", "0.5", "f = 0.462117", "∂f/∂x = 0.786448"),
+        ("sigmoid(x)", "-0.5", "f = 0.377541", "∂f/∂x = 0.235004"),
+    ],
+)
+def test_expanded_sigmoid_and_tanh_do_not_overflow(program: str, x: str, value: str, grad: str) -> None:
+    for expand in ([], ["--expand"]):
+        done = run_gradcalc("eval", program, f"x={x}", *expand)
+        assert_no_crash(done)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines()[-2:] == [value, grad]
+
+
+# 6. Bytes that are not UTF-8 on standard input.
+
+
+def test_non_utf8_program_on_stdin_names_the_byte_offset() -> None:
+    done = run_bytes("eval", "-", stdin=b"x = 1\nx * \x80")
+    assert_no_crash(done)
+    assert done.returncode == 2
+    assert "usage error: standard input is not UTF-8 text: byte 0x80 at byte offset 10" in done.stderr
+
+
+def test_single_bad_byte_on_stdin() -> None:
+    done = run_bytes("eval", "-", stdin=b"\x80")
+    assert_no_crash(done)
+    assert done.returncode == 2
+    assert "byte 0x80 at byte offset 0" in done.stderr
+
+
+def test_piped_session_runs_the_lines_around_a_bad_byte() -> None:
+    done = run_bytes(stdin=b"x = 1 + 2\n\x80 oops\nx * 5\n")
+    assert_no_crash(done)
+    assert done.returncode == 2
+    assert "<stdin>:2:1: usage error: standard input is not UTF-8 text: byte 0x80 at byte offset 10" in done.stderr
+    assert done.stdout.splitlines()[0] == "x = 3"
+    assert "f = 15" in done.stdout
+
+
+def test_crlf_program_on_stdin_reads_as_lines() -> None:
+    done = run_bytes("eval", "-", stdin=b"x = 2\r\nx * x\r\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "∂f/∂x = 4"
