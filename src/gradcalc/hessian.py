@@ -20,8 +20,8 @@ from functools import partial
 from gradcalc.engine import Evaluation, Tape, backward, forward, record
 from gradcalc.errors import GradcalcError
 from gradcalc.forward_mode import tangents
-from gradcalc.graph import Graph, Node
 from gradcalc.gradcheck import STEP, relative_error
+from gradcalc.graph import Graph, Node
 from gradcalc.numbers import format_number
 
 

@@ -582,12 +582,15 @@ def _hypot_array_local(xp: Any, a: Any, b: Any, out: Any) -> tuple[Any, Any]:
 INPUT = leaf("input", "a value you set; its gradient is what backprop is for")
 CONST = leaf("const", "a number in the program")
 
-SCALE = gate("scale", "*c", operator.mul, partials(lambda c, a, out: (c,), second=flat(1)), "{c}", description="multiply by a constant")
-SHIFT = gate("shift", "+c", operator.add, partials(lambda c, a, out: (1.0,), second=flat(1)), "1", description="add a constant")
+SCALE = gate("scale", "*c", operator.mul, partials(lambda c, a, out: (c,), second=flat(1)),
+             "{c}", description="multiply by a constant")
+SHIFT = gate("shift", "+c", operator.add, partials(lambda c, a, out: (1.0,), second=flat(1)),
+             "1", description="add a constant")
 POWC = gate("powc", "^c", _powc, partials(_powc_local, _powc_array_local, second=_powc_second), "{c}*{a}^({c}-1)",
             description="raise to a constant power", array=lambda xp, c, a: a**c,
             domain="a negative base needs an integer exponent, and 0 has no negative powers")
-RECIP = gate("recip", "1/x", _recip, of_output(lambda out: -out * out, bend=lambda out: -2.0 * out), "-1/{a}^2", parametric=False,
+RECIP = gate("recip", "1/x", _recip, of_output(lambda out: -out * out, bend=lambda out: -2.0 * out),
+             "-1/{a}^2", parametric=False,
              description="reciprocal", domain="division by zero")
 # fmt: on
 
@@ -724,28 +727,35 @@ ADD = infix("add", ("+",), operator.add, linear(1.0, 1.0), "1", "1", description
 SUB = infix("sub", ("-",), operator.sub, linear(1.0, -1.0), "1", "-1", description="difference",
             expand=_expand_sub, roles=("+", "−"))
 MUL = infix("mul", ("*",), operator.mul, bilinear(), "{b}", "{a}", description="product", expand=_expand_mul)
-DIV = infix("div", ("/",), operator.truediv, partials(lambda a, b, out: (1.0 / b, -out / b), second=_div_second), "1/{b}", "-{a}/{b}^2",
+DIV = infix("div", ("/",), operator.truediv, partials(lambda a, b, out: (1.0 / b, -out / b), second=_div_second),
+            "1/{b}", "-{a}/{b}^2",
             description="quotient", domain="division by zero", expand=_expand_div, roles=("num", "den"))
-POW = infix("pow", ("^", "**", "pow"), _pow, partials(_pow_local, _pow_array_local, second=_pow_second), "{b}*{a}^({b}-1)",
+POW = infix("pow", ("^", "**", "pow"), _pow, partials(_pow_local, _pow_array_local, second=_pow_second),
+            "{b}*{a}^({b}-1)",
             "{a}^{b}*log({a})", description="power", roles=("base", "exponent"), aliases=("power",),
             domain="a negative base needs an integer exponent, and 0 has no negative powers",
             array=lambda xp, a, b: a**b)
 NEG = infix("neg", ("-",), operator.neg, linear(-1.0), "-1", description="negation", expand=_expand_neg, drawn="neg")
 
-EXP = function("exp", math.exp, of_output(lambda out: out, bend=lambda out: 1.0), "exp({a})", description="e to the power x",
+EXP = function("exp", math.exp, of_output(lambda out: out, bend=lambda out: 1.0),
+               "exp({a})", description="e to the power x",
                array=lambda xp, a: xp.exp(a))
 EXPM1 = function("expm1", math.expm1, of_argument(math.exp, lambda xp, a: xp.exp(a), bend=math.exp), "exp({a})",
                  description="exp(x) - 1, exact for small x", expand=_expand_expm1,
                  array=lambda xp, a: xp.expm1(a))
-LOG = function("log", math.log, of_argument(lambda a: 1.0 / a, bend=lambda a: -1.0 / (a * a)), "1/{a}", description="natural logarithm",
+LOG = function("log", math.log, of_argument(lambda a: 1.0 / a, bend=lambda a: -1.0 / (a * a)),
+               "1/{a}", description="natural logarithm",
                domain="log needs a positive argument", aliases=("ln",), array=lambda xp, a: xp.log(a))
-LOG2 = function("log2", math.log2, of_argument(lambda a: 1.0 / (a * _LN2), bend=lambda a: -1.0 / (a * a * _LN2)), "1/({a}*log(2))",
+LOG2 = function("log2", math.log2, of_argument(lambda a: 1.0 / (a * _LN2), bend=lambda a: -1.0 / (a * a * _LN2)),
+                "1/({a}*log(2))",
                 description="logarithm to base 2", domain="log2 needs a positive argument",
                 expand=_log_base(2.0), array=lambda xp, a: xp.log2(a))
-LOG10 = function("log10", math.log10, of_argument(lambda a: 1.0 / (a * _LN10), bend=lambda a: -1.0 / (a * a * _LN10)), "1/({a}*log(10))",
+LOG10 = function("log10", math.log10, of_argument(lambda a: 1.0 / (a * _LN10), bend=lambda a: -1.0 / (a * a * _LN10)),
+                 "1/({a}*log(10))",
                  description="logarithm to base 10", domain="log10 needs a positive argument",
                  expand=_log_base(10.0), array=lambda xp, a: xp.log10(a))
-LOG1P = function("log1p", math.log1p, of_argument(lambda a: 1.0 / (1.0 + a), bend=lambda a: -1.0 / ((1.0 + a) * (1.0 + a))), "1/(1+{a})",
+LOG1P = function("log1p", math.log1p,
+                 of_argument(lambda a: 1.0 / (1.0 + a), bend=lambda a: -1.0 / ((1.0 + a) * (1.0 + a))), "1/(1+{a})",
                  description="log(1 + x), exact for small x", domain="log1p needs an argument greater than -1",
                  expand=_expand_log1p, array=lambda xp, a: xp.log1p(a))
 SQRT = function("sqrt", math.sqrt, of_output(lambda out: 0.5 / out if out else INF, lambda xp, out: 0.5 / out,
@@ -789,19 +799,22 @@ ACOSH = function("acosh", math.acosh, of_argument(lambda a: _inverse_sqrt((a - 1
                  "1/sqrt({a}^2-1)", description="inverse hyperbolic cosine", aliases=("arccosh",),
                  domain="acosh needs an argument of at least 1", array=lambda xp, a: xp.arccosh(a))
 ATANH = function("atanh", math.atanh, of_argument(lambda a: 1.0 / (1.0 - a * a),
-                                                bend=lambda a: 2.0 * a / ((1.0 - a * a) * (1.0 - a * a))), "1/(1-{a}^2)",
+                                                bend=lambda a: 2.0 * a / ((1.0 - a * a) * (1.0 - a * a))),
+                                                "1/(1-{a}^2)",
                  description="inverse hyperbolic tangent", aliases=("arctanh",),
                  domain="atanh needs an argument between -1 and 1, both excluded", array=lambda xp, a: xp.arctanh(a))
 ERF = function("erf", math.erf, of_argument(lambda a: _TWO_OVER_SQRT_PI * math.exp(-a * a),
                                             lambda xp, a: _TWO_OVER_SQRT_PI * xp.exp(-a * a),
                                             bend=lambda a: -2.0 * a * _TWO_OVER_SQRT_PI * math.exp(-a * a)),
                "2/sqrt(pi)*exp(-{a}^2)", description="the error function", array=_erf_array)
-SIGMOID = function("sigmoid", _sigmoid, of_output(lambda out: out * (1.0 - out), bend=lambda out: 1.0 - 2.0 * out), "sigmoid({a})*(1-sigmoid({a}))",
+SIGMOID = function("sigmoid", _sigmoid, of_output(lambda out: out * (1.0 - out), bend=lambda out: 1.0 - 2.0 * out),
+                   "sigmoid({a})*(1-sigmoid({a}))",
                    description="1/(1+exp(-x))", expand=_expand_sigmoid, aliases=("logistic", "expit"),
                    array=_sigmoid_array)
 SOFTPLUS = function("softplus", _softplus, of_argument(_sigmoid, _sigmoid_array, bend=_sigmoid_slope), "sigmoid({a})",
                     description="log(1+exp(x)), a smooth relu", expand=_expand_softplus, array=_softplus_array)
-SILU = function("silu", _silu, partials(_silu_local, _silu_array_local, second=_silu_second), "sigmoid({a})*(1+{a}*(1-sigmoid({a})))",
+SILU = function("silu", _silu, partials(_silu_local, _silu_array_local, second=_silu_second),
+                "sigmoid({a})*(1+{a}*(1-sigmoid({a})))",
                 description="x*sigmoid(x)", expand=_expand_silu, aliases=("swish",), array=_silu_array)
 GELU = function("gelu", _gelu, of_argument(_gelu_slope, _gelu_array_slope, bend=_gelu_bend),
                 "(1+erf({a}/sqrt(2)))/2+{a}*exp(-{a}^2/2)/sqrt(2*pi)",
@@ -811,7 +824,8 @@ RELU = function("relu", _relu, of_argument(lambda a: 1.0 if a > 0.0 else 0.0,
                 "1 if {a} > 0 else 0", description="max(x, 0)",
                 kink=lambda a: a == 0.0, kink_rule="relu'(0) is taken as 0",
                 array=lambda xp, a: xp.where(a > 0.0, a, 0.0))
-ABS = function("abs", abs, of_argument(_sign, lambda xp, a: xp.sign(a), bend=lambda a: 0.0), "sign({a})", description="absolute value",
+ABS = function("abs", abs, of_argument(_sign, lambda xp, a: xp.sign(a), bend=lambda a: 0.0),
+               "sign({a})", description="absolute value",
                kink=lambda a: a == 0.0, kink_rule="abs'(0) is taken as 0", aliases=("fabs",),
                array=lambda xp, a: xp.abs(a))
 MAX = function("max", max, partials(_max_local, _max_array_local, second=flat(2)),
