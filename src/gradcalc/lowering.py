@@ -28,6 +28,8 @@ from gradcalc.graph import Graph
 from gradcalc.ops import ALIASES, CONSTANTS, FUNCTIONS, INFIX, NOT_VALUES, POW, POWC, PREFIX, Op, Syntax
 from gradcalc.source import Span
 
+GRAD = "grad"  # the derivative as a built-in of the language: grad(EXPR, NAME), see _Lowering._grad
+
 
 @dataclass(slots=True, eq=False)
 class _Const:
@@ -210,6 +212,8 @@ class _Lowering:
         raise EvaluationError(f"the name '{name}' has no value", self._span(expr), hint)
 
     def _call(self, expr: ast.Call, args: Sequence[Operand]) -> Operand:
+        if expr.func == GRAD and GRAD not in FUNCTIONS:
+            return self._grad(expr, args)
         op = FUNCTIONS.get(expr.func)
         if op is None:
             known = ", ".join(sorted(FUNCTIONS))
@@ -225,6 +229,24 @@ class _Lowering:
             plural = "s" if op.arity != 1 else ""
             raise EvaluationError(f"{expr.func} takes {op.arity} argument{plural}, not {len(args)}", self._span(expr))
         return self._folded(op, expr, args)
+
+    def _grad(self, expr: ast.Call, args: Sequence[Operand]) -> Operand:
+        """``grad(e, x)``: d(e)/d(x) as nodes of the graph (``gradient_graph``), differentiable again."""
+        if len(args) != 2:
+            raise EvaluationError(f"grad takes 2 arguments, not {len(args)}", self._span(expr),
+                                  "write grad(EXPR, NAME): the derivative of EXPR with respect to the input NAME")
+        of, wrt = args
+        target = expr.args[1]
+        if type(wrt) is not int or not self.graph.nodes[wrt].is_input or type(target) is not ast.Name:
+            what = self.source.text[target.start : target.end]
+            raise EvaluationError(f"grad differentiates with respect to an input, and {what} is not one",
+                                  self._span(target), "write grad(EXPR, NAME) with NAME an input, as x in x = 2")
+        if type(of) is not int:  # a constant: its derivative is 0
+            return _Const(0.0, expr.start, expr.end)
+        from gradcalc.gradient_graph import differentiate
+
+        node = differentiate(self.graph, of, wrt)
+        return _Const(node, expr.start, expr.end) if isinstance(node, float) else node
 
     def _written_as(self, op: Op, call: ast.Call) -> str:
         """``call`` (``ln(x)``, ``pow(a, b)``) spelled with ``op``, from the user's own argument texts."""
