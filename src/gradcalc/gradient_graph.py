@@ -40,8 +40,14 @@ def _formula_program(text: str) -> ast.Program | None:
 def _formula_text(op: Op, k: int, param: float | None) -> str:
     text = op.formulas[k].replace("{a}", _ARGS[0]).replace("{b}", _ARGS[1])
     if "{c}" in text:
-        text = text.replace("{c}", f"({float(param)!r})")  # type: ignore[arg-type]  # a gate with {c} folds one
+        text = text.replace("{c}", _constant_text(float(param)))  # type: ignore[arg-type]  # a gate with {c} has one
     return text
+
+
+def _constant_text(value: float) -> str:
+    """A folded constant as the language writes it, exactly: ``3`` (as the table labels it), ``0.5``, ``(-1)``."""
+    text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return f"({text})" if value < 0 else text
 
 
 @lru_cache(maxsize=256)
