@@ -15,7 +15,9 @@ write; their partial is a *slope gate* (its value the op table's local partial) 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Protocol
 
 from gradcalc import ast
 from gradcalc.errors import GradcalcError
@@ -23,6 +25,12 @@ from gradcalc.graph import Graph, Node
 from gradcalc.ops import ADD, MUL, Op, Syntax, flat
 from gradcalc.source import Source
 
+
+class Lowered(Protocol):
+    output: int | None
+
+
+Lower = Callable[[ast.Program, Graph], Lowered]
 _ARGS = ("gc_grad_a", "gc_grad_b")  # placeholders for {a} and {b}: names no program can bind meaningfully
 
 
@@ -65,10 +73,8 @@ def _slope_op(op: Op, k: int) -> Op:
               second=zeros)
 
 
-def _local_partial(graph: Graph, node: Node, k: int) -> int:
+def _local_partial(graph: Graph, node: Node, k: int, lower: Lower) -> int:
     """A node whose value is ``node``'s local partial with respect to argument ``k``."""
-    from gradcalc.lowering import lower
-
     program = _formula_program(_formula_text(node.op, k, node.param))
     if program is None or (node.op.kink is not None and _is_flat(node.op)):
         return graph.add(_slope_op(node.op, k), node.args, param=node.param)
@@ -101,8 +107,12 @@ def _is_flat(op: Op) -> bool:
     return all(v == 0.0 for row in bends for v in row)
 
 
-def differentiate(graph: Graph, output: int, wrt: int) -> int | float:
-    """The node of d(output)/d(wrt) added to ``graph``, or the number 0.0 where output does not depend on wrt."""
+def differentiate(graph: Graph, output: int, wrt: int, lower: Lower) -> int | float:
+    """The node of d(output)/d(wrt) added to ``graph``, or the number 0.0 where output does not depend on wrt.
+
+    ``lower`` is ``lowering.lower``, passed in by the lowering that calls this (so neither module imports
+    the other): it adds each formula's nodes to the graph.
+    """
     nodes = graph.nodes
     order = graph.ancestors(output)
     depends = bytearray(len(nodes))
@@ -122,7 +132,7 @@ def differentiate(graph: Graph, output: int, wrt: int) -> int | float:
         for k, a in enumerate(node.args):
             if not depends[a]:
                 continue
-            partial = _local_partial(graph, node, k)
+            partial = _local_partial(graph, node, k, lower)
             term = partial if upstream == seed else graph.add(MUL, (upstream, partial))
             adjoint[a] = term if a not in adjoint else graph.add(ADD, (adjoint[a], term))
     return adjoint[wrt]

@@ -245,7 +245,7 @@ class _Lowering:
             return _Const(0.0, expr.start, expr.end)
         from gradcalc.gradient_graph import differentiate
 
-        node = differentiate(self.graph, of, wrt)
+        node = differentiate(self.graph, of, wrt, lower)
         return _Const(node, expr.start, expr.end) if isinstance(node, float) else node
 
     def _written_as(self, op: Op, call: ast.Call) -> str:
