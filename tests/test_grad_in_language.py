@@ -78,3 +78,15 @@ def test_grad_of_a_long_chain_adds_linear_nodes() -> None:
     text = "x = 0.5; y = x\n" + "y = sin(y)\n" * n + "g = grad(y, x)"
     result = run(text)
     assert len(result.evaluation.order) < 8 * n
+
+
+def test_the_kink_warning_names_the_slope_gate_at_second_order() -> None:
+    out = run_gradcalc("eval", "grad(relu(x), x)", "x=0")
+    assert out.returncode == 0, out.stderr
+    assert "warning: f = relu'(x): relu' is at a point with no derivative: relu'(0) is taken as 0" in out.stderr
+
+
+def test_a_gradient_in_the_repl_follows_an_input_changed_in_place() -> None:
+    out = run_gradcalc("repl", stdin="x = 2\ng = grad(x^3, x)\nx = 3\ng\n")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["x = 2", "g = 12", "x = 3", "g = 27", "∂g/∂x = 18"]

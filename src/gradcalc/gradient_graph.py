@@ -68,9 +68,10 @@ def _slope_op(op: Op, k: int) -> Op:
 
     zeros = flat(arity)
     local = (lambda a, out: (0.0,)) if arity == 1 else (lambda a, b, out: (0.0, 0.0))
-    return Op(f"{op.name}'{k + 1}" if arity > 1 else f"{op.name}'", f"{op.symbol}'", arity, Syntax.GATE, forward,
-              local, ("0",) * arity, parametric=op.parametric, description=f"the local partial of {op.name}",
-              second=zeros)
+    name = f"{op.name}'{k + 1}" if arity > 1 else f"{op.name}'"
+    kink_rule = f"{op.kink_rule}, and the step {name} has derivative 0" if op.kink is not None else ""
+    return Op(name, name, arity, Syntax.CALL, forward, local, ("0",) * arity, parametric=op.parametric,
+              description=f"the local partial of {op.name}", second=zeros, kink=op.kink, kink_rule=kink_rule)
 
 
 def _local_partial(graph: Graph, node: Node, k: int, lower: Lower) -> int:
