@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import run_gradcalc
+from conftest import ROOT, run_gradcalc
 from gradcalc.errors import EvaluationError
 from helpers import gradients, run
 from test_gradient_properties import expressions, finite, used
@@ -90,3 +91,13 @@ def test_a_gradient_in_the_repl_follows_an_input_changed_in_place() -> None:
     out = run_gradcalc("repl", stdin="x = 2\ng = grad(x^3, x)\nx = 3\ng\n")
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == ["x = 2", "g = 12", "x = 3", "g = 27", "∂g/∂x = 18"]
+
+
+def test_a_gradient_penalty_trains_on_data_rows() -> None:
+    out = run_gradcalc(
+        "train", "w = 1; b = 0; loss = (w*x + b - y)^2 + 0.1*grad(relu(w*x + b), w)^2 + grad(max(w, b), b)",
+        "--wrt", "w,b", "--data", "examples/line.csv", "--lr", "0.05", "--json", cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr
+    learned = json.loads(out.stdout)["learned"]
+    assert learned["w"] == pytest.approx(2.5, abs=1e-3) and learned["b"] == pytest.approx(-1.0, abs=1e-3)

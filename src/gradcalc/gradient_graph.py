@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
 from gradcalc import ast
 from gradcalc.errors import GradcalcError
@@ -66,12 +66,17 @@ def _slope_op(op: Op, k: int) -> Op:
     def forward(*args: float) -> float:
         return op.local(*args, op.forward(*args))[k]
 
+    def array_forward(xp: Any, *args: Any) -> Any:  # the same on NumPy arrays, for gradcalc train
+        rule, slopes = op.array_rules(xp)
+        return slopes(*args, rule(*args))[k]
+
     zeros = flat(arity)
     local = (lambda a, out: (0.0,)) if arity == 1 else (lambda a, b, out: (0.0, 0.0))
     name = f"{op.name}'{k + 1}" if arity > 1 else f"{op.name}'"
     kink_rule = f"{op.kink_rule}, and the step {name} has derivative 0" if op.kink is not None else ""
     return Op(name, name, arity, Syntax.CALL, forward, local, ("0",) * arity, parametric=op.parametric,
-              description=f"the local partial of {op.name}", second=zeros, kink=op.kink, kink_rule=kink_rule)
+              description=f"the local partial of {op.name}", second=zeros, kink=op.kink, kink_rule=kink_rule,
+              array_forward=array_forward)
 
 
 def _local_partial(graph: Graph, node: Node, k: int, lower: Lower) -> int:
