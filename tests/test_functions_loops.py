@@ -135,6 +135,7 @@ def test_a_builtin_name_cannot_be_defined_and_the_caret_is_under_it():
     error = error_of("sin(x) = 2*x")
     assert "sin is a built-in function" in error.message
     assert error.render().splitlines()[2] == "  | ^^^"
+    assert "grad is a built-in function" in error_of("grad(e, x) = e").message  # the derivative, grad(EXPR, NAME)
 
 
 def test_the_wrong_number_of_arguments_is_an_error_at_the_call():

@@ -59,7 +59,9 @@ def collapse(result: Result) -> Result:
     members: dict[int, list[int]] = {}
     for i in order:
         scope = scope_of.get(i)
-        outer_call = call_of(scope) if scope is not None else -1
+        if scope is None or nodes[i].is_input:  # an input first read in a body is shared, not the call's
+            continue
+        outer_call = call_of(scope)
         if outer_call >= 0 and scopes[outer_call].result >= 0:
             members.setdefault(outer_call, []).append(i)
     if not members:
@@ -84,6 +86,8 @@ def collapse(result: Result) -> Result:
             target = new.add(node.op, args, param=node.param, text=node.text, span=node.span)
             slopes = local[i]
             outer = scope_of.get(i)
+            if outer is not None and call_of(outer) >= 0:  # an input first read inside a call now drawn as a gate
+                outer = scopes[call_of(outer)].parent
         else:
             inputs, slopes = _module(graph, evaluation, members[call], i, scopes[call].param_nodes())
             target = new.add(_module_op(graph, call, inputs, slopes, values[i]), tuple(where[a] for a in inputs),
@@ -104,7 +108,7 @@ def collapse(result: Result) -> Result:
     collapsed = Evaluation(new, where[evaluation.output], new_order, new_values, new_grads, new_local,
                            [w for w in warnings if w is not None])  # fmt: skip
     labels = node_labels(new, new_order, collapsed.output)
-    return replace(result, graph=new, evaluation=collapsed, labels=labels)
+    return replace(result, graph=new, evaluation=collapsed, labels=labels, uncollapsed=result)
 
 
 def _module(

@@ -41,6 +41,8 @@ MAX_UNROLLED = 1_000_000  # the nodes one loop or one call may add to the graph
 MAX_STEPS = 1_000_000  # the steps one loop may take
 MAX_CALL_DEPTH = 1_000  # calls inside calls: without recursion, more means a very long chain of functions
 
+GRAD = "grad"  # the derivative as a built-in of the language: grad(EXPR, NAME), see _Lowering._grad
+
 
 @dataclass(slots=True, eq=False)
 class _Const:
@@ -222,7 +224,7 @@ class _Lowering:
         """Check a definition and add it to the functions (replacing one of the same name)."""
         name = definition.name
         head = Span(self.source, definition.start, definition.start + len(name))
-        if name in FUNCTIONS or name in ALIASES:
+        if name in FUNCTIONS or name in ALIASES or name == GRAD:
             raise EvaluationError(
                 f"{name} is a built-in function: a function you define needs a name of its own",
                 head, f"for example my_{name}",
@@ -479,6 +481,8 @@ class _Lowering:
         raise EvaluationError(f"the name '{name}' has no value", self._span(expr), hint)
 
     def _call(self, expr: ast.Call, args: Sequence[Operand]) -> Operand:
+        if expr.func == GRAD and GRAD not in FUNCTIONS:
+            return self._grad(expr, args)
         op = FUNCTIONS.get(expr.func)
         if op is None:
             known = ", ".join(sorted(FUNCTIONS))
@@ -496,6 +500,24 @@ class _Lowering:
             plural = "s" if op.arity != 1 else ""
             raise EvaluationError(f"{expr.func} takes {op.arity} argument{plural}, not {len(args)}", self._span(expr))
         return self._folded(op, expr, args)
+
+    def _grad(self, expr: ast.Call, args: Sequence[Operand]) -> Operand:
+        """``grad(e, x)``: d(e)/d(x) as nodes of the graph (``gradient_graph``), differentiable again."""
+        if len(args) != 2:
+            raise EvaluationError(f"grad takes 2 arguments, not {len(args)}", self._span(expr),
+                                  "write grad(EXPR, NAME): the derivative of EXPR with respect to the input NAME")
+        of, wrt = args
+        target = expr.args[1]
+        if type(wrt) is not int or not self.graph.nodes[wrt].is_input or type(target) is not ast.Name:
+            what = self.source.text[target.start : target.end]
+            raise EvaluationError(f"grad differentiates with respect to an input, and {what} is not one",
+                                  self._span(target), "write grad(EXPR, NAME) with NAME an input, as x in x = 2")
+        if type(of) is not int:  # a constant: its derivative is 0
+            return _Const(0.0, expr.start, expr.end)
+        from gradcalc.gradient_graph import differentiate
+
+        node = differentiate(self.graph, of, wrt, lower)
+        return _Const(node, expr.start, expr.end) if isinstance(node, float) else node
 
     def _written_as(self, op: Op, call: ast.Call) -> str:
         """``call`` (``ln(x)``, ``pow(a, b)``) spelled with ``op``, from the user's own argument texts."""

@@ -98,6 +98,9 @@ class Op:
     # pictures write them where the arguments enter the gate. Empty: the order does not matter.
     roles: tuple[str, ...] = ()
     drawn: str = ""  # the gate's symbol in pictures, where the plain symbol would be ambiguous (neg vs -)
+    # The second partials d2(out)/d(arg_j)d(arg_k), ``second(*args, out) -> ((d11,), )`` or
+    # ``((d11, d12), (d21, d22))``: what forward mode over the backward pass needs for Hessians.
+    second: Callable[..., tuple[tuple[float, ...], ...]] | None = None
 
     def array_rules(self, xp: Any) -> tuple[Callable[..., Any], Callable[..., tuple[Any, ...]]]:
         """The forward and local rules on arrays of module ``xp`` (NumPy), with ``xp`` bound."""
@@ -121,42 +124,85 @@ class Op:
 
 class Local(NamedTuple):
     """An op's local partials: ``scalar(*args, out)``, and ``array(xp, *args, out)`` where the scalar
-    rule needs more than arithmetic (None: the scalar rule works on arrays as it is)."""
+    rule needs more than arithmetic (None: the scalar rule works on arrays as it is); ``second(*args,
+    out)`` the partials' own partials (the op's Hessian), for second derivatives."""
 
     scalar: Callable[..., tuple[float, ...]]
     array: Callable[..., tuple[Any, ...]] | None = None
+    second: Callable[..., tuple[tuple[float, ...], ...]] | None = None
 
 
-def of_output(slope: Callable[[float], float], array: Callable[[Any, Any], Any] | None = None) -> Local:
+def of_output(
+    slope: Callable[[float], float],
+    array: Callable[[Any, Any], Any] | None = None,
+    *,
+    bend: Callable[[float], float],
+) -> Local:
     """A unary rule whose slope is a function of the op's own output (PyTorch's ``result``, JAX's
     ``defjvp2``): exp' = out, tanh' = 1 - out^2, sigmoid' = out(1 - out). ``array(xp, out)`` is for a
-    slope that needs more than arithmetic."""
-    return Local(lambda a, out: (slope(out),), None if array is None else lambda xp, a, out: (array(xp, out),))
+    slope that needs more than arithmetic. ``bend(out)`` is d(slope)/d(out): the second derivative is
+    then bend(out) * slope(out), by the chain rule, so tanh'' comes from tanh' and ``bend = -2 out``."""
+    return Local(
+        lambda a, out: (slope(out),),
+        None if array is None else lambda xp, a, out: (array(xp, out),),
+        lambda a, out: ((bend(out) * slope(out),),),
+    )
 
 
-def of_argument(slope: Callable[[float], float], array: Callable[[Any, Any], Any] | None = None) -> Local:
+def of_argument(
+    slope: Callable[[float], float],
+    array: Callable[[Any, Any], Any] | None = None,
+    *,
+    bend: Callable[[float], float],
+) -> Local:
     """A unary rule whose slope is a function of its argument: sin' = cos, log' = 1/a.
-    ``array(xp, a)`` is the slope on arrays where ``slope`` calls ``math`` or branches."""
-    return Local(lambda a, out: (slope(a),), None if array is None else lambda xp, a, out: (array(xp, a),))
+    ``array(xp, a)`` is the slope on arrays where ``slope`` calls ``math`` or branches; ``bend(a)`` is
+    the slope's own derivative, the op's second derivative: sin'' = -sin."""
+    return Local(
+        lambda a, out: (slope(a),),
+        None if array is None else lambda xp, a, out: (array(xp, a),),
+        lambda a, out: ((bend(a),),),
+    )
+
+
+_FLAT1 = ((0.0,),)
+_FLAT2 = ((0.0, 0.0), (0.0, 0.0))
 
 
 def linear(*slopes: float) -> Local:
-    """A rule whose partials are constants, one per argument: (a + b)' = (1, 1), (a - b)' = (1, -1)."""
+    """A rule whose partials are constants, one per argument: (a + b)' = (1, 1), (a - b)' = (1, -1).
+    Its second partials are all 0."""
     constant = tuple(slopes)
     if len(constant) == 1:
-        return Local(lambda a, out: constant)
-    return Local(lambda a, b, out: constant)  # no *args: these run once per gate of every backward pass
+        return Local(lambda a, out: constant, None, lambda a, out: _FLAT1)
+    # no *args: these run once per gate of every backward pass
+    return Local(lambda a, b, out: constant, None, lambda a, b, out: _FLAT2)
+
+
+_CROSS = ((0.0, 1.0), (1.0, 0.0))
 
 
 def bilinear() -> Local:
-    """The rule of a product, linear in each argument: d(a*b) = (b, a)."""
-    return Local(lambda a, b, out: (b, a))
+    """The rule of a product, linear in each argument: d(a*b) = (b, a), and d2(a*b)/da db = 1."""
+    return Local(lambda a, b, out: (b, a), None, lambda a, b, out: _CROSS)
 
 
-def partials(scalar: Callable[..., tuple[float, ...]], array: Callable[..., tuple[Any, ...]] | None = None) -> Local:
+def partials(
+    scalar: Callable[..., tuple[float, ...]],
+    array: Callable[..., tuple[Any, ...]] | None = None,
+    *,
+    second: Callable[..., tuple[tuple[float, ...], ...]],
+) -> Local:
     """Any other rule, written out: ``scalar(*args, out)`` and, where it needs more than arithmetic,
-    ``array(xp, *args, out)``."""
-    return Local(scalar, array)
+    ``array(xp, *args, out)``; ``second(*args, out)`` the matrix of second partials."""
+    return Local(scalar, array, second)
+
+
+def flat(arity: int) -> Callable[..., tuple[tuple[float, ...], ...]]:
+    """The second partials of a piecewise-linear op of ``arity`` arguments (max, a folded shift): 0
+    everywhere, as PyTorch (the step relu' becomes has derivative 0, at 0 too)."""
+    zeros = _FLAT1 if arity == 1 else _FLAT2
+    return lambda *_: zeros
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -194,6 +240,7 @@ def gate(
         description=description,
         array_forward=array,
         array_local=local.array,
+        second=local.second,
     )
 
 
@@ -231,6 +278,7 @@ def infix(
         array_local=local.array,
         roles=roles,
         drawn=drawn,
+        second=local.second,
     )
 
 
@@ -266,6 +314,7 @@ def function(
         array_forward=array,
         array_local=local.array,
         roles=roles,
+        second=local.second,
     )
 
 
@@ -393,6 +442,67 @@ def _at_origin(a: float, b: float) -> bool:
     return a == 0.0 and b == 0.0
 
 
+# Second partials, for the rules written out with ``partials``.
+
+
+def _div_second(a: float, b: float, out: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    cross = -1.0 / (b * b)
+    return (0.0, cross), (cross, 2.0 * out / (b * b))
+
+
+def _pow_second(a: float, b: float, out: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    """d2(a^b): b(b-1)a^(b-2), a^(b-1)(1 + b ln a) across, a^b ln(a)^2; at a <= 0 the terms with ln a
+    are 0 at a = 0 (as the first partial is) and undefined below."""
+    base = 0.0 if b == 0.0 else b * _pow_base_slope(a, b - 1.0)
+    if a > 0.0:
+        log = math.log(a)
+        cross = _pow_base_slope(a, b) / b * (1.0 + b * log) if b else 1.0 / a
+        return (base, cross), (cross, out * log * log)
+    if a == 0.0:
+        return (base, 0.0), (0.0, 0.0)
+    return (base, NAN), (NAN, NAN)
+
+
+def _powc_second(c: float, a: float, out: float) -> tuple[tuple[float]]:
+    return ((0.0 if c == 0.0 else c * _pow_base_slope(a, c - 1.0),),)
+
+
+def _silu_second(a: float, out: float) -> tuple[tuple[float]]:
+    s = _sigmoid(a)
+    return ((s * (1.0 - s) * (2.0 + a * (1.0 - 2.0 * s)),),)  # d(s + a s (1 - s))/da
+
+
+def _atan2_second(y: float, x: float, out: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    r = math.hypot(y, x)
+    if not r:
+        return _FLAT2
+    r4 = r * r * r * r
+    cross = (y * y - x * x) / r4
+    return (-2.0 * x * y / r4, cross), (cross, 2.0 * x * y / r4)
+
+
+def _hypot_second(a: float, b: float, out: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    if not out:
+        return _FLAT2
+    h3 = out * out * out
+    cross = -a * b / h3
+    return (b * b / h3, cross), (cross, a * a / h3)
+
+
+def _inverse_sqrt_cubed(a: float) -> float:
+    """(1/sqrt(a))^3: the bend of asin, acos, asinh, acosh; infinite at 0."""
+    return _inverse_sqrt(a) ** 3
+
+
+def _gelu_bend(a: float) -> float:
+    return _INV_SQRT_2PI * math.exp(-0.5 * a * a) * (2.0 - a * a)  # d(Phi + a phi)/da = phi (2 - a^2)
+
+
+def _sigmoid_slope(a: float) -> float:
+    s = _sigmoid(a)
+    return s * (1.0 - s)
+
+
 # The same rules on arrays, for the ops whose scalar rules call math or branch on a value.
 
 
@@ -476,12 +586,15 @@ def _hypot_array_local(xp: Any, a: Any, b: Any, out: Any) -> tuple[Any, Any]:
 INPUT = leaf("input", "a value you set; its gradient is what backprop is for")
 CONST = leaf("const", "a number in the program")
 
-SCALE = gate("scale", "*c", operator.mul, partials(lambda c, a, out: (c,)), "{c}", description="multiply by a constant")
-SHIFT = gate("shift", "+c", operator.add, partials(lambda c, a, out: (1.0,)), "1", description="add a constant")
-POWC = gate("powc", "^c", _powc, partials(_powc_local, _powc_array_local), "{c}*{a}^({c}-1)",
+SCALE = gate("scale", "*c", operator.mul, partials(lambda c, a, out: (c,), second=flat(1)),
+             "{c}", description="multiply by a constant")
+SHIFT = gate("shift", "+c", operator.add, partials(lambda c, a, out: (1.0,), second=flat(1)),
+             "1", description="add a constant")
+POWC = gate("powc", "^c", _powc, partials(_powc_local, _powc_array_local, second=_powc_second), "{c}*{a}^({c}-1)",
             description="raise to a constant power", array=lambda xp, c, a: a**c,
             domain="a negative base needs an integer exponent, and 0 has no negative powers")
-RECIP = gate("recip", "1/x", _recip, of_output(lambda out: -out * out), "-1/{a}^2", parametric=False,
+RECIP = gate("recip", "1/x", _recip, of_output(lambda out: -out * out, bend=lambda out: -2.0 * out),
+             "-1/{a}^2", parametric=False,
              description="reciprocal", domain="division by zero")
 # fmt: on
 
@@ -638,100 +751,120 @@ ADD = infix("add", ("+",), operator.add, linear(1.0, 1.0), "1", "1", description
 SUB = infix("sub", ("-",), operator.sub, linear(1.0, -1.0), "1", "-1", description="difference",
             expand=_expand_sub, roles=("+", "−"))
 MUL = infix("mul", ("*",), operator.mul, bilinear(), "{b}", "{a}", description="product", expand=_expand_mul)
-DIV = infix("div", ("/",), operator.truediv, partials(lambda a, b, out: (1.0 / b, -out / b)), "1/{b}", "-{a}/{b}^2",
+DIV = infix("div", ("/",), operator.truediv, partials(lambda a, b, out: (1.0 / b, -out / b), second=_div_second),
+            "1/{b}", "-{a}/{b}^2",
             description="quotient", domain="division by zero", expand=_expand_div, roles=("num", "den"))
-POW = infix("pow", ("^", "**", "pow"), _pow, partials(_pow_local, _pow_array_local), "{b}*{a}^({b}-1)",
+POW = infix("pow", ("^", "**", "pow"), _pow, partials(_pow_local, _pow_array_local, second=_pow_second),
+            "{b}*{a}^({b}-1)",
             "{a}^{b}*log({a})", description="power", roles=("base", "exponent"), aliases=("power",),
             domain="a negative base needs an integer exponent, and 0 has no negative powers",
             array=lambda xp, a, b: a**b)
 NEG = infix("neg", ("-",), operator.neg, linear(-1.0), "-1", description="negation", expand=_expand_neg, drawn="neg")
 
-EXP = function("exp", math.exp, of_output(lambda out: out), "exp({a})", description="e to the power x",
+EXP = function("exp", math.exp, of_output(lambda out: out, bend=lambda out: 1.0),
+               "exp({a})", description="e to the power x",
                array=lambda xp, a: xp.exp(a))
-EXPM1 = function("expm1", math.expm1, of_argument(math.exp, lambda xp, a: xp.exp(a)), "exp({a})",
+EXPM1 = function("expm1", math.expm1, of_argument(math.exp, lambda xp, a: xp.exp(a), bend=math.exp), "exp({a})",
                  description="exp(x) - 1, exact for small x", expand=_expand_expm1,
                  array=lambda xp, a: xp.expm1(a))
-LOG = function("log", math.log, of_argument(lambda a: 1.0 / a), "1/{a}", description="natural logarithm",
+LOG = function("log", math.log, of_argument(lambda a: 1.0 / a, bend=lambda a: -1.0 / (a * a)),
+               "1/{a}", description="natural logarithm",
                domain="log needs a positive argument", aliases=("ln",), array=lambda xp, a: xp.log(a))
-LOG2 = function("log2", math.log2, of_argument(lambda a: 1.0 / (a * _LN2)), "1/({a}*log(2))",
+LOG2 = function("log2", math.log2, of_argument(lambda a: 1.0 / (a * _LN2), bend=lambda a: -1.0 / (a * a * _LN2)),
+                "1/({a}*log(2))",
                 description="logarithm to base 2", domain="log2 needs a positive argument",
                 expand=_log_base(2.0), array=lambda xp, a: xp.log2(a))
-LOG10 = function("log10", math.log10, of_argument(lambda a: 1.0 / (a * _LN10)), "1/({a}*log(10))",
+LOG10 = function("log10", math.log10, of_argument(lambda a: 1.0 / (a * _LN10), bend=lambda a: -1.0 / (a * a * _LN10)),
+                 "1/({a}*log(10))",
                  description="logarithm to base 10", domain="log10 needs a positive argument",
                  expand=_log_base(10.0), array=lambda xp, a: xp.log10(a))
-LOG1P = function("log1p", math.log1p, of_argument(lambda a: 1.0 / (1.0 + a)), "1/(1+{a})",
+LOG1P = function("log1p", math.log1p,
+                 of_argument(lambda a: 1.0 / (1.0 + a), bend=lambda a: -1.0 / ((1.0 + a) * (1.0 + a))), "1/(1+{a})",
                  description="log(1 + x), exact for small x", domain="log1p needs an argument greater than -1",
                  expand=_expand_log1p, array=lambda xp, a: xp.log1p(a))
-SQRT = function("sqrt", math.sqrt, of_output(lambda out: 0.5 / out if out else INF, lambda xp, out: 0.5 / out),
+SQRT = function("sqrt", math.sqrt, of_output(lambda out: 0.5 / out if out else INF, lambda xp, out: 0.5 / out,
+                                         bend=lambda out: -0.5 / (out * out) if out else -INF),
                 "1/(2*sqrt({a}))", description="square root", domain="sqrt needs a non-negative argument",
                 array=lambda xp, a: xp.sqrt(a))
-SIN = function("sin", math.sin, of_argument(math.cos, lambda xp, a: xp.cos(a)), "cos({a})",
+SIN = function("sin", math.sin, of_argument(math.cos, lambda xp, a: xp.cos(a), bend=lambda a: -math.sin(a)), "cos({a})",
                description="sine (radians)", array=lambda xp, a: xp.sin(a))
-COS = function("cos", math.cos, of_argument(lambda a: -math.sin(a), lambda xp, a: -xp.sin(a)), "-sin({a})",
+COS = function("cos", math.cos, of_argument(lambda a: -math.sin(a), lambda xp, a: -xp.sin(a),
+                                           bend=lambda a: -math.cos(a)), "-sin({a})",
                description="cosine (radians)", array=lambda xp, a: xp.cos(a))
-TAN = function("tan", math.tan, of_output(lambda out: 1.0 + out * out), "1+tan({a})^2",
+TAN = function("tan", math.tan, of_output(lambda out: 1.0 + out * out, bend=lambda out: 2.0 * out), "1+tan({a})^2",
                description="tangent (radians)", array=lambda xp, a: xp.tan(a))
 ASIN = function("asin", math.asin,
-                of_argument(lambda a: _inverse_sqrt(1.0 - a * a), lambda xp, a: 1.0 / xp.sqrt(1.0 - a * a)),
+                of_argument(lambda a: _inverse_sqrt(1.0 - a * a), lambda xp, a: 1.0 / xp.sqrt(1.0 - a * a),
+                            bend=lambda a: a * _inverse_sqrt_cubed(1.0 - a * a)),
                 "1/sqrt(1-{a}^2)", description="inverse sine (radians)", aliases=("arcsin",),
                 domain="asin needs an argument between -1 and 1", array=lambda xp, a: xp.arcsin(a))
 ACOS = function("acos", math.acos,
-                of_argument(lambda a: -_inverse_sqrt(1.0 - a * a), lambda xp, a: -1.0 / xp.sqrt(1.0 - a * a)),
+                of_argument(lambda a: -_inverse_sqrt(1.0 - a * a), lambda xp, a: -1.0 / xp.sqrt(1.0 - a * a),
+                            bend=lambda a: -a * _inverse_sqrt_cubed(1.0 - a * a)),
                 "-1/sqrt(1-{a}^2)", description="inverse cosine (radians)", aliases=("arccos",),
                 domain="acos needs an argument between -1 and 1", array=lambda xp, a: xp.arccos(a))
-ATAN = function("atan", math.atan, of_argument(lambda a: 1.0 / (1.0 + a * a)), "1/(1+{a}^2)",
+ATAN = function("atan", math.atan, of_argument(lambda a: 1.0 / (1.0 + a * a),
+                                              bend=lambda a: -2.0 * a / ((1.0 + a * a) * (1.0 + a * a))), "1/(1+{a}^2)",
                 description="inverse tangent (radians)", aliases=("arctan",), array=lambda xp, a: xp.arctan(a))
-SINH = function("sinh", math.sinh, of_argument(math.cosh, lambda xp, a: xp.cosh(a)), "cosh({a})",
+SINH = function("sinh", math.sinh, of_argument(math.cosh, lambda xp, a: xp.cosh(a), bend=math.sinh), "cosh({a})",
                 description="hyperbolic sine", expand=_expand_sinh, array=lambda xp, a: xp.sinh(a))
-COSH = function("cosh", math.cosh, of_argument(math.sinh, lambda xp, a: xp.sinh(a)), "sinh({a})",
+COSH = function("cosh", math.cosh, of_argument(math.sinh, lambda xp, a: xp.sinh(a), bend=math.cosh), "sinh({a})",
                 description="hyperbolic cosine", expand=_expand_cosh, array=lambda xp, a: xp.cosh(a))
-TANH = function("tanh", math.tanh, of_output(lambda out: 1.0 - out * out), "1-tanh({a})^2",
+TANH = function("tanh", math.tanh, of_output(lambda out: 1.0 - out * out, bend=lambda out: -2.0 * out), "1-tanh({a})^2",
                 description="hyperbolic tangent", expand=_expand_tanh, array=lambda xp, a: xp.tanh(a))
 ASINH = function("asinh", math.asinh,
-                 of_argument(lambda a: 1.0 / math.hypot(a, 1.0), lambda xp, a: 1.0 / xp.hypot(a, 1.0)),
+                 of_argument(lambda a: 1.0 / math.hypot(a, 1.0), lambda xp, a: 1.0 / xp.hypot(a, 1.0),
+                             bend=lambda a: -a / math.hypot(a, 1.0) ** 3),
                  "1/sqrt({a}^2+1)", description="inverse hyperbolic sine", aliases=("arcsinh",),
                  array=lambda xp, a: xp.arcsinh(a))
 ACOSH = function("acosh", math.acosh, of_argument(lambda a: _inverse_sqrt((a - 1.0) * (a + 1.0)),
-                                                  lambda xp, a: 1.0 / xp.sqrt((a - 1.0) * (a + 1.0))),
+                                                  lambda xp, a: 1.0 / xp.sqrt((a - 1.0) * (a + 1.0)),
+                                                  bend=lambda a: -a * _inverse_sqrt_cubed((a - 1.0) * (a + 1.0))),
                  "1/sqrt({a}^2-1)", description="inverse hyperbolic cosine", aliases=("arccosh",),
                  domain="acosh needs an argument of at least 1", array=lambda xp, a: xp.arccosh(a))
-ATANH = function("atanh", math.atanh, of_argument(lambda a: 1.0 / (1.0 - a * a)), "1/(1-{a}^2)",
+ATANH = function("atanh", math.atanh, of_argument(lambda a: 1.0 / (1.0 - a * a),
+                                                bend=lambda a: 2.0 * a / ((1.0 - a * a) * (1.0 - a * a))),
+                                                "1/(1-{a}^2)",
                  description="inverse hyperbolic tangent", aliases=("arctanh",),
                  domain="atanh needs an argument between -1 and 1, both excluded", array=lambda xp, a: xp.arctanh(a))
 ERF = function("erf", math.erf, of_argument(lambda a: _TWO_OVER_SQRT_PI * math.exp(-a * a),
-                                            lambda xp, a: _TWO_OVER_SQRT_PI * xp.exp(-a * a)),
+                                            lambda xp, a: _TWO_OVER_SQRT_PI * xp.exp(-a * a),
+                                            bend=lambda a: -2.0 * a * _TWO_OVER_SQRT_PI * math.exp(-a * a)),
                "2/sqrt(pi)*exp(-{a}^2)", description="the error function", array=_erf_array)
-SIGMOID = function("sigmoid", _sigmoid, of_output(lambda out: out * (1.0 - out)), "sigmoid({a})*(1-sigmoid({a}))",
+SIGMOID = function("sigmoid", _sigmoid, of_output(lambda out: out * (1.0 - out), bend=lambda out: 1.0 - 2.0 * out),
+                   "sigmoid({a})*(1-sigmoid({a}))",
                    description="1/(1+exp(-x))", expand=_expand_sigmoid, aliases=("logistic", "expit"),
                    array=_sigmoid_array)
-SOFTPLUS = function("softplus", _softplus, of_argument(_sigmoid, _sigmoid_array), "sigmoid({a})",
+SOFTPLUS = function("softplus", _softplus, of_argument(_sigmoid, _sigmoid_array, bend=_sigmoid_slope), "sigmoid({a})",
                     description="log(1+exp(x)), a smooth relu", expand=_expand_softplus, array=_softplus_array)
-SILU = function("silu", _silu, partials(_silu_local, _silu_array_local), "sigmoid({a})*(1+{a}*(1-sigmoid({a})))",
+SILU = function("silu", _silu, partials(_silu_local, _silu_array_local, second=_silu_second),
+                "sigmoid({a})*(1+{a}*(1-sigmoid({a})))",
                 description="x*sigmoid(x)", expand=_expand_silu, aliases=("swish",), array=_silu_array)
-GELU = function("gelu", _gelu, of_argument(_gelu_slope, _gelu_array_slope),
+GELU = function("gelu", _gelu, of_argument(_gelu_slope, _gelu_array_slope, bend=_gelu_bend),
                 "(1+erf({a}/sqrt(2)))/2+{a}*exp(-{a}^2/2)/sqrt(2*pi)",
                 description="x*P(X <= x), X standard normal (the erf form)", expand=_expand_gelu, array=_gelu_array)
 RELU = function("relu", _relu, of_argument(lambda a: 1.0 if a > 0.0 else 0.0,
-                                           lambda xp, a: xp.where(a > 0.0, 1.0, 0.0)),
+                                           lambda xp, a: xp.where(a > 0.0, 1.0, 0.0), bend=lambda a: 0.0),
                 "1 if {a} > 0 else 0", description="max(x, 0)",
                 kink=lambda a: a == 0.0, kink_rule="relu'(0) is taken as 0",
                 array=lambda xp, a: xp.where(a > 0.0, a, 0.0))
-ABS = function("abs", abs, of_argument(_sign, lambda xp, a: xp.sign(a)), "sign({a})", description="absolute value",
+ABS = function("abs", abs, of_argument(_sign, lambda xp, a: xp.sign(a), bend=lambda a: 0.0),
+               "sign({a})", description="absolute value",
                kink=lambda a: a == 0.0, kink_rule="abs'(0) is taken as 0", aliases=("fabs",),
                array=lambda xp, a: xp.abs(a))
-MAX = function("max", max, partials(_max_local, _max_array_local),
+MAX = function("max", max, partials(_max_local, _max_array_local, second=flat(2)),
                "1 if {a} > {b}, 1/2 if {a} = {b}, else 0", "1 if {b} > {a}, 1/2 if {a} = {b}, else 0",
                description="larger of two", kink=lambda a, b: a == b, kink_rule="a tie splits the gradient evenly",
                aliases=("maximum", "fmax"), array=lambda xp, a, b: xp.maximum(a, b))
-MIN = function("min", min, partials(_min_local, _min_array_local),
+MIN = function("min", min, partials(_min_local, _min_array_local, second=flat(2)),
                "1 if {a} < {b}, 1/2 if {a} = {b}, else 0", "1 if {b} < {a}, 1/2 if {a} = {b}, else 0",
                description="smaller of two", kink=lambda a, b: a == b, kink_rule="a tie splits the gradient evenly",
                aliases=("minimum", "fmin"), array=lambda xp, a, b: xp.minimum(a, b))
-ATAN2 = function("atan2", math.atan2, partials(_atan2_local, _atan2_array_local),
+ATAN2 = function("atan2", math.atan2, partials(_atan2_local, _atan2_array_local, second=_atan2_second),
                  "{b}/({a}^2+{b}^2)", "-{a}/({a}^2+{b}^2)", description="the angle of the point (x, y), in (-pi, pi]",
                  kink=_at_origin, kink_rule="atan2(0, 0) is 0, and its gradient is taken as 0",
                  roles=("y", "x"), aliases=("arctan2",), array=lambda xp, y, x: xp.arctan2(y, x))
-HYPOT = function("hypot", math.hypot, partials(_hypot_local, _hypot_array_local),
+HYPOT = function("hypot", math.hypot, partials(_hypot_local, _hypot_array_local, second=_hypot_second),
                  "{a}/hypot({a}, {b})", "{b}/hypot({a}, {b})", description="sqrt(a^2 + b^2), without overflow",
                  kink=_at_origin, kink_rule="hypot'(0, 0) is taken as 0, as abs'(0)", expand=_expand_hypot,
                  array=lambda xp, a, b: xp.hypot(a, b))

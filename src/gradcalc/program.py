@@ -35,6 +35,7 @@ class Result:
     output_name: str | None  # the name the program gave its output, if any
     unused_overrides: list[str]
     expanded: bool = False
+    uncollapsed: Result | None = None  # with --collapse, the result before its calls became gates
 
     @property
     def output_label(self) -> str:

@@ -53,6 +53,7 @@ class Settings:
     momentum: float = 0.0
     sgd: bool = False
     seed: int = 0
+    newton: bool = False  # Newton steps w <- w - H^-1 grad (the Hessian from gradcalc.hessian); lr is not used
 
 
 class History:
@@ -208,8 +209,11 @@ class Trainer:
                         stop = Stop.LOSS_CHANGE
                         break
                     previous = loss
-                velocity = momentum * velocity - lr * np.asarray(gradient)
-                values = values + velocity
+                if settings.newton:
+                    values = values - self._newton_step(values, k)
+                else:
+                    velocity = momentum * velocity - lr * np.asarray(gradient)
+                    values = values + velocity
                 updates = k
                 if on_step is not None:
                     on_step(k)
@@ -235,6 +239,54 @@ class Trainer:
             settings,
             history.trim(),
         )
+
+    def hessian(self, values: Sequence[float]) -> list[list[float]]:
+        """The Hessian of the mean loss over the data rows in the learned inputs, at ``values``.
+
+        Evaluated on numbers, row by row (forward mode over each row's backward pass): a Newton step
+        costs rows x inputs passes, where a gradient step costs one pass over all rows as arrays.
+        """
+        from gradcalc.engine import evaluate
+        from gradcalc.hessian import hessian_row
+
+        nodes, k = self.graph.nodes, len(self.wrt_nodes)
+        saved = [nodes[i].param for i in self.wrt_nodes] + [nodes[i].param for i, _ in self.data_nodes]
+        total = [[0.0] * k for _ in range(k)]
+        try:
+            for node, value in zip(self.wrt_nodes, values):
+                nodes[node].param = float(value)
+            for row in range(self.rows):
+                for node, column in self.data_nodes:
+                    nodes[node].param = float(column[row])
+                evaluation = evaluate(self.graph, self.output)
+                for j, seed in enumerate(self.wrt_nodes):
+                    second = hessian_row(evaluation, seed)
+                    for m, other in enumerate(self.wrt_nodes):
+                        total[j][m] += second[other] / self.rows
+        finally:
+            for node, before in zip([*self.wrt_nodes, *(i for i, _ in self.data_nodes)], saved):
+                nodes[node].param = before
+        return total
+
+    def _newton_step(self, values: Any, step: int) -> Any:
+        """H^-1 grad at ``values``; a clear error where the Hessian is singular or not positive definite."""
+        _, gradient = self._evaluate(values, None, step)
+        matrix = np.array(self.hessian(values.tolist()), dtype=np.float64)
+        where = f"at step {step} ({', '.join(f'{n} = {format_number(v)}' for n, v in zip(self.wrt, values.tolist()))})"
+        if not np.all(np.isfinite(matrix)):
+            raise TrainingDiverged(f"the Hessian is not finite {where}: Newton's method cannot go on")
+        eigenvalues = np.linalg.eigvalsh((matrix + matrix.T) / 2.0)
+        scale = max(1.0, float(np.max(np.abs(eigenvalues))))
+        if np.min(np.abs(eigenvalues)) <= 1e-12 * scale:
+            raise TrainingDiverged(f"the Hessian is singular {where}: a Newton step is not defined there",
+                                   hint="start elsewhere, or take gradient steps (without --newton)")
+        if np.min(eigenvalues) < 0.0:
+            raise TrainingDiverged(
+                f"the Hessian is not positive definite {where} (smallest eigenvalue "
+                f"{format_number(float(np.min(eigenvalues)))}): a Newton step would head for a maximum or a saddle",
+                hint="start nearer a minimum, or take gradient steps (without --newton)",
+            )
+        return np.linalg.solve(matrix, np.asarray(gradient, dtype=np.float64))
 
     def _batches(self, settings: Settings) -> Iterator[tuple[slice | None, bool]]:
         """Endless (rows, last of a pass) pairs: all rows each step, or one row at a time with ``sgd``."""
@@ -306,6 +358,8 @@ def _check_settings(settings: Settings, data_rows: int) -> None:
         raise UsageError(f"--momentum must be at least 0 and below 1, not {format_number(settings.momentum, 17)}")
     if settings.tol < 0.0:
         raise UsageError("--tol must not be negative")
+    if settings.newton and (settings.sgd or settings.momentum):
+        raise UsageError("--newton takes whole Newton steps: it does not combine with --sgd or --momentum")
     if settings.sgd and not data_rows:
         raise UsageError("--sgd visits the data one row at a time: it needs --data FILE.csv")
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from gradcalc import __version__
-from gradcalc.cli import eval_cmd, explain_cmd, render_cmd, repl_cmd, serve_cmd, train_cmd
+from gradcalc.cli import eval_cmd, explain_cmd, render_cmd, repl_cmd, serve_cmd, trace_cmd, train_cmd
 from gradcalc.cli.argv import protect_leading_minus
 from gradcalc.cli.exits import exit_statuses
 
@@ -18,6 +18,7 @@ COMMANDS: dict[str, Callable[..., None]] = {
     "run": eval_cmd.run_command,
     "render": render_cmd.render_command,
     "explain": explain_cmd.explain_command,
+    "trace": trace_cmd.trace_command,
     "train": train_cmd.train_command,
     "serve": serve_cmd.serve_command,
     "repl": repl_cmd.repl_command,

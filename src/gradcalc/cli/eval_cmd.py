@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -31,23 +31,53 @@ from gradcalc.reporting import report_warnings
 from gradcalc.views.formats import suffix_list
 from gradcalc.views.warnings import warning_lines
 
+if TYPE_CHECKING:
+    from gradcalc.hessian import HessianCheck
 
-def show(result: Result, *, as_json: bool, precision: int, rows: int, check_tol: float | None = None) -> None:
-    """Print a result: the JSON document, or the table and the gradients; with ``check_tol``, the gradient check."""
+Hessian = Annotated[
+    bool,
+    typer.Option(
+        "--hessian",
+        help="Also show the matrix of second derivatives of the output with respect to every input "
+        "(JSON: \"hessian\"); with --check, checked against finite differences of the gradient.",
+    ),
+]
+
+
+def show(
+    result: Result,
+    *,
+    as_json: bool,
+    precision: int,
+    rows: int,
+    check_tol: float | None = None,
+    hessian: bool = False,
+) -> None:
+    """Print a result: the JSON document, or the table and the gradients; with ``check_tol``, the gradient
+    check; with ``hessian``, the matrix of second derivatives (checked too with ``check_tol``)."""
     report = None
     if check_tol is not None:
         from gradcalc.gradcheck import check_gradients
 
         report = check_gradients(result, check_tol)
+    matrix, second_check = _second_derivatives(result, check_tol) if hessian else (None, None)
     if as_json:
         from gradcalc.views.json_view import render_json
 
         if report is None:
-            sys.stdout.write(render_json(result))
+            text = render_json(result)
         else:
             from gradcalc.views.check_view import render_json_with_check
 
-            sys.stdout.write(render_json_with_check(result, report))
+            text = render_json_with_check(result, report)
+        if matrix is not None:
+            from gradcalc.views.hessian_view import hessian_check_document, hessian_document, with_hessian
+
+            members = {"hessian": hessian_document(_input_labels(result), matrix)}
+            if second_check is not None:
+                members["hessian_check"] = hessian_check_document(second_check)
+            text = with_hessian(text, members)
+        sys.stdout.write(text)
     else:
         from gradcalc.views.console import make_console
         from gradcalc.views.table import result_view
@@ -58,9 +88,34 @@ def show(result: Result, *, as_json: bool, precision: int, rows: int, check_tol:
             from gradcalc.views.check_view import check_table
 
             console.print(check_table(report, precision))
+        if matrix is not None:
+            from gradcalc.views.hessian_view import hessian_check_table, hessian_table
+
+            console.print(hessian_table(result.output_label, _input_labels(result), matrix, precision))
+            if second_check is not None:
+                console.print(hessian_check_table(second_check, precision))
     report_warnings(warning_lines(result))
     if report is not None and not report.ok:
         raise report.error()
+    if second_check is not None and not second_check.ok:
+        raise second_check.error(result.output_label)
+
+
+def _input_labels(result: Result) -> list[str]:
+    """The Hessian's rows and columns: the inputs of the program's own graph."""
+    base = result.uncollapsed or result
+    return [base.labels[i] for i in base.inputs]
+
+
+def _second_derivatives(result: Result, check_tol: float | None) -> tuple[list[list[float]], HessianCheck | None]:
+    """The Hessian and its check, over the program's own gates (a collapsed call has no second partials)."""
+    from gradcalc.hessian import check_hessian, hessian
+
+    result = result.uncollapsed or result
+
+    matrix = hessian(result.evaluation)
+    checked = None if check_tol is None else check_hessian(result.evaluation, result.labels, check_tol)
+    return matrix, checked
 
 
 def eval_command(
@@ -73,13 +128,14 @@ def eval_command(
     rows: Rows = 200,
     check: Check = False,
     tol: CheckTol = DEFAULT_TOL,
+    hessian: Hessian = False,
 ) -> None:
     """Evaluate PROGRAM, backpropagate from its last statement, and show every node's value and gradient.
 
     Example: gradcalc eval "(x+y)*z" x=1 y=3 z=-3
     """
     result = evaluate_source(program_source(program), bindings, expand, collapse)
-    show(result, as_json=json, precision=precision, rows=rows, check_tol=tol if check else None)
+    show(result, as_json=json, precision=precision, rows=rows, check_tol=tol if check else None, hessian=hessian)
 
 
 def run_command(

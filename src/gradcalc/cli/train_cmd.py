@@ -56,6 +56,9 @@ def train_command(
         bool, typer.Option("--sgd", help="Stochastic gradient descent: one row per step, rows shuffled by --seed.")
     ] = False,
     seed: Annotated[int, typer.Option("--seed", metavar="N", help="Seed of the row shuffle of --sgd.")] = 0,
+    newton: Annotated[
+        bool, typer.Option("--newton", help="Newton steps w <- w - H^-1 gradient instead of gradient steps (no --lr).")
+    ] = False,
     json: Json = False,
     plot: Annotated[
         Path | None,
@@ -91,7 +94,7 @@ def train_command(
     ]
     report_warnings(warnings)
 
-    settings = Settings(lr=lr, steps=steps, tol=tol, momentum=momentum, sgd=sgd, seed=seed)
+    settings = Settings(lr=lr, steps=steps, tol=tol, momentum=momentum, sgd=sgd, seed=seed, newton=newton)
     trained = _train_with_progress(trainer, settings)
 
     if plot is not None:

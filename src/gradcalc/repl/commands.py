@@ -22,6 +22,7 @@ from gradcalc.repl.outcomes import (
     Evaluated,
     Explained,
     HelpShown,
+    HessianShown,
     Message,
     Outcome,
     Quit,
@@ -145,6 +146,14 @@ def _grad(session: Session, args: str) -> list[Outcome]:
 @command("explain", "[NAME]", "the forward and backward passes of the last result (or NAME), step by step", ("name",))
 def _explain(session: Session, args: str) -> list[Outcome]:
     return [Explained(session.result_of_text(args))]
+
+
+@command("hessian", "[NAME]", "the second derivatives of the last result (or NAME) for every pair of inputs", ("name",))
+def _hessian(session: Session, args: str) -> list[Outcome]:
+    from gradcalc.hessian import hessian
+
+    result = session.result_of_text(args)
+    return [HessianShown(result, hessian(result.evaluation))]
 
 
 @command("show", "[NAME]", "draw the graph of the last result (or NAME) here, as text", ("name",))

@@ -20,6 +20,7 @@ from gradcalc.repl.outcomes import (
     Evaluated,
     Explained,
     HelpShown,
+    HessianShown,
     InputSet,
     Message,
     Outcome,
@@ -56,6 +57,11 @@ def renderable(
         from gradcalc.views.explain_view import render_explanation
 
         return render_explanation(outcome.result, "rich", precision)
+    if isinstance(outcome, HessianShown):
+        from gradcalc.views.hessian_view import hessian_table
+
+        labels = [outcome.result.labels[i] for i in outcome.result.inputs]
+        return hessian_table(outcome.result.output_label, labels, outcome.matrix, precision)
     if isinstance(outcome, Drawn):
         return _drawing(outcome.result, width, unicode)
     if isinstance(outcome, VariablesShown):

@@ -65,6 +65,14 @@ class Explained:
 
 
 @dataclass(slots=True)
+class HessianShown:
+    """``:hessian``: the second derivatives of ``result``'s output with respect to every input."""
+
+    result: Result
+    matrix: list[list[float]]
+
+
+@dataclass(slots=True)
 class Drawn:
     """``:show``: the graph drawn as text, inline (the front end knows the width and the colours)."""
 
@@ -126,6 +134,7 @@ Outcome = (
     | Evaluated
     | TableShown
     | Explained
+    | HessianShown
     | Drawn
     | VariablesShown
     | Message

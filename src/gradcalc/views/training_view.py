@@ -4,7 +4,7 @@ The ``--json`` document (public, documented in the README)::
 
     {"wrt": [NAME, ...], "initial": {NAME: float}, "learned": {NAME: float},
      "loss": float, "gradient": {NAME: float}, "steps": int, "stopped": "steps" | "loss_change" | "gradient",
-     "reason": str, "rows": int, "settings": {"lr", "steps", "tol", "momentum", "sgd", "seed"},
+     "reason": str, "rows": int, "settings": {"lr", "steps", "tol", "momentum", "sgd", "seed", "newton"},
      "history": [{"step": int, "loss": float, "grad_norm": float,
                   "values": {NAME: float}, "gradient": {NAME: float}}, ...]}
 
@@ -40,7 +40,10 @@ def training_view(trained: Trained, precision: int = 6, *, chart_width: int = 60
         table.add_row(name, num(start), num(value), num(slope))
 
     s = trained.settings
-    if s.sgd:
+    if s.newton:
+        over = f"the mean over {trained.rows} rows" if trained.rows > 1 else "at one point"
+        method = f"Newton's method, w <- w - H^-1 gradient, {over}"
+    elif s.sgd:
         method = f"stochastic, one of {trained.rows} rows per step (shuffled with --seed {s.seed})"
     elif trained.rows > 1:
         method = f"batch, the mean over {trained.rows} rows"
@@ -53,12 +56,12 @@ def training_view(trained: Trained, precision: int = 6, *, chart_width: int = 60
     summary.append(f"{num(trained.loss)}", style="bold magenta")
     summary.append(f" (from {num(first)} at the start)\n")
     summary.append("steps      ", style="bold")
-    summary.append(f"{trained.steps}: {method}, --lr {format_number(s.lr, 17)}")
+    summary.append(f"{trained.steps}: {method}" + ("" if s.newton else f", --lr {format_number(s.lr, 17)}"))
     if s.momentum:
         summary.append(f", --momentum {format_number(s.momentum, 17)}")
     summary.append("\nstopped    ", style="bold")
     summary.append(f"{trained.stop.value}")
-    if trained.loss > first:
+    if trained.loss > first and not s.newton:
         summary.append(
             "\nthe loss grew: the learning rate is too large for this problem; try a smaller --lr", style="red"
         )
@@ -84,7 +87,8 @@ def training_document(trained: Trained) -> dict[str, Any]:
         "stopped": trained.stop.name.lower(),
         "reason": trained.stop.value,
         "rows": trained.rows,
-        "settings": {"lr": s.lr, "steps": s.steps, "tol": s.tol, "momentum": s.momentum, "sgd": s.sgd, "seed": s.seed},
+        "settings": {"lr": s.lr, "steps": s.steps, "tol": s.tol, "momentum": s.momentum, "sgd": s.sgd, "seed": s.seed,
+                     "newton": s.newton},
         "history": [
             {"step": k, "loss": loss, "grad_norm": norm, "values": by_name(values), "gradient": by_name(gradient)}
             for k, loss, norm, values, gradient in zip(
