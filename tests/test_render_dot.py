@@ -35,6 +35,7 @@ REUSE = ("y = x*x + a + a", {"x": 3, "a": 1})
 ROLES = ("y = b/a - a^b - max(-a, c)", {"a": 2, "b": 3, "c": -2})  # argument roles, neg, a kink
 TWO_CALLS = ("f(x) = x^2 + 1; y = f(f(x))", {"x": 3})  # a cluster per call: f #1, f #2
 THREE_STEPS = ("h = 0; w = 0.5; for t in 1..3 { h = tanh(w*h + 1) }", {})  # a cluster per step: t = 1, 2, 3
+SECOND = ("grad(grad(x^3, x), x)", {"x": 2})  # a tinted cluster per derivative order, and their legend
 
 CASES = {
     "seed": (SEED, False, {}),
@@ -47,6 +48,8 @@ CASES = {
     "roles_boxes_classic": (ROLES, False, {"style": "boxes", "palette": "classic", "legend": True}),
     "two_calls": (TWO_CALLS, False, {}),
     "three_steps": (THREE_STEPS, False, {}),
+    "second_derivative": (SECOND, False, {}),
+    "second_derivative_boxes_classic": (SECOND, False, {"style": "boxes", "palette": "classic", "legend": True}),
 }
 
 

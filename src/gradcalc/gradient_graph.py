@@ -113,11 +113,18 @@ def _is_flat(op: Op) -> bool:
     return all(v == 0.0 for row in bends for v in row)
 
 
-def differentiate(graph: Graph, output: int, wrt: int, lower: Lower) -> int | float:
+def differentiate(
+    graph: Graph, output: int, wrt: int, lower: Lower, name: str = "", nested: int = 1
+) -> int | float:
     """The node of d(output)/d(wrt) added to ``graph``, or the number 0.0 where output does not depend on wrt.
 
     ``lower`` is ``lowering.lower``, passed in by the lowering that calls this (so neither module imports
-    the other): it adds each formula's nodes to the graph.
+    the other): it adds each formula's nodes to the graph. The nodes added make one scope of kind
+    ``grad`` named ``name`` (``∂f/∂x``), whose derivative order is one more than the highest order among
+    the nodes ``output`` depends on, and at least ``nested``, the grads written one inside the other
+    (``grad(grad(x*y^2, x), y)`` is a 2nd derivative though ∂/∂x gave the function's own y^2): 1 for
+    ``grad(x^3, x)``, 2 for ``grad(grad(x^3, x), x)``, so the pictures can tell the function's nodes
+    (order 0) from each derivative's.
     """
     nodes = graph.nodes
     order = graph.ancestors(output)
@@ -128,6 +135,17 @@ def differentiate(graph: Graph, output: int, wrt: int, lower: Lower) -> int | fl
             depends[i] = 1
     if not depends[output]:
         return 0.0
+    derivative = max(nested, 1 + max(graph.derivative_orders(order).values(), default=0))
+    scope = graph.open_scope("grad", name, order=derivative)
+    try:
+        return _backward_nodes(graph, order, depends, output, wrt, lower)
+    finally:
+        graph.close_scope(scope)
+
+
+def _backward_nodes(graph: Graph, order: list[int], depends: bytearray, output: int, wrt: int, lower: Lower) -> int:
+    """The backward pass over ``order`` (the ancestors of ``output``) as nodes: the node of d(output)/d(wrt)."""
+    nodes = graph.nodes
     adjoint: dict[int, int] = {output: graph.constant(1.0, "1")}
     seed = adjoint[output]
     for i in reversed(order):
@@ -142,6 +160,3 @@ def differentiate(graph: Graph, output: int, wrt: int, lower: Lower) -> int | fl
             term = partial if upstream == seed else graph.add(MUL, (upstream, partial))
             adjoint[a] = term if a not in adjoint else graph.add(ADD, (adjoint[a], term))
     return adjoint[wrt]
-
-
-

@@ -5,9 +5,10 @@ topological order: evaluation is a loop forward, backpropagation a loop backward
 The graph holds no values beyond those of its leaves (an input's value, a constant); the engine keeps
 the values and gradients of an evaluation apart from the graph it evaluated.
 
-A *scope* is a call of a user function (``sig #1``) or a step of a loop (``t = 2``): the nodes made
-while lowering it, a range of node ids. Scopes nest (a call inside a step); ``scope_map`` gives each
-node its innermost scope, so pictures can draw each scope as a cluster and tables name it.
+A *scope* is a call of a user function (``sig #1``), a step of a loop (``t = 2``) or the nodes that
+``grad(e, x)`` built (``∂e/∂x``, with its derivative order): the nodes made while lowering it, a range of
+node ids. Scopes nest (a call inside a step); ``scope_map`` gives each node its innermost scope, so
+pictures can draw each scope as a cluster and tables name it.
 """
 
 from __future__ import annotations
@@ -92,8 +93,8 @@ def _bound_rules(op: Op, param: float) -> tuple[Callable[..., float], Callable[.
 class Scope:
     """A call of a user function or a step of a loop, and where it sits."""
 
-    kind: str  # "call" or "step"
-    name: str  # the function's name, or the loop's counter
+    kind: str  # "call", "step" or "grad"
+    name: str  # the function's name, the loop's counter, or a derivative's notation: ∂²(x^3)/∂x²
     value: float | None  # a step's counter value; None for a call
     parent: int  # the enclosing scope's index in ``Graph.scopes``, or -1
     first: int  # the first node made in it
@@ -102,6 +103,7 @@ class Scope:
     params: tuple[str, ...] = ()  # a call's parameters
     args: Sequence[object] = ()  # what the call gave them: nodes (ints), or constants not made into nodes
     text: str = ""  # a call's function as defined: ``f(x) = x^2 + 1``
+    order: int = 0  # a grad's derivative order: 1 for grad(f, x), 2 for grad(grad(f, x), x); 0 otherwise
 
     def param_nodes(self) -> dict[int, str]:
         """Each node given to a parameter, with the parameter's name."""
@@ -128,10 +130,11 @@ class Graph:
         args: Sequence[object] = (),
         text: str = "",
         value: float | None = None,
+        order: int = 0,
     ) -> int:
-        """Start a call or a step: the nodes added until ``close_scope`` belong to it."""
+        """Start a call, a step or a grad: the nodes added until ``close_scope`` belong to it."""
         parent = self._open[-1] if self._open else -1
-        self.scopes.append(Scope(kind, name, value, parent, len(self.nodes), -1, -1, params, args, text))
+        self.scopes.append(Scope(kind, name, value, parent, len(self.nodes), -1, -1, params, args, text, order))
         self._open.append(len(self.scopes) - 1)
         return len(self.scopes) - 1
 
@@ -166,6 +169,31 @@ class Graph:
                 open_.pop()
             if open_:
                 found[i] = open_[-1]
+        return found
+
+    def derivative_orders(self, nodes: Iterable[int]) -> dict[int, int]:
+        """The derivative order of each of ``nodes`` that ``grad`` made (1, 2, ...); the others are absent."""
+        if not any(scope.order for scope in self.scopes):
+            return {}
+        return self.orders_in(self.scope_map(nodes))
+
+    def orders_in(self, of_node: dict[int, int]) -> dict[int, int]:
+        """The derivative order of each node of ``of_node`` (node -> innermost scope) in a grad's scope.
+
+        A node's order is its innermost grad scope's: one climb per scope, not per node.
+        """
+        scopes = self.scopes
+        of_scope: dict[int, int] = {}
+        found: dict[int, int] = {}
+        for i, s in of_node.items():
+            order = of_scope.get(s)
+            if order is None:
+                t = s
+                while t >= 0 and not scopes[t].order:
+                    t = scopes[t].parent
+                order = of_scope[s] = scopes[t].order if t >= 0 else 0
+            if order:
+                found[i] = order
         return found
 
     def truncate(self, length: int) -> None:

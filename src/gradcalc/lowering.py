@@ -42,6 +42,24 @@ MAX_STEPS = 1_000_000  # the steps one loop may take
 MAX_CALL_DEPTH = 1_000  # calls inside calls: without recursion, more means a very long chain of functions
 
 GRAD = "grad"  # the derivative as a built-in of the language: grad(EXPR, NAME), see _Lowering._grad
+MAX_DERIVATIVE_TEXT = 20  # a longer expression is cut where a grad's nodes are named after it
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _superscript(count: int) -> str:
+    """``²`` for 2, nothing for 1: the power of a ∂ in derivative notation."""
+    return str(count).translate(_SUPERSCRIPTS) if count > 1 else ""
+
+
+def _runs(names: list[str]) -> list[tuple[str, int]]:
+    """Each run of equal names and its length: [x, x, y] -> [(x, 2), (y, 1)]."""
+    runs: list[tuple[str, int]] = []
+    for name in names:
+        if runs and runs[-1][0] == name:
+            runs[-1] = (name, runs[-1][1] + 1)
+        else:
+            runs.append((name, 1))
+    return runs
 
 
 @dataclass(slots=True, eq=False)
@@ -516,8 +534,34 @@ class _Lowering:
             return _Const(0.0, expr.start, expr.end)
         from gradcalc.gradient_graph import differentiate
 
-        node = differentiate(self.graph, of, wrt, lower)
+        name, nested = self._derivative_name(expr)
+        node = differentiate(self.graph, of, wrt, lower, name, nested)
         return _Const(node, expr.start, expr.end) if isinstance(node, float) else node
+
+    def _derivative_name(self, expr: ast.Call) -> tuple[str, int]:
+        """How the pictures name a grad's nodes, after the call: ``∂f/∂x``, ``∂²(x^3)/∂x²``, ``∂²f/∂y∂x``,
+        and how many grads are nested there (2 for those two).
+
+        Directly nested grads make one name (``grad(grad(f, x), y)`` is ``∂²f/∂y∂x``); the loop walks
+        down the first arguments, so it does not recurse.
+        """
+        wrts: list[str] = []
+        inner: ast.Expr = expr
+        while type(inner) is ast.Call and inner.func == GRAD and len(inner.args) == 2:
+            wrt = inner.args[1]
+            if type(wrt) is not ast.Name:
+                break
+            wrts.append(wrt.id)
+            inner = inner.args[0]
+        text = " ".join(self.source.text[inner.start : inner.end].split())
+        if len(text) > MAX_DERIVATIVE_TEXT:
+            text = text[: MAX_DERIVATIVE_TEXT - 1] + "…"
+        if type(inner) is not ast.Name and type(inner) is not ast.Number and type(inner) is not ast.Call:
+            text = f"({text})"
+        below: list[str] = []  # ∂x² for x twice in a row
+        for name, count in _runs(wrts):
+            below.append(f"∂{name}{_superscript(count)}")
+        return f"∂{_superscript(len(wrts))}{text}/{''.join(below)}", len(wrts)
 
     def _written_as(self, op: Op, call: ast.Call) -> str:
         """``call`` (``ln(x)``, ``pow(a, b)``) spelled with ``op``, from the user's own argument texts."""

@@ -1,9 +1,12 @@
-"""Calls and loop steps as a result's views name them: ``sig #1``, ``t = 2``, and what each step adds.
+"""Calls, loop steps and derivatives as a result's views name them: ``sig #1``, ``t = 2``,
+``∂²(x^3)/∂x² (2nd derivative)``, and what each step adds.
 
 The graph records each call of a user function and each step of a loop as a scope (a range of node ids,
 ``Graph.scopes``). Views name them here, from what they show: calls are numbered per function in the
 order they were made (``sig #1``, ``sig #2``), so the same program always draws the same names; a step
-is named by its counter (``t = 2``). A node's *path* is its scopes from the outermost in.
+is named by its counter (``t = 2``); the nodes ``grad`` built by the derivative they compute and its
+order (``∂f/∂x (1st derivative)``). A node's *path* is its scopes from the outermost in; its *order* is
+0 for the function's own nodes, 1 for the nodes of ``grad(f, x)``, 2 for those of ``grad(grad(f, x), x)``.
 
 ``step_contributions`` splits the gradient of an input used at several steps (a weight shared across
 the steps of a recurrence: backprop through time) into what flows back through each step's gates;
@@ -29,9 +32,17 @@ def scope_names(graph: Graph, scopes: list[int]) -> dict[int, str]:
         if scope.kind == "call":
             count[scope.name] = count.get(scope.name, 0) + 1
             names[s] = f"{scope.name} #{count[scope.name]}"
+        elif scope.kind == "grad":
+            names[s] = f"{scope.name} ({ordinal(scope.order)} derivative)"
         else:
             names[s] = f"{scope.name} = {format_number(scope.value or 0.0)}"
     return names
+
+
+def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, ``11th``, ``22nd``: a derivative's order as words name it."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +52,7 @@ class Scopes:
     of_node: dict[int, int]  # node -> its innermost scope (nodes in none are absent)
     names: dict[int, str]  # scope -> its name, for every scope shown and every scope around one
     parents: dict[int, int]  # scope -> the scope around it, or -1
+    orders: dict[int, int]  # node -> its derivative order, for the nodes grad made (the others are absent)
 
     def path(self, node: int) -> tuple[str, ...]:
         """The names of ``node``'s scopes, the outermost first: ("t = 2", "cell #2")."""
@@ -62,7 +74,8 @@ def result_scopes(result: Result) -> Scopes:
             shown.add(scope)
             scope = graph.scopes[scope].parent
     parents = {s: graph.scopes[s].parent for s in shown}
-    return Scopes(of_node, scope_names(graph, sorted(shown)), parents)
+    orders = graph.orders_in(of_node) if any(graph.scopes[s].order for s in shown) else {}
+    return Scopes(of_node, scope_names(graph, sorted(shown)), parents, orders)
 
 
 @dataclass(frozen=True, slots=True)

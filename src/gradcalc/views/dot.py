@@ -23,7 +23,12 @@ between boxes, as micrograd draws them.
 
 A call of a user function and a step of a loop is a labelled cluster (``sig #1``, ``t = 2``; ids
 ``cluster_{s}``, classes ``scope call`` and ``scope step``) around the gates and wires made in it; the
-wires of the inputs and of the output stay outside, where their rank puts them.
+wires of the inputs and of the output stay outside, where their rank puts them. So are the nodes that
+``grad(e, x)`` built, the backward pass made into gates: one cluster per grad call, titled after it
+(``∂²(x^3)/∂x² (2nd derivative)``, class ``scope grad order2``), filled with its derivative order's tint
+from the palette and bordered with its order's line (``ORDER_LINES``: dashed for the 1st, bold for the
+2nd, dotted and bold beyond), so the function's own nodes (unfilled) and each order's read apart in
+colour, in greyscale and on a projector; the legend shows a sample of each order drawn.
 
 Node ids are a naming scheme other tools rely on (the live page finds SVG elements by Graphviz's
 ``<title>``, which is the node id): ``n{k}`` wires (or boxes), ``g{k}`` gates, ``s{k}`` splits,
@@ -45,7 +50,7 @@ from gradcalc.errors import UsageError
 from gradcalc.numbers import format_number
 from gradcalc.ops import INPUT
 from gradcalc.program import Result
-from gradcalc.scopes import result_scopes
+from gradcalc.scopes import ordinal, result_scopes
 from gradcalc.views.palette import DEFAULT_PALETTE, PALETTES, Palette
 
 RANKDIRS = ("LR", "TB")
@@ -55,6 +60,13 @@ FONT = "Helvetica"
 SMALL = 10  # point size of the made-up names, the word kink and the legend
 ROLE_SIZE = 11  # point size of the argument roles written along the edges into a gate
 MAX_LABEL = 24  # longer names and constant texts are shortened with an ellipsis
+ORDER_SIZE = 12  # point size of a derivative cluster's title: it names what the cluster computes
+# The border of the 1st, 2nd, 3rd (and higher) derivative's clusters: told apart without colour.
+ORDER_LINES = ("dashed", "bold", "dotted,bold")
+
+
+def order_line(order: int) -> str:
+    return ORDER_LINES[min(order, len(ORDER_LINES)) - 1]
 
 
 def escape(text: str) -> str:
@@ -71,6 +83,11 @@ def escape(text: str) -> str:
 
 def _short(label: str) -> str:
     return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
+
+
+def _html_line(line: str) -> str:
+    """A cluster's line style as an HTML-like table's border style: Graphviz tables have no bold."""
+    return "dotted" if "dotted" in line else "dashed" if "dashed" in line else "solid"
 
 
 def _font(text: str, color: str, size: int | None = None) -> str:
@@ -125,6 +142,7 @@ class _Drawing:
         nodes = result.graph.nodes
         # The gates evaluated at a point with no derivative, with the engine's words for it.
         self.kinks = {w.node: w.message for w in result.evaluation.warnings if nodes[w.node].op.kink is not None}
+        self.scopes = result_scopes(result)  # the calls, steps and derivatives drawn as clusters
 
     def header(self, kind: str, graph: str, node: str, edge: str) -> None:
         result = self.result
@@ -175,7 +193,7 @@ class _Drawing:
 
     def clusters(self) -> None:
         """A labelled cluster per call and per step, nested as they are, around their nodes' drawings."""
-        scopes = result_scopes(self.result)
+        scopes = self.scopes
         if not scopes.names:
             return
         members: dict[int, list[str]] = {s: [] for s in scopes.names}
@@ -199,17 +217,41 @@ class _Drawing:
                 self.lines.append("  " * depth + "}")
                 continue
             pad = "  " * depth
-            kind = self.result.graph.scopes[s].kind
-            style = "rounded,dashed" if kind == "call" else "rounded,dotted"
-            self.lines.append(
-                f"{pad}subgraph cluster_{s} {{ label=<{_font(scopes.names[s], colors.generated, SMALL)}>; "
-                f'labeljust=l; style="{style}"; color="{colors.generated}"; id="cluster_{s}"; class="scope {kind}";'
-            )
+            kind, order = self.result.graph.scopes[s].kind, self.result.graph.scopes[s].order
+            if kind == "grad":
+                fill, border = colors.order(order)
+                self.lines.append(
+                    f"{pad}subgraph cluster_{s} {{ label=<{_font(scopes.names[s], colors.name, ORDER_SIZE)}>; "
+                    f'labeljust=l; style="filled,rounded,{order_line(order)}"; fillcolor="{fill}"; '
+                    f'color="{border}"; id="cluster_{s}"; class="scope grad order{order}";'
+                )
+            else:
+                style = "rounded,dashed" if kind == "call" else "rounded,dotted"
+                self.lines.append(
+                    f"{pad}subgraph cluster_{s} {{ label=<{_font(scopes.names[s], colors.generated, SMALL)}>; "
+                    f'labeljust=l; style="{style}"; color="{colors.generated}"; id="cluster_{s}"; class="scope {kind}";'
+                )
             if members[s]:
                 self.lines.append(f"{pad}  {'; '.join(members[s])};")
             depth += 1
             stack.append((s, False))
             stack.extend((child, True) for child in reversed(children[s]))
+
+    def order_note(self) -> str:
+        """The legend's cells for the derivative orders the picture shows: a sample of each cluster."""
+        cells = []
+        for order in sorted(set(self.scopes.orders.values())):
+            fill, border = self.colors.order(order)
+            line = order_line(order)
+            what = "grad(" * order + "…" + ")" * order
+            width = 2 if "bold" in line else 1
+            sample = (
+                f'<table border="{width}" cellborder="0" cellspacing="0" cellpadding="3" style="{_html_line(line)}" '
+                f'color="{border}" bgcolor="{fill}"><tr><td>'
+                f"{_font(f'{ordinal(order)} derivative: nodes of {what}', self.colors.name, SMALL)}</td></tr></table>"
+            )
+            cells.append(f"<td>{sample}</td>")
+        return "".join(cells)
 
     def kink_note(self) -> str:
         """The legend's cell for the dashed gates, when the picture has any."""
@@ -364,7 +406,7 @@ class _Circuit(_Drawing):
         )
         return (
             '<table border="0" cellborder="0" cellspacing="6" cellpadding="0">'
-            f"<tr><td>{sample}</td>{self.kink_note()}</tr></table>"
+            f"<tr><td>{sample}</td>{self.order_note()}{self.kink_note()}</tr></table>"
         )
 
 
@@ -420,7 +462,9 @@ class _Boxes(_Drawing):
             f"<td>{_font(f'grad: ∂{output}/∂value (backward pass)', colors.grad, SMALL)}</td>"
         )
         return (
-            f'<table border="0" cellborder="0" cellspacing="6" cellpadding="0"><tr>{key}{self.kink_note()}</tr></table>'
+            '<table border="0" cellborder="0" cellspacing="6" cellpadding="0">'
+            f"<tr>{key}{self.order_note()}{self.kink_note()}"
+            "</tr></table>"
         )
 
 

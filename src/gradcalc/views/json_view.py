@@ -9,8 +9,11 @@
 Nodes are in topological order, inputs first, output last. A node made by a call of a user function
 or in a step of a loop has one more field, ``"scope"``: the calls and steps it is in, the outermost
 first (``["t = 2", "cell #1"]``); the other nodes have none, so a program without functions or loops
-gives the document it always gave. Numbers keep full precision; a number
-that is not finite (an infinite gradient) is null, so every JSON parser reads the document.
+gives the document it always gave. The nodes that ``grad(e, x)`` built are in a scope named after it
+(``"∂(x^3)/∂x (1st derivative)"``) and have one more field, ``"order"``: their derivative order (1 for
+``grad(e, x)``, 2 for ``grad(grad(e, x), x)``); the function's own nodes (order 0) have none. Numbers
+keep full precision; a number that is not finite (an infinite gradient) is null, so every JSON parser
+reads the document.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ def document(result: Result) -> dict[str, Any]:
         }
         if i in scopes.of_node:
             row["scope"] = list(scopes.path(i))
+        if i in scopes.orders:
+            row["order"] = scopes.orders[i]
         rows.append(row)
     return {
         "output": {"label": result.output_name, "value": _number(evaluation.value)},
@@ -92,8 +97,11 @@ def render_json(result: Result) -> str:
         head_texts.append(head)
         input_texts.append(", ".join(map(ids.__getitem__, node.args)))
     scopes = result_scopes(result)
+    orders = scopes.orders
     scope_texts = [
-        f', "scope": {_dumps(list(scopes.path(i)))}' if i in scopes.of_node else "" for i in order
+        (f', "scope": {_dumps(list(scopes.path(i)))}' if i in scopes.of_node else "")
+        + (f', "order": {orders[i]}' if i in orders else "")
+        for i in order
     ] if scopes.of_node else [""] * len(order)  # fmt: skip
     rows = [
         f'{{"id": {a}, {b}, "label": {c}, "inputs": [{d}], "value": {e}, "grad": {f}, "local": [{g}]{h}}}'

@@ -54,9 +54,14 @@ class Charset:
     leaf: str  # an input's or a constant's dot in the lane view
     dot: str  # a separator in one-line summaries
     partial: str  # the ∂ of the gradient heading
+    orders: tuple[str, ...] = ()  # the marks of the 1st, 2nd... derivative's nodes; "[k]" past them
+
+    def order_mark(self, order: int) -> str:
+        """What follows the name of a node of the ``order``-th derivative: ``①``, ``②``; ``[2]`` in ASCII."""
+        return self.orders[order - 1] if order <= len(self.orders) else f"[{order}]"
 
 
-UNICODE = Charset(UNICODE_LINES, "▲", "▼", "…", "●", "○", "·", "∂")
+UNICODE = Charset(UNICODE_LINES, "▲", "▼", "…", "●", "○", "·", "∂", tuple("①②③④⑤⑥⑦⑧⑨"))
 ASCII = Charset(ASCII_LINES, "^", "v", "~", "*", "o", "|", "d")
 CHARSETS = {"unicode": UNICODE, "ascii": ASCII}
 

@@ -4,8 +4,10 @@ Circuit: inputs at the left, the output at the right, each gate a box with its s
 ``exp``, ``*-1``, ``1/x``, from the op table), each value's wire leaving its gate (or entering at the
 left for an input) with the value's name and its value above the wire (``▲``, green) and its gradient
 below (``▼``, red). The marks say which number is which without colour (``NO_COLOR``, colour-blind
-readers, a printout). A binary gate takes its first operand on the upper port and its second on the
-lower one, so ``a - b`` and ``a / b`` read unambiguously. A value read by several gates is one wire
+readers, a printout). A node that ``grad`` made carries its derivative order after its name (``q②``,
+``q[2]`` in ASCII; the same in the lane view), and a legend line says what each mark means. A binary
+gate takes its first operand on the upper port and its second on the lower one, so ``a - b`` and
+``a / b`` read unambiguously. A value read by several gates is one wire
 that splits (``├``). Placement comes from Graphviz (``views.text_layout``), lines from a per-cell
 bitmask (``views.text_canvas``).
 
@@ -25,7 +27,7 @@ from gradcalc.numbers import format_number
 from gradcalc.ops import CONST
 from gradcalc.program import Result
 from gradcalc.views.text_canvas import CHARSETS, Canvas, Charset, E, Span, W, paint
-from gradcalc.views.text_lanes import MAX_NAME, render_lanes, short
+from gradcalc.views.text_lanes import MAX_NAME, marked_names, order_legend, render_lanes, short
 from gradcalc.views.text_layout import Block, LayoutUnavailable, place
 
 LAYOUTS = ("auto", "circuit", "lane")
@@ -159,9 +161,10 @@ def _circuit(result: Result, number: Number, chars: Charset) -> tuple[list[str],
     blocks: list[Block] = []
     index: dict[int, int] = {}
     drawn: list[tuple[int, str, str, str, str]] = []  # node, name, symbol, value, gradient
+    names = marked_names(result, MAX_NAME, chars)
     for i in order:
         node = nodes[i]
-        name = short(result.labels[i], MAX_NAME, chars)
+        name = names[i]
         value, grad = number(values[i]), number(grads[i])
         digits = max(len(value), len(grad))
         label = len(name) + 3 + digits  # "name ▲ value"
@@ -212,4 +215,8 @@ def _circuit(result: Result, number: Number, chars: Charset) -> tuple[list[str],
     legend = f"{vm} value (forward pass)   {gm} gradient {chars.partial}{output}/{chars.partial}node (backward pass)"
     rows += ["", legend]
     spans += [[], [(0, 1, "value"), (len(f"{vm} value (forward pass)   "), len(legend), "grad")]]
+    orders = order_legend(result, chars)
+    if orders:
+        rows.append(orders)
+        spans.append([])
     return rows, spans

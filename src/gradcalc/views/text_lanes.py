@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from gradcalc.numbers import format_number
 from gradcalc.ops import CONST
 from gradcalc.program import Result
+from gradcalc.scopes import ordinal, result_scopes
 from gradcalc.views.text_canvas import Charset, E, N, S, Span, W
 
 MAX_LANES = 12
@@ -38,11 +39,29 @@ def short(label: str, limit: int, charset: Charset) -> str:
     return label if len(label) <= limit else label[: limit - 1] + charset.ellipsis
 
 
+def marked_names(result: Result, limit: int, charset: Charset) -> dict[int, str]:
+    """Each shown node's label, shortened, and marked with its derivative order if ``grad`` made it: ``q②``."""
+    order = result.evaluation.order
+    names = {i: short(result.labels[i], limit, charset) for i in order}
+    for i, k in result_scopes(result).orders.items():
+        names[i] += charset.order_mark(k)
+    return names
+
+
+def order_legend(result: Result, charset: Charset) -> str:
+    """``① 1st derivative: nodes of grad(…)   ② 2nd ...``, for the orders shown; "" when there are none."""
+    present = sorted(set(result_scopes(result).orders.values()))
+    return "   ".join(
+        f"{charset.order_mark(k)} {ordinal(k)} derivative: nodes of {'grad(' * k}{charset.ellipsis}{')' * k}"
+        for k in present
+    )
+
+
 def render_lanes(result: Result, number: Callable[[float], str], charset: Charset, width: int | None) -> Lanes:
     """The lane view of ``result``; with ``width``, the gutter narrows to fit and longer rows are cut."""
     evaluation, nodes = result.evaluation, result.graph.nodes
     order, values, grads = evaluation.order, evaluation.values, evaluation.grads
-    names = {i: short(result.labels[i], MAX_NAME, charset) for i in order}
+    names = marked_names(result, MAX_NAME, charset)
 
     def symbol(i: int) -> str:
         node = nodes[i]
@@ -92,6 +111,10 @@ def render_lanes(result: Result, number: Callable[[float], str], charset: Charse
         if row_spans is None:
             row_spans = shared[key] = [(name_at, name_at + key[1], key[0]), *numbers]
         spans.append(row_spans)
+    legend = order_legend(result, charset)
+    if legend:
+        rows += ["", legend]
+        spans += [[], []]
     truncated = False
     if width is not None and any(len(row) > width for row in rows):
         truncated = True
