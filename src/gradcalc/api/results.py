@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from os import PathLike
 from pathlib import Path
@@ -37,6 +37,7 @@ InputValue = float | int | str  # a number, or a constant expression as on the c
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
 DEFAULT_TOL = 1e-6  # gradcalc.gradcheck.DEFAULT_TOL, repeated so that evaluating does not import the checker
 PICTURE_PRECISION = 2  # as gradcalc render: wires labelled 2.00, -0.20
+TRACE_FORMATS = ("dict", "json", "markdown", "latex", "rich")  # what Result.trace gives
 CACHED_PROGRAMS, CACHED_LENGTH = 256, 10_000  # the parses kept: of that many programs up to that many characters
 
 
@@ -52,7 +53,9 @@ class Node:
     ``id`` is ``n0``, ``n1``, … by position in topological order (inputs first, output last), and
     ``inputs`` lists the ids of the node's arguments; ``local`` holds the gate's partial derivatives with
     respect to each argument, and ``gradient`` is d(output)/d(node). Numbers are full-precision floats
-    (not finite ones stay ``inf``/``nan`` here; the JSON writes them as null).
+    (not finite ones stay ``inf``/``nan`` here; the JSON writes them as null). ``order`` is the node's
+    derivative order: 0 for the function's own nodes, 1 for the nodes ``grad(e, x)`` built, 2 for those
+    of ``grad(grad(e, x), x)`` (the JSON's ``"order"``, which only nodes of a derivative have).
     """
 
     id: str
@@ -63,6 +66,7 @@ class Node:
     value: float
     local: tuple[float, ...]
     gradient: float
+    order: int = field(default=0, repr=False)  # not in the repr: a program without grad reads as it always did
 
 
 class Result:
@@ -97,6 +101,7 @@ class Result:
         evaluation, labels, graph_nodes = result.evaluation, result.labels, result.graph.nodes
         values, grads, local = evaluation.values, evaluation.grads, evaluation.local
         ids = {node: f"n{position}" for position, node in enumerate(evaluation.order)}
+        orders = result.graph.derivative_orders(evaluation.order)
         rows = []
         for i in evaluation.order:
             node = graph_nodes[i]
@@ -110,9 +115,57 @@ class Result:
                     values[i],
                     tuple(local[i]),
                     grads[i],
+                    orders.get(i, 0),
                 )
             )
         return tuple(rows)
+
+    @api_call
+    def hessian(self) -> dict[str, dict[str, float]]:
+        """The second derivatives of the output for every pair of inputs, as ``gradcalc eval --hessian``.
+
+        ``{row: {column: ∂²output/∂row∂column}}``, rows and columns the inputs in the table's order: the
+        ``--json`` document's ``"hessian"`` (which writes a number that is not finite as null; here it
+        stays ``inf`` or ``nan``). It is forward mode over the backward pass, one pass per input
+        (``gradcalc.hessian``).
+
+        >>> evaluate("x^2*y + y^3", x=1, y=2).hessian()
+        {'x': {'x': 4.0, 'y': 2.0}, 'y': {'x': 2.0, 'y': 12.0}}
+        """
+        from gradcalc.hessian import hessian
+
+        base = self._result.uncollapsed or self._result  # a collapsed call has no second partials
+        labels = [base.labels[i] for i in base.inputs]
+        return {row: dict(zip(labels, values)) for row, values in zip(labels, hessian(base.evaluation))}
+
+    @api_call
+    def trace(self, wrt: str | None = None, format: str = "dict", precision: int = 6) -> Any:
+        """The evaluation trace, as ``gradcalc trace`` prints it: forward mode's tangents beside reverse mode's
+        adjoints, one row per node in evaluation order (the inputs v-1, v0, the gates v1, v2, …).
+
+        ``wrt`` is the input whose tangent is seeded with 1 (``--wrt``; default: the first input).
+        ``format`` ``dict`` (the default) gives the ``gradcalc trace --json`` document as Python data:
+        ``{"wrt", "output": {"label", "value"}, "rows": [{"id", "label", "expression", "inputs", "value",
+        "tangent", "adjoint"}, ...], "passes": {"forward", "reverse"}}``; ``json`` that text, byte for byte;
+        ``markdown`` or ``latex`` the table as text, ``rich`` as a Rich renderable.
+
+        >>> rows = evaluate("log(x1) + x1*x2 - sin(x2)", x1=2, x2=5).trace()["rows"]
+        >>> [(row["id"], round(row["tangent"], 6), round(row["adjoint"], 6)) for row in rows][:2]
+        [('v-1', 1.0, 5.5), ('v0', 0.0, 1.716338)]
+        """
+        from gradcalc.trace import trace
+        from gradcalc.views import trace_view
+
+        if format not in TRACE_FORMATS:
+            raise UsageError(f"unknown trace format {format!r}", hint=f"choose one of: {', '.join(TRACE_FORMATS)}")
+        if wrt is not None and not isinstance(wrt, str):
+            raise UsageError(f"wrt is an input's name, such as 'x', not {type(wrt).__name__}")
+        table = trace(self._result, wrt)
+        if format == "dict":
+            return trace_view.document(table)
+        if format == "json":
+            return trace_view.render_json(table)
+        return trace_view.render_trace(table, format, _precision(precision))  # type: ignore[arg-type]
 
     @property
     def output_label(self) -> str:

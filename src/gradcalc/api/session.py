@@ -161,6 +161,11 @@ class Session:
         """``:explain [NAME]``: both passes of the last result (or of ``expr``), step by step."""
         return self._command("explain", expr)
 
+    def hessian(self, expr: str = "") -> Line:
+        """``:hessian [NAME]``: the second derivatives of the last result (or of ``expr``) for every pair of
+        inputs, as a table; ``line.result.hessian()`` gives them as data."""
+        return self._command("hessian", expr)
+
     def show(self, expr: str = "") -> Line:
         """``:show [NAME]``: the graph drawn in text; in a notebook, the circuit picture too."""
         return self._command("show", expr)
