@@ -8,6 +8,7 @@ name its scope, the text drawing marks each name.
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -224,3 +225,33 @@ def test_grad_of_a_deep_expression_is_ordered_at_the_default_recursion_limit() -
     assert sys.getrecursionlimit() <= 10_000
     ordered = document(result)["nodes"]
     assert ordered[-1]["order"] == 1 and sum(1 for n in ordered if "order" not in n) > 0
+
+
+def test_a_failed_repl_line_forgets_its_gradient_and_the_next_orders_are_right() -> None:
+    import gradcalc
+
+    s = gradcalc.Session()
+    s.run("x = 2; g = grad(x^3, x)")
+    with pytest.raises(gradcalc.GradcalcError):
+        s.run("h = grad(grad(x^4, x), x) + nowhere")
+    line = s.run("grad(g, x)")
+    assert line.value == 12.0
+    assert [node.order for node in line.result.nodes] == [0, 1, 2, 2, 2, 2]  # type: ignore[union-attr]
+
+
+def test_many_small_grads_each_walk_only_their_own_nodes(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A grad per loop step differentiates its step's few nodes, not the whole graph grown so far."""
+    from gradcalc import gradient_graph
+
+    walked: list[int] = []
+    original = gradient_graph._ancestors
+
+    def counting(nodes, output):  # type: ignore[no-untyped-def]
+        found = original(nodes, output)
+        walked.append(len(found))
+        return found
+
+    monkeypatch.setattr(gradient_graph, "_ancestors", counting)
+    result = run("s = 0; for t in 1..300 { s = s + grad(sin(w*t), w) }", w=0.5)
+    assert len(walked) == 300 and max(walked) <= 5  # w, t, w*t, sin: not the 2,000 nodes before them
+    assert result.evaluation.value == pytest.approx(sum(t * math.cos(0.5 * t) for t in range(1, 301)))

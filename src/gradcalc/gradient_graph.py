@@ -127,15 +127,14 @@ def differentiate(
     (order 0) from each derivative's.
     """
     nodes = graph.nodes
-    order = graph.ancestors(output)
-    depends = bytearray(len(nodes))
-    depends[wrt] = 1
+    order = _ancestors(nodes, output)
+    depends = {wrt}
     for i in order:
-        if any(depends[a] for a in nodes[i].args):
-            depends[i] = 1
-    if not depends[output]:
+        if any(a in depends for a in nodes[i].args):
+            depends.add(i)
+    if output not in depends:
         return 0.0
-    derivative = max(nested, 1 + max(graph.derivative_orders(order).values(), default=0))
+    derivative = max(nested, 1 + graph.highest_order(order))
     scope = graph.open_scope("grad", name, order=derivative)
     try:
         return _backward_nodes(graph, order, depends, output, wrt, lower)
@@ -143,7 +142,23 @@ def differentiate(
         graph.close_scope(scope)
 
 
-def _backward_nodes(graph: Graph, order: list[int], depends: bytearray, output: int, wrt: int, lower: Lower) -> int:
+def _ancestors(nodes: list[Node], output: int) -> list[int]:
+    """Every node ``output`` depends on, and itself, in id order: in the time of those nodes alone.
+
+    ``Graph.ancestors`` sweeps the whole graph, which a program of many small grads (one per step of a
+    loop, one per REPL line) would pay at each.
+    """
+    seen = {output}
+    stack = [output]
+    while stack:
+        for arg in nodes[stack.pop()].args:
+            if arg not in seen:
+                seen.add(arg)
+                stack.append(arg)
+    return sorted(seen)
+
+
+def _backward_nodes(graph: Graph, order: list[int], depends: set[int], output: int, wrt: int, lower: Lower) -> int:
     """The backward pass over ``order`` (the ancestors of ``output``) as nodes: the node of d(output)/d(wrt)."""
     nodes = graph.nodes
     adjoint: dict[int, int] = {output: graph.constant(1.0, "1")}
@@ -154,7 +169,7 @@ def _backward_nodes(graph: Graph, order: list[int], depends: bytearray, output: 
             continue
         node = nodes[i]
         for k, a in enumerate(node.args):
-            if not depends[a]:
+            if a not in depends:
                 continue
             partial = _local_partial(graph, node, k, lower)
             term = partial if upstream == seed else graph.add(MUL, (upstream, partial))

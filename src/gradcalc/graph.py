@@ -13,6 +13,7 @@ pictures can draw each scope as a cluster and tables name it.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -121,6 +122,9 @@ class Graph:
         # node -> its innermost scope, where the ranges do not say it (an expanded graph's nodes)
         self.node_scope: dict[int, int] | None = None
         self._open: list[int] = []  # the scopes being lowered now, innermost last
+        # grad's scopes (which never nest in one another) and their first nodes, in order: see highest_order
+        self._grads: list[int] = []
+        self._grad_firsts: list[int] = []
 
     def open_scope(
         self,
@@ -136,6 +140,9 @@ class Graph:
         parent = self._open[-1] if self._open else -1
         self.scopes.append(Scope(kind, name, value, parent, len(self.nodes), -1, -1, params, args, text, order))
         self._open.append(len(self.scopes) - 1)
+        if order:
+            self._grads.append(len(self.scopes) - 1)
+            self._grad_firsts.append(len(self.nodes))
         return len(self.scopes) - 1
 
     def close_scope(self, scope: int) -> None:
@@ -171,6 +178,25 @@ class Graph:
                 found[i] = open_[-1]
         return found
 
+    def highest_order(self, nodes: Iterable[int]) -> int:
+        """The highest derivative order among ``nodes``, 0 when grad made none of them.
+
+        What ``grad`` asks of the nodes it differentiates, while lowering: a binary search per node among
+        grad's scopes (they never nest in one another), so a program of many grads stays linear.
+        """
+        grads, firsts, scopes = self._grads, self._grad_firsts, self.scopes
+        if not grads:
+            return 0
+        length = len(self.nodes)
+        highest = 0
+        for i in nodes:
+            k = bisect_right(firsts, i) - 1
+            if k >= 0:
+                scope = scopes[grads[k]]
+                if i < (scope.end if scope.end >= 0 else length) and scope.order > highest:
+                    highest = scope.order
+        return highest
+
     def derivative_orders(self, nodes: Iterable[int]) -> dict[int, int]:
         """The derivative order of each of ``nodes`` that ``grad`` made (1, 2, ...); the others are absent."""
         if not any(scope.order for scope in self.scopes):
@@ -202,6 +228,9 @@ class Graph:
         while self.scopes and self.scopes[-1].first >= length:
             self.scopes.pop()
         self._open = [s for s in self._open if s < len(self.scopes)]
+        while self._grads and self._grads[-1] >= len(self.scopes):
+            self._grads.pop()
+            self._grad_firsts.pop()
 
     def copy(self) -> Graph:
         """A graph that can grow without changing this one: the lists and maps copied, the nodes shared."""
@@ -210,6 +239,7 @@ class Graph:
         other.bindings = dict(self.bindings)
         other._times_bound = dict(self._times_bound)
         other.scopes = list(self.scopes)
+        other._grads, other._grad_firsts = list(self._grads), list(self._grad_firsts)
         return other
 
     def name_node(self, name: str, node: int) -> None:
