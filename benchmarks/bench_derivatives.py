@@ -14,6 +14,9 @@ about 1e4 nodes. A Hessian (``gradcalc.hessian``: forward mode over the backward
 input) is timed against one backward pass (``engine.backward`` over the recorded tape) and one whole
 evaluation (forward and backward), best of 5: it costs about k reverse passes when "per input" stays
 flat as k grows.
+
+Many small grads: ``s = s + grad(sin(w*t), w)`` in each of N loop steps. Each grad walks only the
+nodes it differentiates, so the time grows as N (it grew as N² when each swept the whole graph).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from gradcalc.graph import Graph
 from gradcalc.hessian import hessian
 from gradcalc.lowering import lower
 from gradcalc.parser import gc_paused, parse
+from gradcalc.program import run_source
 from gradcalc.source import Source
 
 RUNS = 5
@@ -105,10 +109,21 @@ def hessian_rows(ks: list[int], nodes: int = 10_000) -> None:
         )
 
 
+def many_grads_rows(steps: list[int]) -> None:
+    print("\nmany small grads: for t in 1..N { s = s + grad(sin(w*t), w) }, text to values, best of 3")
+    print(f"{'N':>7}  {'nodes':>8}  {'time':>8}  per step")
+    for n in steps:
+        source = Source(f"s = 0; for t in 1..{n} {{ s = s + grad(sin(w*t), w) }}")
+        graph_size = len(run_source(source, {"w": 0.5}).graph.nodes)
+        took = best_of(lambda s=source: run_source(s, {"w": 0.5}), 3)  # type: ignore[misc]
+        print(f"{n:>7,}  {graph_size:>8,}  {took * 1000:>5.0f} ms  {took / n * 1e6:.0f} µs")
+
+
 def main() -> None:
     sizes = [int(arg) for arg in sys.argv[1:]] or [10_000, 100_000]
     grad_rows(sizes)
     hessian_rows([1, 2, 4, 8, 16])
+    many_grads_rows([2_000, 8_000, 32_000])
 
 
 if __name__ == "__main__":
