@@ -1,6 +1,6 @@
 """The nodes ``grad`` builds, told apart by derivative order in every view: clusters, marks, fields.
 
-``grad(grad(x^3, x), x)`` at x = 2: the 3 of 3x² is a node of the 1st derivative, the 2*x^1 and the
+``grad(grad(x^3, x), x)`` at x = 2: the 3 of 3x² is a node of the 1st derivative, the 2*x and the
 products of the 2nd; x is the function's own. Pictures tint a cluster per grad call, tables and JSON
 name its scope, the text drawing marks each name.
 """
@@ -42,9 +42,8 @@ def test_json_gives_each_node_of_a_gradient_its_order_and_scope() -> None:
     assert [(n["label"], n.get("order"), n.get("scope")) for n in nodes] == [
         ("x", None, None),
         ("3", 1, [FIRST_NAME]),
-        ("p", 2, [SECOND_NAME]),
         ("2", 2, [SECOND_NAME]),
-        ("q", 2, [SECOND_NAME]),
+        ("p", 2, [SECOND_NAME]),
         ("f", 2, [SECOND_NAME]),
     ]
     assert nodes[-1]["value"] == 12.0
@@ -88,7 +87,7 @@ def test_the_table_says_the_scope_of_each_gradient_node() -> None:
     done = run_gradcalc("eval", SECOND, "x=2")
     assert done.returncode == 0, done.stderr
     rows = {line.split("│")[1].strip(): line for line in done.stdout.splitlines() if line.startswith("│")}
-    assert FIRST_NAME in rows["3"] and SECOND_NAME in rows["q"]
+    assert FIRST_NAME in rows["3"] and SECOND_NAME in rows["p"]
     assert "derivative" not in rows["x"]
     assert "f = 12" in done.stdout
 
@@ -185,13 +184,13 @@ def test_collapse_keeps_the_gradients_outside_the_calls_and_their_order() -> Non
 
 def test_the_text_drawing_marks_each_node_with_its_order() -> None:
     drawing = render_text(run(SECOND, x=2), layout="circuit").text()
-    assert "3①" in drawing and "q②" in drawing and "f②" in drawing and "x①" not in drawing
+    assert "3①" in drawing and "p②" in drawing and "f②" in drawing and "x①" not in drawing
     assert "① 1st derivative: nodes of grad(…)   ② 2nd derivative: nodes of grad(grad(…))" in drawing
     lanes = render_text(run(SECOND, x=2), layout="lane").text()
-    assert re.search(r"q②\s+\*\s+2②, p②", lanes)
+    assert re.search(r"p②\s+\*\s+2②, x", lanes) and re.search(r"f②\s+\*\s+3①, p②", lanes)
     assert "② 2nd derivative" in lanes
     ascii_ = render_text(run(SECOND, x=2), layout="lane", charset="ascii").text()
-    assert "q[2]" in ascii_ and "[1] 1st derivative: nodes of grad(~)" in ascii_
+    assert "p[2]" in ascii_ and "[1] 1st derivative: nodes of grad(~)" in ascii_
 
 
 def test_a_plain_program_draws_no_marks() -> None:
@@ -236,7 +235,7 @@ def test_a_failed_repl_line_forgets_its_gradient_and_the_next_orders_are_right()
         s.run("h = grad(grad(x^4, x), x) + nowhere")
     line = s.run("grad(g, x)")
     assert line.value == 12.0
-    assert [node.order for node in line.result.nodes] == [0, 1, 2, 2, 2, 2]  # type: ignore[union-attr]
+    assert [node.order for node in line.result.nodes] == [0, 1, 2, 2, 2]  # type: ignore[union-attr]
 
 
 def test_many_small_grads_each_walk_only_their_own_nodes(monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ write; their partial is a *slope gate* (its value the op table's local partial) 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, Protocol
@@ -32,6 +33,8 @@ class Lowered(Protocol):
 
 Lower = Callable[[ast.Program, Graph], Lowered]
 _ARGS = ("gc_grad_a", "gc_grad_b")  # placeholders for {a} and {b}: names no program can bind meaningfully
+# a folded constant's exponent, x^(3-1) of d(x^3)/dx: written as one number, and not at all where it is 1
+_LOWERED_EXPONENT = re.compile(r"\^\((\(-?[0-9.e+]+\)|[0-9.e+]+)-1\)")
 
 
 @lru_cache(maxsize=512)
@@ -49,7 +52,14 @@ def _formula_text(op: Op, k: int, param: float | None) -> str:
     text = op.formulas[k].replace("{a}", _ARGS[0]).replace("{b}", _ARGS[1])
     if "{c}" in text:
         text = text.replace("{c}", _constant_text(float(param)))  # type: ignore[arg-type]  # a gate with {c} has one
+        text = _LOWERED_EXPONENT.sub(_one_less, text)
     return text
+
+
+def _one_less(match: re.Match[str]) -> str:
+    """``^(c-1)`` with c a number: ``^`` and c - 1 (the float the language's folding gives), or nothing for 1."""
+    exponent = float(match.group(1).strip("()")) - 1
+    return "" if exponent == 1 else "^" + _constant_text(exponent)
 
 
 def _constant_text(value: float) -> str:
