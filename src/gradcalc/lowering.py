@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 
 from gradcalc import ast
 from gradcalc.engine import op_failure
-from gradcalc.errors import EvaluationError, ProgramSyntaxError
+from gradcalc.errors import EvaluationError, Frame, ProgramSyntaxError, inside
 from gradcalc.graph import Graph
 from gradcalc.numbers import format_number
 from gradcalc.ops import ALIASES, CONSTANTS, FUNCTIONS, INFIX, NOT_VALUES, POW, POWC, PREFIX, Op, Syntax
@@ -180,6 +180,7 @@ class _Lowering:
         self.active: set[str] = set()  # the names of the functions being inlined
         self.unrolling: list[tuple[ast.Statement, Source, int]] = []  # calls and loops being unrolled, nodes before
         self.last: tuple[int, str | None] | None = None  # the last statement run outside a call: the output
+        self.call_counts: dict[str, int] = {}  # calls made of each function, to name them in errors: f #2
 
     def run(self) -> Lowered:
         result = Lowered(None, None)
@@ -678,7 +679,12 @@ class _Invoke(_Marker):
             lowering.unrolling.append((call, source, len(graph.nodes)))
         lowering.calls.append((function, call))
         lowering.active.add(function.name)
-        lowering._enter(_Scope(names, lowering.scope, function, lowering.graph.bindings), function.source)
+        number = lowering.call_counts[function.name] = lowering.call_counts.get(function.name, 0) + 1
+        frame = Frame(f"{function.name} #{number}", Span(source, call.start, call.end), function.name)
+        # The body's nodes are seen through this call: an error in them names it (errors.ScopedSource).
+        lowering._enter(
+            _Scope(names, lowering.scope, function, lowering.graph.bindings), inside(source, frame, function.source)
+        )
         if not function.items:
             function.items = _body_items(function.body, in_loop=False)
         todo.extend(function.items)
@@ -770,6 +776,7 @@ class _LoopStep(_Marker):
         self.index += 1
         text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else format_number(value)
         self.scope.names[loop.var] = _Const(value, 0, 0, text, self.source)
+        lowering._enter(self.scope, inside(self.source, Frame(f"{loop.var} = {text}"), self.source))  # see _Invoke
         self.graph_scope = graph.open_scope("step", loop.var, value=value)
         todo.append(self)
         todo.extend(self.items)
