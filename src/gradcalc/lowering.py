@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 from gradcalc import ast
 from gradcalc.engine import op_failure
 from gradcalc.errors import EvaluationError, Frame, ProgramSyntaxError, inside
-from gradcalc.graph import Graph
+from gradcalc.graph import Graph, Node
 from gradcalc.numbers import format_number
 from gradcalc.ops import ALIASES, CONSTANTS, FUNCTIONS, INFIX, NOT_VALUES, POW, POWC, PREFIX, Op, Syntax
 from gradcalc.source import Source, Span
@@ -60,6 +60,23 @@ class _Const:
 
 
 @dataclass(slots=True, eq=False)
+class _Template:
+    """A call's nodes, recorded at the first call of one *shape* and replayed for every later one.
+
+    Lowering a body walks its AST (names looked up, constants folded, spans made) for every call;
+    replaying the nodes the first call made is a loop over a list, so a call costs no more than its
+    body typed out. A call's shape is what decides which nodes its body makes: every argument and
+    every name the body reads is a node (a constant would fold differently), and which of them are
+    the same node (``f(h, h)``). Each step is ``(op, refs, param, text, start, end, name)``: a ref
+    ``r >= 0`` is the call's own ``r``-th node, ``~r`` the ``r``-th of the arguments and free names;
+    ``name`` a local name given to the node (``a`` in ``{ a = 2*x; a + 1 }``).
+    """
+
+    steps: list[tuple[Op, tuple[int, ...], float | None, str | None, int, int, str | None]]
+    result: int  # a ref, as in a step
+
+
+@dataclass(slots=True, eq=False)
 class Function:
     """A user function: its parameters and body, and the source it was defined in (for spans)."""
 
@@ -70,6 +87,10 @@ class Function:
     definition: ast.FunctionDef
     calls: dict[str, ast.Call]  # the functions its body calls, each with its first call (for carets)
     items: list[Any] = field(default_factory=list)  # its body as the lowering's stack items, made once
+    # The names the body reads that are not parameters, or None for a body a template cannot replay
+    # (one that calls a function you defined, or grad, or runs a loop); see _Template.
+    free: tuple[str, ...] | None = None
+    templates: dict[tuple[int, ...], _Template | None] = field(default_factory=dict)  # by call shape
 
     @property
     def signature(self) -> str:
@@ -254,6 +275,7 @@ class _Lowering:
             )
         calls = self._calls_in(name, body)
         function = Function(name, tuple(params), body, self.source, definition, calls)
+        function.free = _free_names(function)
         if name in calls:
             raise EvaluationError(
                 f"{name} calls itself: a function cannot use itself (nothing would stop the calls)",
@@ -671,10 +693,18 @@ class _Invoke(_Marker):
                 _Const(a.value, a.start, a.end, a.text, source) if type(a) is _Const and a.source is None else a
                 for a in args
             ]
-        names: dict[str, Operand] = dict(zip(function.params, args))
         graph = lowering.graph
+        shape = _shape(lowering, function, args)
+        if shape is not None:  # a call of this shape replays the nodes the first one made
+            template = function.templates.get(shape[0], _MISSING)
+            if type(template) is _Template:
+                results.append(_replay(lowering, function, call, args, shape[1], template))
+                return
+            if template is None:  # this shape cannot be replayed; else this is its first call: recorded by _Return
+                shape = None
+        names: dict[str, Operand] = dict(zip(function.params, args))
         scope = graph.open_scope("call", function.name, function.params, args, function.text)
-        todo.append(_Return(function, call, lowering.scope, source, scope))
+        todo.append(_Return(function, call, lowering.scope, source, scope, shape))
         if not lowering.unrolling:
             lowering.unrolling.append((call, source, len(graph.nodes)))
         lowering.calls.append((function, call))
@@ -693,17 +723,29 @@ class _Invoke(_Marker):
 class _Return(_Marker):
     """The end of a call's body: its last statement's value is the call's, and the caller's names are back."""
 
-    __slots__ = ("call", "caller", "function", "graph_scope", "source")
+    __slots__ = ("call", "caller", "function", "graph_scope", "shape", "source")
 
-    def __init__(self, function: Function, call: ast.Call, caller: _Scope | None, source: Source, scope: int) -> None:
+    def __init__(
+        self,
+        function: Function,
+        call: ast.Call,
+        caller: _Scope | None,
+        source: Source,
+        scope: int,
+        shape: tuple[tuple[int, ...], list[int]] | None = None,
+    ) -> None:
         self.function = function
         self.call = call
         self.caller = caller
         self.source = source
         self.graph_scope = scope
+        self.shape = shape  # the call's shape and its outside nodes, when its nodes are to be recorded
 
     def run(self, lowering: _Lowering, todo: list[Any], results: list[Any]) -> None:
         value = results[-1]
+        if self.shape is not None:
+            key, outside = self.shape
+            self.function.templates[key] = _record(lowering, self.graph_scope, outside, value)
         if type(value) is _Const:  # a call of constants is a constant, written as the call
             results[-1] = _Const(value.value, self.call.start, self.call.end, None, self.source)
         elif value >= lowering.graph.scopes[self.graph_scope].first:
@@ -780,3 +822,126 @@ class _LoopStep(_Marker):
         self.graph_scope = graph.open_scope("step", loop.var, value=value)
         todo.append(self)
         todo.extend(self.items)
+
+
+_MISSING = object()  # no template yet for a shape (None: one that cannot be replayed)
+
+
+def _free_names(function: Function) -> tuple[str, ...] | None:
+    """The names ``function``'s body reads that are not its parameters; None if it cannot be replayed.
+
+    A body that calls a function you defined (or ``grad``) or runs a loop makes nodes that depend on
+    more than the nodes it is given, and ``a = x`` names a node it was given (if it has no name yet):
+    each call of such a body is lowered afresh.
+    """
+    if function.calls:
+        return None
+    params = set(function.params)
+    free: dict[str, None] = {}
+    stack: list[Any] = list(function.body)
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is ast.Loop:
+            return None
+        if kind is ast.Assign:
+            value = item.expr
+            while type(value) is ast.Unary and PREFIX.get(value.op) is None:  # +x is x
+                value = value.operand
+            if type(value) is ast.Name:
+                return None
+            stack.append(item.expr)
+        elif kind is ast.Name:
+            if item.id not in params:
+                free[item.id] = None
+        else:
+            stack.extend(item.children)
+    return tuple(free)
+
+
+def _shape(
+    lowering: _Lowering, function: Function, args: Sequence[Operand]
+) -> tuple[tuple[int, ...], list[int]] | None:
+    """A call's shape (see ``_Template``) and the nodes it is given (arguments, then free names).
+
+    None when a template cannot stand for the call: a constant among them, an unbound free name
+    that an override would make an input.
+    """
+    free = function.free
+    if free is None:
+        return None
+    outside: list[Any] = list(args)
+    lookup = lowering.lookup
+    for name in free:
+        found = lookup(name)
+        if found is None:
+            if name in lowering.overrides:
+                return None
+            found = -1  # unbound: a constant (pi), a local name assigned before it is read, or an error
+        outside.append(found)
+    if _Const in map(type, outside):
+        return None
+    first: dict[int, int] = {}
+    key = tuple([-1 if node == -1 else first.setdefault(node, k) for k, node in enumerate(outside)])
+    return key, outside
+
+
+def _record(lowering: _Lowering, graph_scope: int, outside: list[int], value: Operand) -> _Template | None:
+    """The template of the call just lowered (graph scope ``graph_scope``), or None if it cannot be one."""
+    graph = lowering.graph
+    nodes = graph.nodes
+    scope = graph.scopes[graph_scope]
+    first = scope.first
+    refs = {node: ~k for k, node in reversed(list(enumerate(outside))) if node >= 0}
+    steps: list[tuple[Op, tuple[int, ...], float | None, str | None, int, int, str | None]] = []
+    source = lowering.source  # the call's own (errors.ScopedSource), still entered
+    for i in range(first, len(nodes)):
+        node = nodes[i]
+        span = node.span
+        if span is None or span.source is not source:
+            return None
+        try:
+            args = tuple([a - first if a >= first else refs[a] for a in node.args])
+        except KeyError:  # a node from outside that the shape does not say: never seen, but then no template
+            return None
+        steps.append((node.op, args, node.param, node.text, span.start, span.end, node.name))
+    if type(value) is not int:
+        return None
+    result = value - first if value >= first else refs.get(value)
+    if result is None:
+        return None
+    return _Template(steps, result)
+
+
+def _replay(
+    lowering: _Lowering,
+    function: Function,
+    call: ast.Call,
+    args: Sequence[int],
+    outside: list[int],
+    template: _Template,
+) -> int:
+    """A call of ``function`` lowered from its template: the nodes the first call of its shape made."""
+    graph = lowering.graph
+    nodes = graph.nodes
+    source = lowering.source
+    number = lowering.call_counts[function.name] = lowering.call_counts.get(function.name, 0) + 1
+    frame = Frame(f"{function.name} #{number}", Span(source, call.start, call.end), function.name)
+    body_source = inside(source, frame, function.source)
+    scope = graph.open_scope("call", function.name, function.params, args, function.text)
+    first = len(nodes)
+    append, name_node = nodes.append, graph.name_node
+    for op, refs, param, text, start, end, name in template.steps:
+        append(Node(op, tuple([first + r if r >= 0 else outside[~r] for r in refs]), param, text=text,
+                    span=Span(body_source, start, end)))
+        if name is not None:
+            name_node(name, len(nodes) - 1)
+    result = template.result
+    value = first + result if result >= 0 else outside[~result]
+    if value >= first:
+        graph.scopes[scope].result = value
+    graph.close_scope(scope)
+    unrolling = lowering.unrolling
+    if unrolling and len(nodes) - unrolling[0][2] > MAX_UNROLLED:
+        lowering._check_size()
+    return value
