@@ -1,13 +1,15 @@
-"""A call replayed from its template makes exactly the nodes that lowering its body afresh makes.
+"""A call or a loop step replayed from its template makes exactly the nodes lowering it afresh makes.
 
-``lowering._Template``: the first call of a shape is lowered by walking the body, later ones replay the
-nodes it made. Each program here is lowered both ways (templates turned off by making every body one
-that cannot be replayed) and the graphs compared node by node, scope by scope; and the user-visible
-numbers and errors are the same as the statements typed out.
+``lowering._Template`` and ``lowering._StepTemplate``: the first call (or step) of a shape is lowered by
+walking the AST, later ones replay the nodes it made. Each program here is lowered both ways
+(templates turned off by making every body one that cannot be replayed) and the graphs compared node
+by node, name by name, scope by scope; and the user-visible numbers and errors are those of the
+statements typed out.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -34,6 +36,16 @@ PROGRAMS = [
     "f(t) = { a = t; a * 2 }\nx = 1\ny = f(x) + f(x)",  # a local that names an argument's node: never replayed
     "f(t) = { q = t * 2; q = q + t; q }\nx = 1\ny = f(x) * f(x + 1)",  # a local assigned twice
     "f(x) = x\nw = 3\ny = f(w) * f(w)",  # a body that passes its argument through
+    "h = 0; w = 0.5\nfor t in 1..5 { h = tanh(w*h + 1) }",
+    "h = 0; w = 0.5; c = 1\nfor t in 1..4 { a = w*h; h = tanh(a + c); c = c * h; h = h + 0 }",
+    "x = 1; y = 2\nfor t in 1..4 { z = x * y; x = y; y = z }",  # aliases: a name bound to another's node
+    "x = 1; y = 2\nfor t in 1..4 { x = x + y; y = x; x * 2 }",  # the same node under two names; a bare last
+    "h = 1\nfor t in 1..3 { h = h * pi; h = h + 2*3 }",  # constants folded in a step
+    "s = 0; w = 2\nfor x in [1, 2, 3] { s = s + w*x }",  # the counter read: each step afresh
+    "h = 1\nfor t in 1..3 { h = h + 1; k = 5 }",  # a constant assigned: an input set at each step
+    "h = 1; w = 3\nfor s in 1..2 { for t in 1..3 { h = sin(w*h) } }",  # nested: the inner loop replayed
+    "cell(v) = tanh(w*v + 1)\nh = 0; w = 0.5\nfor t in 1..4 { h = cell(h) }",  # a call in a step
+    "h = 1\nfor t in 1..3 { h = h * 2 }\nfor t in 1..3 { h = h * 2 }",  # two loops, one body text
 ]
 
 
@@ -41,6 +53,7 @@ def _graph(text: str, templates: bool, monkeypatch: pytest.MonkeyPatch) -> Graph
     with monkeypatch.context() as patch:
         if not templates:
             patch.setattr(lowering, "_free_names", lambda function: None)
+            patch.setattr(lowering, "_step_reads", lambda loop: None)
         graph = Graph()
         lowering.lower(parse(Source(text)), graph)
     return graph
@@ -48,7 +61,7 @@ def _graph(text: str, templates: bool, monkeypatch: pytest.MonkeyPatch) -> Graph
 
 def _described(graph: Graph) -> list[tuple[object, ...]]:
     nodes = [
-        (n.op.name, n.args, n.param, n.text, n.name, n.version, n.span and (n.span.start, n.span.end, n.span.source.text))
+        (n.op.name, n.args, n.param, n.text, n.name, n.version, n.span and (n.span.start, n.span.end, n.span.text))
         for n in graph.nodes
     ]
     scopes = [(s.kind, s.name, s.value, s.parent, s.first, s.end, s.result, s.params, _args(s.args), s.text)
@@ -71,6 +84,23 @@ def test_calls_of_one_shape_are_replayed_and_others_recorded():
     graph = Graph()
     lowering.lower(parse(Source(PROGRAMS[2])), graph, functions=functions)
     assert set(functions["f"].templates) == {(0, 0), (0, 1)}  # f(x, x) and f(x, 2*x) or f(2*x, x)
+
+
+def test_a_recurrence_replayed_step_by_step_has_the_known_answers():
+    result = run("h = 0; w = 0.5; for t in 1..3 { h = tanh(w*h + 1) }")
+    assert result.evaluation.value == pytest.approx(0.893811, abs=5e-7)
+    assert gradients(result)["w"] == pytest.approx(0.194320, abs=5e-7)
+
+
+def test_a_step_replayed_in_a_repl_session_changes_inputs_and_names_as_typed():
+    session = Session()
+    session.run("h = 0; w = 0.5")
+    shown = session.run("for t in 1..3 { h = tanh(w*h + 1) }")
+    assert str(shown[0].value)[:8] == "0.893811"  # type: ignore[union-attr]
+    session.run("w = 1")
+    again = session.run("h")[0]
+    expected = math.tanh(math.tanh(math.tanh(1) + 1) + 1)  # the three steps again, with w = 1
+    assert again.result.evaluation.value == pytest.approx(expected, rel=1e-15)  # type: ignore[union-attr]
 
 
 def test_the_weights_of_replayed_calls_are_shared():
@@ -98,3 +128,16 @@ def test_an_error_in_a_replayed_call_names_that_call(tmp_path: Path):
         " (in f #2: the call f(x) at line 3, column 13)"
     )
     assert "in the body of f (f #2), at <program>:1:8:" in done.stderr
+
+
+def test_the_steps_after_the_first_of_a_recurrence_are_replayed(monkeypatch: pytest.MonkeyPatch):
+    replayed: list[int] = []
+    original = lowering._replay_step
+
+    def counting(low: lowering._Lowering, outside: list[int], template: lowering._StepTemplate) -> None:
+        replayed.append(len(template.steps))
+        original(low, outside, template)
+
+    monkeypatch.setattr(lowering, "_replay_step", counting)
+    lowering.lower(parse(Source(PROGRAMS[13])), Graph())
+    assert replayed == [4, 4, 4, 4]  # steps 2 to 5, each w*h, 1, +, tanh

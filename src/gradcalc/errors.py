@@ -43,17 +43,48 @@ class Frame:
         return f"the step {self.name}" if self.site is None else self.name
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class ScopedSource(Source):
-    """A source seen from inside calls and loop steps: ``frames``, the outermost first."""
+    """A source seen from inside a call or a loop step (and whatever ``outer`` is seen from inside).
 
-    frames: tuple[Frame, ...] = ()
+    One is made per call and per step, so it is a plain slotted class (a frozen dataclass's
+    ``__init__`` costs several times more) and its frames are only worked out when an error asks.
+    ``site`` is where in ``outer`` the call is written, None for a step.
+    """
 
+    __slots__ = ("function", "label", "outer", "site")
+    outer: Source  # where the call or the loop is written
+    label: str  # "f #2", "t = 3"
+    function: str | None  # the function called; None for a step
+    site: tuple[int, int] | None
 
-def inside(outer: Source, frame: Frame, source: Source) -> ScopedSource:
-    """``source`` seen from inside ``frame``, a call or a step written in ``outer``."""
-    frames = outer.frames if type(outer) is ScopedSource else ()
-    return ScopedSource(source.text, source.name, source.first_line, (*frames, frame))
+    def __init__(
+        self,
+        source: Source,
+        outer: Source,
+        label: str,
+        function: str | None = None,
+        site: tuple[int, int] | None = None,
+    ) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "text", source.text)
+        setattr_(self, "name", source.name)
+        setattr_(self, "first_line", source.first_line)
+        setattr_(self, "outer", outer)
+        setattr_(self, "label", label)
+        setattr_(self, "function", function)
+        setattr_(self, "site", site)
+
+    @property
+    def frames(self) -> tuple[Frame, ...]:
+        """The calls and steps this source is seen through, the outermost first."""
+        chain: list[Frame] = []
+        source: Source = self
+        while type(source) is ScopedSource:
+            site = source.site
+            outer = source.outer
+            chain.append(Frame(source.label, None if site is None else Span(outer, *site), source.function))
+            source = outer
+        return tuple(reversed(chain))
 
 
 class GradcalcError(Exception):
@@ -75,7 +106,7 @@ class GradcalcError(Exception):
         self.frames: tuple[Frame, ...] = ()
         self.inner: Span | None = None
         source = span.source if span is not None else None
-        if type(source) is ScopedSource and source.frames:
+        if type(source) is ScopedSource:
             self._locate(span, source.frames)  # type: ignore[arg-type]
 
     def _locate(self, span: Span, frames: tuple[Frame, ...]) -> None:

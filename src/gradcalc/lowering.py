@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 
 from gradcalc import ast
 from gradcalc.engine import op_failure
-from gradcalc.errors import EvaluationError, Frame, ProgramSyntaxError, inside
+from gradcalc.errors import EvaluationError, ProgramSyntaxError, ScopedSource
 from gradcalc.graph import Graph, Node
 from gradcalc.numbers import format_number
 from gradcalc.ops import ALIASES, CONSTANTS, FUNCTIONS, INFIX, NOT_VALUES, POW, POWC, PREFIX, Op, Syntax
@@ -202,6 +202,7 @@ class _Lowering:
         self.unrolling: list[tuple[ast.Statement, Source, int]] = []  # calls and loops being unrolled, nodes before
         self.last: tuple[int, str | None] | None = None  # the last statement run outside a call: the output
         self.call_counts: dict[str, int] = {}  # calls made of each function, to name them in errors: f #2
+        self.bind_log: list[tuple[str, Operand]] | None = None  # a step being recorded: its assignments
 
     def run(self) -> Lowered:
         result = Lowered(None, None)
@@ -414,6 +415,8 @@ class _Lowering:
                 )  # fmt: skip
             scope = scope.parent
         if scope is None:
+            if self.bind_log is not None:
+                self.bind_log.append((name, value))
             node = self._assign_value(name, value, statement)
             self.last = (node, name)
             return node
@@ -709,12 +712,9 @@ class _Invoke(_Marker):
             lowering.unrolling.append((call, source, len(graph.nodes)))
         lowering.calls.append((function, call))
         lowering.active.add(function.name)
-        number = lowering.call_counts[function.name] = lowering.call_counts.get(function.name, 0) + 1
-        frame = Frame(f"{function.name} #{number}", Span(source, call.start, call.end), function.name)
         # The body's nodes are seen through this call: an error in them names it (errors.ScopedSource).
-        lowering._enter(
-            _Scope(names, lowering.scope, function, lowering.graph.bindings), inside(source, frame, function.source)
-        )
+        scope_names = _Scope(names, lowering.scope, function, lowering.graph.bindings)
+        lowering._enter(scope_names, _seen_in(lowering, function, call))
         if not function.items:
             function.items = _body_items(function.body, in_loop=False)
         todo.extend(function.items)
@@ -785,7 +785,10 @@ class _LoopStart(_Marker):
 class _LoopStep(_Marker):
     """The next step of a loop (or its end): the counter set, the body's statements pushed again."""
 
-    __slots__ = ("before", "graph_scope", "index", "items", "loop", "outer", "scope", "source", "values")
+    __slots__ = (
+        "before", "graph_scope", "index", "items", "loop", "outer", "reads", "recording", "scope", "source",
+        "templates", "values",
+    )  # fmt: skip
 
     def __init__(
         self, loop: ast.Loop, values: list[float], scope: _Scope, outer: _Scope | None, source: Source, before: int
@@ -799,10 +802,17 @@ class _LoopStep(_Marker):
         self.index = 0
         self.graph_scope = -1
         self.items = _body_items(loop.body, in_loop=True)
+        self.reads = _step_reads(loop)  # None: every step is lowered afresh (see _StepTemplate)
+        self.templates: dict[tuple[int, ...], _StepTemplate | None] = {}
+        self.recording: tuple[tuple[int, ...], list[int], Any] | None = None  # the step being recorded
 
     def run(self, lowering: _Lowering, todo: list[Any], results: list[Any]) -> None:
         graph, loop = lowering.graph, self.loop
         if self.graph_scope >= 0:
+            if self.recording is not None:
+                key, outside, last_before = self.recording
+                self.templates[key] = _record_step(lowering, self.graph_scope, outside, last_before)
+                self.recording = lowering.bind_log = None
             graph.close_scope(self.graph_scope)
             if self.index == 1 and (len(graph.nodes) - self.before) * len(self.values) > MAX_UNROLLED:
                 raise lowering._too_large(loop, self.source, f"would add more than {MAX_UNROLLED:,} nodes to the graph")
@@ -818,9 +828,18 @@ class _LoopStep(_Marker):
         self.index += 1
         text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else format_number(value)
         self.scope.names[loop.var] = _Const(value, 0, 0, text, self.source)
-        lowering._enter(self.scope, inside(self.source, Frame(f"{loop.var} = {text}"), self.source))  # see _Invoke
+        lowering._enter(self.scope, ScopedSource(self.source, self.source, f"{loop.var} = {text}"))  # see _Invoke
         self.graph_scope = graph.open_scope("step", loop.var, value=value)
         todo.append(self)
+        shape = None if self.reads is None or lowering.calls else _step_shape(lowering, self.reads)
+        if shape is not None:
+            template = self.templates.get(shape[0], _MISSING)
+            if type(template) is _StepTemplate:
+                _replay_step(lowering, shape[1], template)
+                return
+            if template is _MISSING:  # the first step of this shape: recorded when it is done
+                self.recording = (shape[0], shape[1], lowering.last)
+                lowering.bind_log = []
         todo.extend(self.items)
 
 
@@ -924,10 +943,7 @@ def _replay(
     """A call of ``function`` lowered from its template: the nodes the first call of its shape made."""
     graph = lowering.graph
     nodes = graph.nodes
-    source = lowering.source
-    number = lowering.call_counts[function.name] = lowering.call_counts.get(function.name, 0) + 1
-    frame = Frame(f"{function.name} #{number}", Span(source, call.start, call.end), function.name)
-    body_source = inside(source, frame, function.source)
+    body_source = _seen_in(lowering, function, call)
     scope = graph.open_scope("call", function.name, function.params, args, function.text)
     first = len(nodes)
     append, name_node = nodes.append, graph.name_node
@@ -945,3 +961,118 @@ def _replay(
     if unrolling and len(nodes) - unrolling[0][2] > MAX_UNROLLED:
         lowering._check_size()
     return value
+
+
+def _seen_in(lowering: _Lowering, function: Function, call: ast.Call) -> ScopedSource:
+    """``function``'s source as seen from inside ``call`` (made in the current source): ``f #2``."""
+    name = function.name
+    number = lowering.call_counts[name] = lowering.call_counts.get(name, 0) + 1
+    return ScopedSource(function.source, lowering.source, f"{name} #{number}", name, (call.start, call.end))
+
+
+@dataclass(slots=True, eq=False)
+class _StepTemplate:
+    """A loop step's nodes and assignments, recorded at the first step of a shape and replayed after.
+
+    As ``_Template`` is for calls: the steps of ``for t in 1..N { h = tanh(w*h + 1) }`` make the same
+    nodes from the nodes the names they read are bound to at each step's start. A step is replayed
+    only where it is a plain function of those: its body reads no counter (a constant that folds
+    differently each step), calls no function you defined, runs no loop, assigns no constant, and is
+    not in a call. ``binds`` are its assignments in order, each ``(name, ref)``; ``last`` what the
+    step leaves as the program's output so far.
+    """
+
+    steps: list[tuple[Op, tuple[int, ...], float | None, str | None, int, int, str | None]]
+    binds: list[tuple[str, int]]
+    last: tuple[int, str | None] | None
+
+
+def _step_reads(loop: ast.Loop) -> tuple[str, ...] | None:
+    """The names a loop's body reads, or None if its steps cannot be replayed (see ``_StepTemplate``)."""
+    reads: dict[str, None] = {}
+    stack: list[Any] = list(loop.body)
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is ast.Assign:
+            stack.append(item.expr)
+        elif kind is ast.Name:
+            if item.id == loop.var:
+                return None
+            reads[item.id] = None
+        elif (kind is ast.Call and item.func not in FUNCTIONS) or kind in (ast.Loop, ast.FunctionDef):
+            return None
+        else:
+            stack.extend(item.children)
+    return tuple(reads)
+
+
+def _step_shape(lowering: _Lowering, reads: tuple[str, ...]) -> tuple[tuple[int, ...], list[int]] | None:
+    """A step's shape: which nodes the names it reads are bound to (as ``_shape`` for a call)."""
+    outside: list[Any] = []
+    lookup = lowering.lookup
+    for name in reads:
+        found = lookup(name)
+        if found is None:
+            if name in lowering.overrides:
+                return None
+            found = -1
+        elif type(found) is not int:
+            return None
+        outside.append(found)
+    first: dict[int, int] = {}
+    return tuple([-1 if node == -1 else first.setdefault(node, k) for k, node in enumerate(outside)]), outside
+
+
+def _record_step(lowering: _Lowering, graph_scope: int, outside: list[int], last_before: Any) -> _StepTemplate | None:
+    """The template of the step just lowered, or None if it cannot be one."""
+    graph = lowering.graph
+    nodes = graph.nodes
+    first = graph.scopes[graph_scope].first
+    refs = {node: ~k for k, node in reversed(list(enumerate(outside))) if node >= 0}
+
+    def ref(node: Any) -> int | None:
+        if type(node) is not int:
+            return None
+        return node - first if node >= first else refs.get(node)
+
+    steps: list[tuple[Op, tuple[int, ...], float | None, str | None, int, int, str | None]] = []
+    source = lowering.source
+    for i in range(first, len(nodes)):
+        node = nodes[i]
+        span = node.span
+        if span is None or span.source is not source or any(a < first and a not in refs for a in node.args):
+            return None
+        args = tuple([a - first if a >= first else refs[a] for a in node.args])
+        steps.append((node.op, args, node.param, node.text, span.start, span.end, None))
+    binds: list[tuple[str, int]] = []
+    for name, value in lowering.bind_log or ():
+        found = ref(value)
+        if found is None:  # a constant assigned (an input set in place), or a node the shape does not say
+            return None
+        binds.append((name, found))
+    last = None
+    if lowering.last is not last_before and lowering.last is not None:
+        found = ref(lowering.last[0])
+        if found is None:
+            return None
+        last = (found, lowering.last[1])
+    return _StepTemplate(steps, binds, last)
+
+
+def _replay_step(lowering: _Lowering, outside: list[int], template: _StepTemplate) -> None:
+    """A loop step lowered from its template (see ``_StepTemplate``)."""
+    graph = lowering.graph
+    nodes = graph.nodes
+    source = lowering.source
+    first = len(nodes)
+    append = nodes.append
+    for op, refs, param, text, start, end, _ in template.steps:
+        append(Node(op, tuple([first + r if r >= 0 else outside[~r] for r in refs]), param, text=text,
+                    span=Span(source, start, end)))
+    bind = graph.bind
+    for name, r in template.binds:
+        bind(name, first + r if r >= 0 else outside[~r])
+    if template.last is not None:
+        r, last_name = template.last
+        lowering.last = (first + r if r >= 0 else outside[~r], last_name)
