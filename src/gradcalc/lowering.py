@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, ClassVar
 
 from gradcalc import ast
@@ -59,6 +60,9 @@ class _Const:
     source: Source | None = None
 
 
+_Step = tuple[Op, Callable[[tuple[int, ...]], tuple[int, ...]], float | None, str | None, int, int, str | None]
+
+
 @dataclass(slots=True, eq=False)
 class _Template:
     """A call's nodes, recorded at the first call of one *shape* and replayed for every later one.
@@ -67,13 +71,14 @@ class _Template:
     replaying the nodes the first call made is a loop over a list, so a call costs no more than its
     body typed out. A call's shape is what decides which nodes its body makes: every argument and
     every name the body reads is a node (a constant would fold differently), and which of them are
-    the same node (``f(h, h)``). Each step is ``(op, refs, param, text, start, end, name)``: a ref
-    ``r >= 0`` is the call's own ``r``-th node, ``~r`` the ``r``-th of the arguments and free names;
-    ``name`` a local name given to the node (``a`` in ``{ a = 2*x; a + 1 }``).
+    the same node (``f(h, h)``). Each step is ``(op, pick, param, text, start, end, name)``: the
+    replay makes a table of the arguments and free names' nodes, then the nodes it makes, and
+    ``pick`` takes a node's arguments from it (``_picker``); ``name`` is a local name given to the node
+    (``a`` in ``{ a = 2*x; a + 1 }``).
     """
 
-    steps: list[tuple[Op, tuple[int, ...], float | None, str | None, int, int, str | None]]
-    result: int  # a ref, as in a step
+    steps: list[_Step]
+    result: int  # the call's value: an index into the table
 
 
 @dataclass(slots=True, eq=False)
@@ -912,7 +917,7 @@ def _record(lowering: _Lowering, graph_scope: int, outside: list[int], value: Op
     scope = graph.scopes[graph_scope]
     first = scope.first
     refs = {node: ~k for k, node in reversed(list(enumerate(outside))) if node >= 0}
-    steps: list[tuple[Op, tuple[int, ...], float | None, str | None, int, int, str | None]] = []
+    steps: list[_Step] = []
     source = lowering.source  # the call's own (errors.ScopedSource), still entered
     for i in range(first, len(nodes)):
         node = nodes[i]
@@ -923,13 +928,13 @@ def _record(lowering: _Lowering, graph_scope: int, outside: list[int], value: Op
             args = tuple([a - first if a >= first else refs[a] for a in node.args])
         except KeyError:  # a node from outside that the shape does not say: never seen, but then no template
             return None
-        steps.append((node.op, args, node.param, node.text, span.start, span.end, node.name))
+        steps.append((node.op, _picker(args, len(outside)), node.param, node.text, span.start, span.end, node.name))
     if type(value) is not int:
         return None
     result = value - first if value >= first else refs.get(value)
     if result is None:
         return None
-    return _Template(steps, result)
+    return _Template(steps, _index(result, len(outside)))
 
 
 def _replay(
@@ -945,15 +950,15 @@ def _replay(
     nodes = graph.nodes
     body_source = _seen_in(lowering, function, call)
     scope = graph.open_scope("call", function.name, function.params, args, function.text)
+    steps = template.steps
     first = len(nodes)
+    table = (*outside, *range(first, first + len(steps)))  # what a template's refs index
     append, name_node = nodes.append, graph.name_node
-    for op, refs, param, text, start, end, name in template.steps:
-        append(Node(op, tuple([first + r if r >= 0 else outside[~r] for r in refs]), param, text=text,
-                    span=Span(body_source, start, end)))
+    for op, pick, param, text, start, end, name in steps:
+        append(Node(op, pick(table), param, text=text, span=Span(body_source, start, end)))
         if name is not None:
             name_node(name, len(nodes) - 1)
-    result = template.result
-    value = first + result if result >= 0 else outside[~result]
+    value = table[template.result]
     if value >= first:
         graph.scopes[scope].result = value
     graph.close_scope(scope)
@@ -982,8 +987,8 @@ class _StepTemplate:
     step leaves as the program's output so far.
     """
 
-    steps: list[tuple[Op, tuple[int, ...], float | None, str | None, int, int, str | None]]
-    binds: list[tuple[str, int]]
+    steps: list[_Step]
+    binds: list[tuple[str, int]]  # indices into the table, as a step's arguments
     last: tuple[int, str | None] | None
 
 
@@ -1036,7 +1041,7 @@ def _record_step(lowering: _Lowering, graph_scope: int, outside: list[int], last
             return None
         return node - first if node >= first else refs.get(node)
 
-    steps: list[tuple[Op, tuple[int, ...], float | None, str | None, int, int, str | None]] = []
+    steps: list[_Step] = []
     source = lowering.source
     for i in range(first, len(nodes)):
         node = nodes[i]
@@ -1044,19 +1049,19 @@ def _record_step(lowering: _Lowering, graph_scope: int, outside: list[int], last
         if span is None or span.source is not source or any(a < first and a not in refs for a in node.args):
             return None
         args = tuple([a - first if a >= first else refs[a] for a in node.args])
-        steps.append((node.op, args, node.param, node.text, span.start, span.end, None))
+        steps.append((node.op, _picker(args, len(outside)), node.param, node.text, span.start, span.end, None))
     binds: list[tuple[str, int]] = []
     for name, value in lowering.bind_log or ():
         found = ref(value)
         if found is None:  # a constant assigned (an input set in place), or a node the shape does not say
             return None
-        binds.append((name, found))
+        binds.append((name, _index(found, len(outside))))
     last = None
     if lowering.last is not last_before and lowering.last is not None:
         found = ref(lowering.last[0])
         if found is None:
             return None
-        last = (found, lowering.last[1])
+        last = (_index(found, len(outside)), lowering.last[1])
     return _StepTemplate(steps, binds, last)
 
 
@@ -1065,14 +1070,32 @@ def _replay_step(lowering: _Lowering, outside: list[int], template: _StepTemplat
     graph = lowering.graph
     nodes = graph.nodes
     source = lowering.source
+    steps = template.steps
     first = len(nodes)
+    table = (*outside, *range(first, first + len(steps)))  # what a template's refs index
     append = nodes.append
-    for op, refs, param, text, start, end, _ in template.steps:
-        append(Node(op, tuple([first + r if r >= 0 else outside[~r] for r in refs]), param, text=text,
-                    span=Span(source, start, end)))
+    for op, pick, param, text, start, end, _ in steps:
+        append(Node(op, pick(table), param, text=text, span=Span(source, start, end)))
     bind = graph.bind
-    for name, r in template.binds:
-        bind(name, first + r if r >= 0 else outside[~r])
+    for name, index in template.binds:
+        bind(name, table[index])
     if template.last is not None:
-        r, last_name = template.last
-        lowering.last = (first + r if r >= 0 else outside[~r], last_name)
+        index, last_name = template.last
+        lowering.last = (table[index], last_name)
+
+
+def _index(ref: int, outside: int) -> int:
+    """A ref (``r >= 0`` the call's or step's ``r``-th node, ``~k`` the ``k``-th outside node) as an index
+    into the table a replay makes: the ``outside`` nodes, then the nodes it makes."""
+    return outside + ref if ref >= 0 else ~ref
+
+
+def _picker(refs: tuple[int, ...], outside: int) -> Callable[[tuple[int, ...]], tuple[int, ...]]:
+    """What picks a node's arguments out of a replay's table, as a tuple, in one C call.
+
+    ``itemgetter(i, j)`` gives a tuple; one argument (or none) is a slice of the table, a tuple too.
+    """
+    indices = [_index(ref, outside) for ref in refs]
+    if len(indices) >= 2:
+        return itemgetter(*indices)
+    return itemgetter(slice(indices[0], indices[0] + 1) if indices else slice(0, 0))
