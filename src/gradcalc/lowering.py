@@ -905,9 +905,18 @@ def _shape(
         outside.append(found)
     if _Const in map(type, outside):
         return None
+    return _key(outside), outside
+
+
+_DISTINCT: tuple[int, ...] = ()  # the shape of nodes all bound and all different: the common case, found fast
+
+
+def _key(outside: list[int]) -> tuple[int, ...]:
+    """Which of ``outside`` are unbound (-1) and which are the same node: each one's first equal's index."""
+    if -1 not in outside and len(set(outside)) == len(outside):
+        return _DISTINCT
     first: dict[int, int] = {}
-    key = tuple([-1 if node == -1 else first.setdefault(node, k) for k, node in enumerate(outside)])
-    return key, outside
+    return tuple([-1 if node == -1 else first.setdefault(node, k) for k, node in enumerate(outside)])
 
 
 def _record(lowering: _Lowering, graph_scope: int, outside: list[int], value: Operand) -> _Template | None:
@@ -1025,8 +1034,7 @@ def _step_shape(lowering: _Lowering, reads: tuple[str, ...]) -> tuple[tuple[int,
         elif type(found) is not int:
             return None
         outside.append(found)
-    first: dict[int, int] = {}
-    return tuple([-1 if node == -1 else first.setdefault(node, k) for k, node in enumerate(outside)]), outside
+    return _key(outside), outside
 
 
 def _record_step(lowering: _Lowering, graph_scope: int, outside: list[int], last_before: Any) -> _StepTemplate | None:
