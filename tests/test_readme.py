@@ -7,9 +7,10 @@ Two kinds of example are checked:
   command (up to the next ``$``), they are what it prints (standard output and standard error, as a
   terminal shows them together) and must match exactly, except that a line ``...`` stands for any
   number of lines left out; a command printed without output must succeed.
-- ``text`` blocks that open with ``$ gradcalc``: REPL transcripts. The lines after ``>>>`` prompts are
-  piped into ``gradcalc`` and what it prints must be the transcript's other lines (the banner is shown
-  only at a terminal, so it is not compared).
+- ``text`` blocks that open with ``$ gradcalc``: REPL transcripts. The lines after ``>>>`` prompts
+  (and after the ``...`` prompts that continue an open block) are piped into ``gradcalc`` and what
+  it prints must be the transcript's other lines (the banner is shown only at a terminal, so it is
+  not compared).
 
 Blocks of other kinds (``sh`` recipes, ``json`` schemas, ``latex``) are documentation, not transcripts.
 """
@@ -31,6 +32,7 @@ from conftest import ROOT, gradcalc_command
 README = ROOT / "README.md"
 FENCE = re.compile(r"^```(\w*)\s*$")
 PROMPT = ">>> "
+CONTINUATION = "... "  # the prompt of a line inside an open block or parenthesis
 
 
 @dataclass(frozen=True)
@@ -74,9 +76,9 @@ def _console_examples(start: int, lines: list[str]) -> list[Example]:
 
 
 def _repl_example(start: int, lines: list[str]) -> Example:
-    typed = [line[len(PROMPT) :] for line in lines if line.startswith(PROMPT)]
+    typed = [line[len(PROMPT) :] for line in lines if line.startswith((PROMPT, CONTINUATION))]
     first_prompt = next(k for k, line in enumerate(lines) if line.startswith(PROMPT))
-    shown = [line for line in lines[first_prompt:] if not line.startswith(PROMPT)]
+    shown = [line for line in lines[first_prompt:] if not line.startswith((PROMPT, CONTINUATION))]
     return Example(start, "\n".join(typed) + "\n", shown, "repl")
 
 

@@ -172,3 +172,66 @@ def test_values_follow_an_input_changed_in_place_and_an_assignment_warns_about_i
     assert "log(-1) is undefined" in done.stderr
     kink = "warning: a = abs(x): abs is at a point with no derivative"
     assert done.stderr.count(kink) == 2, done.stderr  # the line that made it, and the gradient of b
+
+
+BLOCKS = """\
+f(x) = {  # a block body, typed over several lines
+  a = 2*x  # } in a comment closes nothing
+  a + 1
+}
+y = f(3) + f(
+  1)
+h = 0; w = 0.5
+for t in 1..3 {
+  h = tanh(w*h + 1)
+}
+"""
+
+
+def test_a_block_typed_over_several_lines_runs_as_one_entry(tmp_path: Path):
+    done = run_gradcalc(stdin=BLOCKS + ":grad h\n", home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "defined f(x)",
+        "y = 10",
+        "h = 0",
+        "w = 0.5",
+        "h = 0.893811",
+        "h''' = 0.893811",
+        "∂h'''/∂h = 0.00236069",
+        "∂h'''/∂w = 0.19432",
+        "  = 0 (t = 1) + 0.0171238 (t = 2) + 0.177196 (t = 3)",
+    ]
+    assert done.stderr == ""
+
+
+def test_a_block_left_open_at_the_end_of_the_input_is_an_error_at_its_brace(tmp_path: Path):
+    done = run_gradcalc(stdin="x = 2\nfor t in 1..3 {\n  x = x * t\n", home=tmp_path)
+    assert done.stdout.splitlines() == ["x = 2"]
+    assert done.stderr.splitlines() == [
+        "<stdin>:2:15: syntax error: this '{' is never closed",
+        "2 | for t in 1..3 {",
+        "  |               ^",
+        "hint: end the block with '}': a block may span lines, but a :command or the end of the input ends it",
+    ]
+    assert done.returncode == 2
+
+
+def test_a_command_line_ends_an_open_block_and_the_session_goes_on(tmp_path: Path):
+    done = run_gradcalc(stdin="g(x) = {\n  x + 1\n:vars\ng(1) = 3\nz = 4\n", home=tmp_path)
+    assert "<stdin>:1:8: syntax error: this '{' is never closed" in done.stderr
+    assert done.stdout.splitlines()[-1] == "z = 4"
+    assert "Traceback" not in done.stderr
+
+
+def test_save_writes_a_multi_line_block_that_run_replays(tmp_path: Path):
+    done = run_gradcalc(stdin=BLOCKS + ":save blocks.gc\n:table\n", home=tmp_path, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    saved = (tmp_path / "blocks.gc").read_text()
+    assert "f(x) = {  # a block body, typed over several lines\n  a = 2*x" in saved
+    replay = run_gradcalc("run", "blocks.gc", home=tmp_path, cwd=tmp_path)
+    assert replay.returncode == 0, replay.stderr
+    table = done.stdout[done.stdout.index("computational graph") :]
+    assert table == replay.stdout
+    piped_again = run_gradcalc(stdin=saved, home=tmp_path, cwd=tmp_path)
+    assert piped_again.returncode == 0 and "h = 0.893811" in piped_again.stdout

@@ -359,3 +359,40 @@ def test_tab_completes_the_arguments_of_watch_and_serve(repl: Repl):
     assert "watch is off" in repl.line("")
     repl.child.send(":serve of\t")
     assert "the live page is not running" in repl.line("")
+
+
+def test_a_block_typed_over_several_lines_runs_as_one_entry_kept_whole_in_history(repl: Repl, tmp_path: Path):
+    repl.child.send("f(x) = {  # a body over several lines\r")  # Enter in an open block: a continuation line
+    repl.child.expect_exact("...")
+    repl.child.send("a = 2*x  # } in a comment closes nothing\r")
+    repl.child.expect_exact("...")
+    repl.child.send("a + 1\r")
+    out = repl.line("}")
+    assert "defined f(x)" in out and "error" not in out
+    assert "y = 7" in repl.line("y = f(3)")
+    repl.child.send("h = 0; w = 0.5; for t in 1..3 {\r")
+    out = repl.line("h = tanh(w*h + 1) }")
+    assert "h = 0.893811" in out
+    # Up: the loop (its two lines, the cursor on the last), Up: its first line, Up: y = f(3), Up: the
+    # function's block, its four lines as one entry
+    repl.child.send("\x1b[A\x1b[A\x1b[A\x1b[A")
+    out = repl.line("")  # Enter at its end runs it all again
+    assert "defined f(x)" in out and "error" not in out
+    history = (tmp_path / "data" / "gradcalc" / "history").read_text()
+    assert "+f(x) = {  # a body over several lines\n+a = 2*x" in history
+    assert "saved" in repl.line(":save blocks.gc")
+    replay = run_gradcalc("run", "blocks.gc", home=tmp_path, cwd=tmp_path)
+    assert replay.returncode == 0, replay.stderr
+    assert "h''' = 0.893811" in replay.stdout and "∂h'''/∂w = 0.19432" in replay.stdout
+
+
+def test_ctrl_c_at_a_continuation_line_drops_the_whole_block(repl: Repl):
+    repl.line("x = 5")
+    repl.child.send("for t in 1..3 {\r")
+    repl.child.expect_exact("...")
+    repl.child.send("x = x * 100\r")
+    repl.child.expect_exact("...")
+    repl.child.sendcontrol("c")
+    repl.child.expect_exact(LINE_ACCEPTED)
+    repl.prompt()
+    assert "f = 6" in repl.line("x + 1")  # nothing of the block ran

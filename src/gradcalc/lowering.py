@@ -27,12 +27,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, ClassVar
 
 from gradcalc import ast
 from gradcalc.engine import op_failure
-from gradcalc.errors import EvaluationError, ProgramSyntaxError
-from gradcalc.graph import Graph
+from gradcalc.errors import EvaluationError, ProgramSyntaxError, ScopedSource
+from gradcalc.graph import Graph, Node
 from gradcalc.numbers import format_number
 from gradcalc.ops import ALIASES, CONSTANTS, FUNCTIONS, INFIX, NOT_VALUES, POW, POWC, PREFIX, Op, Syntax
 from gradcalc.source import Source, Span
@@ -77,6 +78,27 @@ class _Const:
     source: Source | None = None
 
 
+_Step = tuple[Op, Callable[[tuple[int, ...]], tuple[int, ...]], float | None, str | None, int, int, str | None]
+
+
+@dataclass(slots=True, eq=False)
+class _Template:
+    """A call's nodes, recorded at the first call of one *shape* and replayed for every later one.
+
+    Lowering a body walks its AST (names looked up, constants folded, spans made) for every call;
+    replaying the nodes the first call made is a loop over a list, so a call costs no more than its
+    body typed out. A call's shape is what decides which nodes its body makes: every argument and
+    every name the body reads is a node (a constant would fold differently), and which of them are
+    the same node (``f(h, h)``). Each step is ``(op, pick, param, text, start, end, name)``: the
+    replay makes a table of the arguments and free names' nodes, then the nodes it makes, and
+    ``pick`` takes a node's arguments from it (``_picker``); ``name`` is a local name given to the node
+    (``a`` in ``{ a = 2*x; a + 1 }``).
+    """
+
+    steps: list[_Step]
+    result: int  # the call's value: an index into the table
+
+
 @dataclass(slots=True, eq=False)
 class Function:
     """A user function: its parameters and body, and the source it was defined in (for spans)."""
@@ -88,6 +110,10 @@ class Function:
     definition: ast.FunctionDef
     calls: dict[str, ast.Call]  # the functions its body calls, each with its first call (for carets)
     items: list[Any] = field(default_factory=list)  # its body as the lowering's stack items, made once
+    # The names the body reads that are not parameters, or None for a body a template cannot replay
+    # (one that calls a function you defined, or grad, or runs a loop); see _Template.
+    free: tuple[str, ...] | None = None
+    templates: dict[tuple[int, ...], _Template | None] = field(default_factory=dict)  # by call shape
 
     @property
     def signature(self) -> str:
@@ -198,6 +224,8 @@ class _Lowering:
         self.active: set[str] = set()  # the names of the functions being inlined
         self.unrolling: list[tuple[ast.Statement, Source, int]] = []  # calls and loops being unrolled, nodes before
         self.last: tuple[int, str | None] | None = None  # the last statement run outside a call: the output
+        self.call_counts: dict[str, int] = {}  # calls made of each function, to name them in errors: f #2
+        self.bind_log: list[tuple[str, Operand]] | None = None  # a step being recorded: its assignments
 
     def run(self) -> Lowered:
         result = Lowered(None, None)
@@ -271,6 +299,7 @@ class _Lowering:
             )
         calls = self._calls_in(name, body)
         function = Function(name, tuple(params), body, self.source, definition, calls)
+        function.free = _free_names(function)
         if name in calls:
             raise EvaluationError(
                 f"{name} calls itself: a function cannot use itself (nothing would stop the calls)",
@@ -409,6 +438,8 @@ class _Lowering:
                 )  # fmt: skip
             scope = scope.parent
         if scope is None:
+            if self.bind_log is not None:
+                self.bind_log.append((name, value))
             node = self._assign_value(name, value, statement)
             self.last = (node, name)
             return node
@@ -714,15 +745,25 @@ class _Invoke(_Marker):
                 _Const(a.value, a.start, a.end, a.text, source) if type(a) is _Const and a.source is None else a
                 for a in args
             ]
-        names: dict[str, Operand] = dict(zip(function.params, args))
         graph = lowering.graph
+        shape = _shape(lowering, function, args)
+        if shape is not None:  # a call of this shape replays the nodes the first one made
+            template = function.templates.get(shape[0], _MISSING)
+            if type(template) is _Template:
+                results.append(_replay(lowering, function, call, args, shape[1], template))
+                return
+            if template is None:  # this shape cannot be replayed; else this is its first call: recorded by _Return
+                shape = None
+        names: dict[str, Operand] = dict(zip(function.params, args))
         scope = graph.open_scope("call", function.name, function.params, args, function.text)
-        todo.append(_Return(function, call, lowering.scope, source, scope))
+        todo.append(_Return(function, call, lowering.scope, source, scope, shape))
         if not lowering.unrolling:
             lowering.unrolling.append((call, source, len(graph.nodes)))
         lowering.calls.append((function, call))
         lowering.active.add(function.name)
-        lowering._enter(_Scope(names, lowering.scope, function, lowering.graph.bindings), function.source)
+        # The body's nodes are seen through this call: an error in them names it (errors.ScopedSource).
+        scope_names = _Scope(names, lowering.scope, function, lowering.graph.bindings)
+        lowering._enter(scope_names, _seen_in(lowering, function, call))
         if not function.items:
             function.items = _body_items(function.body, in_loop=False)
         todo.extend(function.items)
@@ -731,17 +772,29 @@ class _Invoke(_Marker):
 class _Return(_Marker):
     """The end of a call's body: its last statement's value is the call's, and the caller's names are back."""
 
-    __slots__ = ("call", "caller", "function", "graph_scope", "source")
+    __slots__ = ("call", "caller", "function", "graph_scope", "shape", "source")
 
-    def __init__(self, function: Function, call: ast.Call, caller: _Scope | None, source: Source, scope: int) -> None:
+    def __init__(
+        self,
+        function: Function,
+        call: ast.Call,
+        caller: _Scope | None,
+        source: Source,
+        scope: int,
+        shape: tuple[tuple[int, ...], list[int]] | None = None,
+    ) -> None:
         self.function = function
         self.call = call
         self.caller = caller
         self.source = source
         self.graph_scope = scope
+        self.shape = shape  # the call's shape and its outside nodes, when its nodes are to be recorded
 
     def run(self, lowering: _Lowering, todo: list[Any], results: list[Any]) -> None:
         value = results[-1]
+        if self.shape is not None:
+            key, outside = self.shape
+            self.function.templates[key] = _record(lowering, self.graph_scope, outside, value)
         if type(value) is _Const:  # a call of constants is a constant, written as the call
             results[-1] = _Const(value.value, self.call.start, self.call.end, None, self.source)
         elif value >= lowering.graph.scopes[self.graph_scope].first:
@@ -781,7 +834,10 @@ class _LoopStart(_Marker):
 class _LoopStep(_Marker):
     """The next step of a loop (or its end): the counter set, the body's statements pushed again."""
 
-    __slots__ = ("before", "graph_scope", "index", "items", "loop", "outer", "scope", "source", "values")
+    __slots__ = (
+        "before", "graph_scope", "index", "items", "loop", "outer", "reads", "recording", "scope", "source",
+        "templates", "values",
+    )  # fmt: skip
 
     def __init__(
         self, loop: ast.Loop, values: list[float], scope: _Scope, outer: _Scope | None, source: Source, before: int
@@ -795,10 +851,17 @@ class _LoopStep(_Marker):
         self.index = 0
         self.graph_scope = -1
         self.items = _body_items(loop.body, in_loop=True)
+        self.reads = _step_reads(loop)  # None: every step is lowered afresh (see _StepTemplate)
+        self.templates: dict[tuple[int, ...], _StepTemplate | None] = {}
+        self.recording: tuple[tuple[int, ...], list[int], Any] | None = None  # the step being recorded
 
     def run(self, lowering: _Lowering, todo: list[Any], results: list[Any]) -> None:
         graph, loop = lowering.graph, self.loop
         if self.graph_scope >= 0:
+            if self.recording is not None:
+                key, outside, last_before = self.recording
+                self.templates[key] = _record_step(lowering, self.graph_scope, outside, last_before)
+                self.recording = lowering.bind_log = None
             graph.close_scope(self.graph_scope)
             if self.index == 1 and (len(graph.nodes) - self.before) * len(self.values) > MAX_UNROLLED:
                 raise lowering._too_large(loop, self.source, f"would add more than {MAX_UNROLLED:,} nodes to the graph")
@@ -814,6 +877,277 @@ class _LoopStep(_Marker):
         self.index += 1
         text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else format_number(value)
         self.scope.names[loop.var] = _Const(value, 0, 0, text, self.source)
+        lowering._enter(self.scope, ScopedSource(self.source, self.source, f"{loop.var} = {text}"))  # see _Invoke
         self.graph_scope = graph.open_scope("step", loop.var, value=value)
         todo.append(self)
+        shape = None if self.reads is None or lowering.calls else _step_shape(lowering, self.reads)
+        if shape is not None:
+            template = self.templates.get(shape[0], _MISSING)
+            if type(template) is _StepTemplate:
+                _replay_step(lowering, shape[1], template)
+                return
+            if template is _MISSING:  # the first step of this shape: recorded when it is done
+                self.recording = (shape[0], shape[1], lowering.last)
+                lowering.bind_log = []
         todo.extend(self.items)
+
+
+_MISSING = object()  # no template yet for a shape (None: one that cannot be replayed)
+
+
+def _free_names(function: Function) -> tuple[str, ...] | None:
+    """The names ``function``'s body reads that are not its parameters; None if it cannot be replayed.
+
+    A body that calls a function you defined (or ``grad``) or runs a loop makes nodes that depend on
+    more than the nodes it is given, and ``a = x`` names a node it was given (if it has no name yet):
+    each call of such a body is lowered afresh.
+    """
+    if function.calls:
+        return None
+    params = set(function.params)
+    free: dict[str, None] = {}
+    stack: list[Any] = list(function.body)
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is ast.Loop:
+            return None
+        if kind is ast.Assign:
+            value = item.expr
+            while type(value) is ast.Unary and PREFIX.get(value.op) is None:  # +x is x
+                value = value.operand
+            if type(value) is ast.Name:
+                return None
+            stack.append(item.expr)
+        elif kind is ast.Name:
+            if item.id not in params:
+                free[item.id] = None
+        else:
+            stack.extend(item.children)
+    return tuple(free)
+
+
+def _shape(
+    lowering: _Lowering, function: Function, args: Sequence[Operand]
+) -> tuple[tuple[int, ...], list[int]] | None:
+    """A call's shape (see ``_Template``) and the nodes it is given (arguments, then free names).
+
+    None when a template cannot stand for the call: a constant among them, an unbound free name
+    that an override would make an input.
+    """
+    free = function.free
+    if free is None:
+        return None
+    outside: list[Any] = list(args)
+    lookup = lowering.lookup
+    for name in free:
+        found = lookup(name)
+        if found is None:
+            if name in lowering.overrides:
+                return None
+            found = -1  # unbound: a constant (pi), a local name assigned before it is read, or an error
+        outside.append(found)
+    if _Const in map(type, outside):
+        return None
+    return _key(outside), outside
+
+
+_DISTINCT: tuple[int, ...] = ()  # the shape of nodes all bound and all different: the common case, found fast
+
+
+def _key(outside: list[int]) -> tuple[int, ...]:
+    """Which of ``outside`` are unbound (-1) and which are the same node: each one's first equal's index."""
+    if -1 not in outside and len(set(outside)) == len(outside):
+        return _DISTINCT
+    first: dict[int, int] = {}
+    return tuple([-1 if node == -1 else first.setdefault(node, k) for k, node in enumerate(outside)])
+
+
+def _record(lowering: _Lowering, graph_scope: int, outside: list[int], value: Operand) -> _Template | None:
+    """The template of the call just lowered (graph scope ``graph_scope``), or None if it cannot be one."""
+    graph = lowering.graph
+    nodes = graph.nodes
+    scope = graph.scopes[graph_scope]
+    first = scope.first
+    refs = {node: ~k for k, node in reversed(list(enumerate(outside))) if node >= 0}
+    steps: list[_Step] = []
+    source = lowering.source  # the call's own (errors.ScopedSource), still entered
+    for i in range(first, len(nodes)):
+        node = nodes[i]
+        span = node.span
+        if span is None or span.source is not source:
+            return None
+        try:
+            args = tuple([a - first if a >= first else refs[a] for a in node.args])
+        except KeyError:  # a node from outside that the shape does not say: never seen, but then no template
+            return None
+        steps.append((node.op, _picker(args, len(outside)), node.param, node.text, span.start, span.end, node.name))
+    if type(value) is not int:
+        return None
+    result = value - first if value >= first else refs.get(value)
+    if result is None:
+        return None
+    return _Template(steps, _index(result, len(outside)))
+
+
+def _replay(
+    lowering: _Lowering,
+    function: Function,
+    call: ast.Call,
+    args: Sequence[int],
+    outside: list[int],
+    template: _Template,
+) -> int:
+    """A call of ``function`` lowered from its template: the nodes the first call of its shape made."""
+    graph = lowering.graph
+    nodes = graph.nodes
+    body_source = _seen_in(lowering, function, call)
+    scope = graph.open_scope("call", function.name, function.params, args, function.text)
+    steps = template.steps
+    first = len(nodes)
+    table = (*outside, *range(first, first + len(steps)))  # what a template's refs index
+    append, name_node = nodes.append, graph.name_node
+    for op, pick, param, text, start, end, name in steps:
+        append(Node(op, pick(table), param, text=text, span=Span(body_source, start, end)))
+        if name is not None:
+            name_node(name, len(nodes) - 1)
+    value = table[template.result]
+    if value >= first:
+        graph.scopes[scope].result = value
+    graph.close_scope(scope)
+    unrolling = lowering.unrolling
+    if unrolling and len(nodes) - unrolling[0][2] > MAX_UNROLLED:
+        lowering._check_size()
+    return value
+
+
+def _seen_in(lowering: _Lowering, function: Function, call: ast.Call) -> ScopedSource:
+    """``function``'s source as seen from inside ``call`` (made in the current source): ``f #2``."""
+    name = function.name
+    number = lowering.call_counts[name] = lowering.call_counts.get(name, 0) + 1
+    return ScopedSource(function.source, lowering.source, f"{name} #{number}", name, (call.start, call.end))
+
+
+@dataclass(slots=True, eq=False)
+class _StepTemplate:
+    """A loop step's nodes and assignments, recorded at the first step of a shape and replayed after.
+
+    As ``_Template`` is for calls: the steps of ``for t in 1..N { h = tanh(w*h + 1) }`` make the same
+    nodes from the nodes the names they read are bound to at each step's start. A step is replayed
+    only where it is a plain function of those: its body reads no counter (a constant that folds
+    differently each step), calls no function you defined, runs no loop, assigns no constant, and is
+    not in a call. ``binds`` are its assignments in order, each ``(name, ref)``; ``last`` what the
+    step leaves as the program's output so far.
+    """
+
+    steps: list[_Step]
+    binds: list[tuple[str, int]]  # indices into the table, as a step's arguments
+    last: tuple[int, str | None] | None
+
+
+def _step_reads(loop: ast.Loop) -> tuple[str, ...] | None:
+    """The names a loop's body reads, or None if its steps cannot be replayed (see ``_StepTemplate``)."""
+    reads: dict[str, None] = {}
+    stack: list[Any] = list(loop.body)
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is ast.Assign:
+            stack.append(item.expr)
+        elif kind is ast.Name:
+            if item.id == loop.var:
+                return None
+            reads[item.id] = None
+        elif (kind is ast.Call and item.func not in FUNCTIONS) or kind in (ast.Loop, ast.FunctionDef):
+            return None
+        else:
+            stack.extend(item.children)
+    return tuple(reads)
+
+
+def _step_shape(lowering: _Lowering, reads: tuple[str, ...]) -> tuple[tuple[int, ...], list[int]] | None:
+    """A step's shape: which nodes the names it reads are bound to (as ``_shape`` for a call)."""
+    outside: list[Any] = []
+    lookup = lowering.lookup
+    for name in reads:
+        found = lookup(name)
+        if found is None:
+            if name in lowering.overrides:
+                return None
+            found = -1
+        elif type(found) is not int:
+            return None
+        outside.append(found)
+    return _key(outside), outside
+
+
+def _record_step(lowering: _Lowering, graph_scope: int, outside: list[int], last_before: Any) -> _StepTemplate | None:
+    """The template of the step just lowered, or None if it cannot be one."""
+    graph = lowering.graph
+    nodes = graph.nodes
+    first = graph.scopes[graph_scope].first
+    refs = {node: ~k for k, node in reversed(list(enumerate(outside))) if node >= 0}
+
+    def ref(node: Any) -> int | None:
+        if type(node) is not int:
+            return None
+        return node - first if node >= first else refs.get(node)
+
+    steps: list[_Step] = []
+    source = lowering.source
+    for i in range(first, len(nodes)):
+        node = nodes[i]
+        span = node.span
+        if span is None or span.source is not source or any(a < first and a not in refs for a in node.args):
+            return None
+        args = tuple([a - first if a >= first else refs[a] for a in node.args])
+        steps.append((node.op, _picker(args, len(outside)), node.param, node.text, span.start, span.end, None))
+    binds: list[tuple[str, int]] = []
+    for name, value in lowering.bind_log or ():
+        found = ref(value)
+        if found is None:  # a constant assigned (an input set in place), or a node the shape does not say
+            return None
+        binds.append((name, _index(found, len(outside))))
+    last = None
+    if lowering.last is not last_before and lowering.last is not None:
+        found = ref(lowering.last[0])
+        if found is None:
+            return None
+        last = (_index(found, len(outside)), lowering.last[1])
+    return _StepTemplate(steps, binds, last)
+
+
+def _replay_step(lowering: _Lowering, outside: list[int], template: _StepTemplate) -> None:
+    """A loop step lowered from its template (see ``_StepTemplate``)."""
+    graph = lowering.graph
+    nodes = graph.nodes
+    source = lowering.source
+    steps = template.steps
+    first = len(nodes)
+    table = (*outside, *range(first, first + len(steps)))  # what a template's refs index
+    append = nodes.append
+    for op, pick, param, text, start, end, _ in steps:
+        append(Node(op, pick(table), param, text=text, span=Span(source, start, end)))
+    bind = graph.bind
+    for name, index in template.binds:
+        bind(name, table[index])
+    if template.last is not None:
+        index, last_name = template.last
+        lowering.last = (table[index], last_name)
+
+
+def _index(ref: int, outside: int) -> int:
+    """A ref (``r >= 0`` the call's or step's ``r``-th node, ``~k`` the ``k``-th outside node) as an index
+    into the table a replay makes: the ``outside`` nodes, then the nodes it makes."""
+    return outside + ref if ref >= 0 else ~ref
+
+
+def _picker(refs: tuple[int, ...], outside: int) -> Callable[[tuple[int, ...]], tuple[int, ...]]:
+    """What picks a node's arguments out of a replay's table, as a tuple, in one C call.
+
+    ``itemgetter(i, j)`` gives a tuple; one argument (or none) is a slice of the table, a tuple too.
+    """
+    indices = [_index(ref, outside) for ref in refs]
+    if len(indices) >= 2:
+        return itemgetter(*indices)
+    return itemgetter(slice(indices[0], indices[0] + 1) if indices else slice(0, 0))

@@ -4,8 +4,10 @@ The same statements and commands as at the prompt, read line by line; no prompt 
 results on stdout, errors on stderr with their line numbers. A line that fails does not stop the
 session. The exit status is that of the worst failure (0 when every line worked).
 
-A statement may continue on the next line inside parentheses or after a trailing backslash, as in
-program files.
+A statement may continue on the next line inside parentheses or a block or after a trailing backslash, as in
+program files: the lines of a block (``f(x) = {`` ... ``}``, ``for t in 1..3 {`` ... ``}``) are joined
+and run as one entry. A block still open when the input ends (or when a ``:``-command line comes)
+is an error with a caret under its opening bracket; the lines after it still run.
 
 Each line's bytes are decoded here, one line at a time: a line that is not text is reported with its
 byte offset (and ends a statement it was continuing) and the lines after it still run.
@@ -19,14 +21,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TextIO
 
-from gradcalc.errors import ExitStatus, GradcalcError, UsageError
+from gradcalc.errors import ExitStatus, GradcalcError, ProgramSyntaxError, UsageError
 from gradcalc.files import decode_text
 from gradcalc.repl.commands import run_line
 from gradcalc.repl.live import LiveViews
 from gradcalc.repl.outcomes import Quit
 from gradcalc.repl.session import Session
-from gradcalc.repl.syntax import continues, depth_after
+from gradcalc.repl.syntax import continues, depth_after, unclosed
 from gradcalc.reporting import report_bug
+from gradcalc.source import Source, Span
 
 SOURCE_NAME = "<stdin>"
 
@@ -99,6 +102,7 @@ def run_piped(session: Session, stdin: TextIO | None = None, stdout: TextIO | No
                 status = max(status, text.error.status)
                 continue
             try:
+                _check_closed(text, line_number)
                 for outcome in live.act(run_line(session, text, line_number, SOURCE_NAME), session):
                     if isinstance(outcome, Quit):
                         return status
@@ -115,3 +119,23 @@ def run_piped(session: Session, stdin: TextIO | None = None, stdout: TextIO | No
     finally:
         live.close()
     return status
+
+
+def _check_closed(text: str, first_line: int) -> None:
+    """Refuse an entry whose bracket or block was never closed, pointing at where it was opened.
+
+    ``chunks`` ends such an entry only at the end of the input or at a ``:``-command line.
+    """
+    opened = unclosed(text)
+    if opened is None:
+        return
+    bracket = text[opened]
+    kind = "block" if bracket == "{" else "bracket"
+    span = Span(Source(text, SOURCE_NAME, first_line), opened, opened + 1)
+    closing = {"(": ")", "{": "}"}[bracket]
+    raise ProgramSyntaxError(
+        f"this '{bracket}' is never closed",
+        span,
+        hint=f"end the {kind} with '{closing}': a {kind} may span lines, "
+        "but a :command or the end of the input ends it",
+    )

@@ -3,8 +3,11 @@
 History persists in ``$XDG_DATA_HOME/gradcalc/history`` (``~/.local/share`` by default); Up/Down and
 Ctrl-R search it. Tab completes names, functions, constants, commands and file names. The line is
 highlighted as it is typed, and a syntax error is marked at its column before the line is accepted.
-Ctrl-C cancels the line (or a long computation), Ctrl-D on an empty line or ``:quit`` leaves; no
-error ends the session.
+Enter inside an open parenthesis or block (``f(x) = {``, ``for t in 1..3 {``) gives a ``...``
+continuation line instead, until they close: the block then runs, and is kept in history, as one
+entry (the prompt's own multi-line buffer; see ``_key_bindings``). Ctrl-C cancels the line or the
+unfinished block (or a long computation), Ctrl-D on an empty line or ``:quit`` leaves; no error ends
+the session.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ STYLE = Style.from_dict(
     {
         "prompt": "bold",
         "command": "bold ansiblue",
+        "keyword": "bold",
         "comment": "italic ansibrightblack",
         "number": "ansiyellow",
         "function": "ansigreen",
@@ -182,7 +186,8 @@ def _key_bindings() -> KeyBindings:
 
     @bindings.add("enter", filter=has_focus(DEFAULT_BUFFER) & ~has_completions & ~is_searching)
     def _enter(event: KeyPressEvent) -> None:
-        """Enter runs the line, unless a statement goes on (an open parenthesis, a final backslash)."""
+        """Enter runs the input, unless a statement goes on (an open bracket or block, a final backslash):
+        then it starts a continuation line, and the whole block is run (and kept in history) as one entry."""
         buffer = event.current_buffer
         text = buffer.text
         if buffer.document.is_cursor_at_the_end and not text.lstrip().startswith(":") and unfinished(text):
