@@ -9,6 +9,7 @@ recorded, replayed or copied), and each result must be the uncached one, node fo
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import pytest
 from hypothesis import given, settings
@@ -113,6 +114,20 @@ def test_any_program_or_broken_program_parses_or_fails_the_same(text):
 )
 def test_hand_picked_programs(text):
     assert_same_three_times(text)
+
+
+@pytest.mark.parametrize(
+    "last",
+    ["a = b**c", "a = b * * c", "a = b*c*d", "a = bc", "a = b*2e5", "a = b*1..3", "in = b*c", "ink = b*c",
+     "a = for*c", "form = b*c  # note", "a = b*c\t\f", "a = b*c é", "a = b*(c)", "a=b*.5"],
+)  # fmt: skip
+def test_a_line_read_by_the_last_lines_shape_is_read_as_the_tokenizer_reads_it(last):
+    """A line of a new text is first tried against the shape of the last line replayed (``a = b*c3``)."""
+    fresh = next(_FRESH)  # lines no earlier test has shown, so they are replayed, not copied
+    assert_same_three_times("".join(f"a = b*c{k}_{fresh}\n" for k in range(4)) + last + "\n" + "a = b*c\n")
+
+
+_FRESH = itertools.count()
 
 
 def test_a_generated_chain_is_replayed_not_reparsed():

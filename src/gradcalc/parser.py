@@ -262,6 +262,49 @@ class _Tokens:
         self._finditer = re.compile(f"(?:{skipped})*(?:{tokens}|(?P<{_BAD}>.)|\\Z)", re.DOTALL).finditer
         self._token = token_type
         self._keywords = keywords
+        self._skipped = skipped
+        self._alternatives = [(t.name, regexps[t.name]) for t in terminals if t.name not in ignore]
+        self._base = {kind: base for base, by_value in keywords.items() for kind in by_value.values()}
+
+    def reader(self, kinds: tuple[str, ...]) -> Callable[[str, int, int], list[Any] | None]:
+        """A reader of the lines whose tokens have exactly the types ``kinds``: their tokens, or None.
+
+        One regular expression matches the whole line: for each token, the tokenizer's own expression
+        (the same terminals in the same order, the ignored text before them) in an atomic group, so
+        it takes exactly what the tokenizer takes at that place and cannot give it back to make the
+        line match; then a condition that the terminal it took is the expected one. A name spelled as
+        a keyword (or a keyword not so spelled) is checked after the match. Whatever is not exactly this
+        shape gives None, and the line is read token by token.
+        """
+        pieces = []
+        checks = []
+        made = []
+        for k, kind in enumerate(kinds):
+            base = self._base.get(kind, kind)
+            alternatives = "|".join(
+                f"(?P<t{k}>{regexp})" if name == base else f"(?:{regexp})" for name, regexp in self._alternatives
+            )
+            pieces.append(f"(?>(?:{self._skipped})*(?:{alternatives}|.))(?(t{k})|(?!))")
+            checks.append(f"    s{k}, e{k} = r[g[{k}]]\n    v{k} = text[s{k}:e{k}]\n")
+            if kind != base:
+                checks.append(f"    if v{k} != {self._spelling(base, kind)!r}:\n        return None\n")
+            elif base in self._keywords:
+                checks.append(f"    if v{k} in kw[{kind!r}]:\n        return None\n")
+            made.append(f"T({kind!r}, v{k}, s{k}, -1, -1, None, None, e{k})")
+        pattern = re.compile("".join(pieces) + f"(?>(?:{self._skipped})*)\\Z", re.DOTALL)
+        groups = [pattern.groupindex[f"t{k}"] for k in range(len(kinds))]
+        source = (
+            "def read(text, start, end, match=match, g=g, kw=kw, T=T):\n"
+            "    m = match(text, start, end)\n"
+            "    if m is None:\n        return None\n"
+            "    r = m.regs\n" + "".join(checks) + f"    return [{', '.join(made)}]\n"
+        )
+        namespace = {"match": pattern.match, "g": groups, "kw": self._keywords, "T": self._token}
+        exec(source, namespace)
+        return namespace["read"]  # type: ignore[no-any-return]
+
+    def _spelling(self, base: str, kind: str) -> str:
+        return next(value for value, named in self._keywords[base].items() if named == kind)
 
     def line(self, text: str, start: int, end: int) -> tuple[tuple[str, ...], list[Any]]:
         """The terminal types and the tokens of ``text[start:end]``, one line, with offsets into ``text``."""
@@ -360,6 +403,10 @@ class _FastParser:
         return self._run(_TokenSource(_ending(tokens)), self._start)
 
 
+def _no_tokens(*_: object) -> None:
+    """The reader of no shape: before any line was replayed, and past the readers' bound."""
+
+
 def _ending(tokens: list[Any]) -> Iterator[Any]:
     yield from tokens
     raise EOFError  # as ``_Tokens.stream`` ends
@@ -370,6 +417,7 @@ def _ending(tokens: list[Any]) -> Iterator[Any]:
 _LONGEST_LINE = 400
 _MOST_TOKENS = 120
 _MOST_ENTRIES = 20_000
+_MOST_READERS = 200  # a reader's expression takes about a millisecond to compile
 _MOST_COPIERS = 500  # each is compiled (tens of µs): for the lines that repeat, as a chain's do
 
 
@@ -401,6 +449,7 @@ class _LineParser:
         self._seen_texts: set[str] = set()
         # A shape's replay; False: seen once; None: not to be cached.
         self._by_shape: dict[tuple[str, ...], Callable[[list[Any]], list[ast.Statement]] | bool | None] = {}
+        self._readers: dict[tuple[str, ...], Callable[[str, int, int], list[Any] | None]] = {}
 
     def parse(self, text: str) -> list[ast.Statement] | None:
         statements: list[ast.Statement] = []
@@ -408,6 +457,8 @@ class _LineParser:
         by_text = self._by_text
         by_shape = self._by_shape
         read = self._tokens.line
+        guess_read: Callable[[str, int, int], list[Any] | None] = _no_tokens
+        guess_replay: Callable[[list[Any]], list[ast.Statement]] = _no_tokens  # type: ignore[assignment]
         start = 0
         try:
             for line in text.split("\n"):
@@ -416,9 +467,17 @@ class _LineParser:
                 if copy_:
                     extend(copy_(start))  # type: ignore[operator]
                 else:
-                    kinds, tokens = read(text, start, end)
-                    replay = by_shape.get(kinds)
-                    parsed = replay(tokens) if replay else self._first(kinds, tokens)  # type: ignore[operator]
+                    tokens = guess_read(text, start, end)  # the shape of the last line replayed, usually
+                    if tokens is not None:
+                        parsed = guess_replay(tokens)
+                    else:
+                        kinds, tokens = read(text, start, end)
+                        replay = by_shape.get(kinds)
+                        if replay:
+                            parsed = replay(tokens)  # type: ignore[operator]
+                            guess_read, guess_replay = self._reader(kinds), replay  # type: ignore[assignment]
+                        else:
+                            parsed = self._first(kinds, tokens)
                     extend(parsed)
                     if copy_ is None and len(line) <= _LONGEST_LINE:
                         self._remember(line, parsed, start)
@@ -426,6 +485,14 @@ class _LineParser:
         except UnexpectedInput:
             return None
         return statements
+
+    def _reader(self, kinds: tuple[str, ...]) -> Callable[[str, int, int], list[Any] | None]:
+        """The shape's whole-line reader (``_Tokens.reader``), made once per shape for a bounded number."""
+        reader = self._readers.get(kinds)
+        if reader is None:
+            reader = self._tokens.reader(kinds) if len(self._readers) < _MOST_READERS else _no_tokens
+            self._readers[kinds] = reader
+        return reader
 
     def _first(self, kinds: tuple[str, ...], tokens: list[Any]) -> list[ast.Statement]:
         """A shape seen at most once before: Lark's tables parse it; the second time, recording."""
