@@ -299,8 +299,8 @@ class _Tokens:
             "    if m is None:\n        return None\n"
             "    r = m.regs\n" + "".join(checks) + f"    return [{', '.join(made)}]\n"
         )
-        namespace = {"match": pattern.match, "g": groups, "kw": self._keywords, "T": self._token}
-        exec(source, namespace)
+        namespace: dict[str, Any] = {"match": pattern.match, "g": groups, "kw": self._keywords, "T": self._token}
+        exec(source, namespace)  # the text is made here, from the shape's terminal types
         return namespace["read"]  # type: ignore[no-any-return]
 
     def _spelling(self, base: str, kind: str) -> str:
