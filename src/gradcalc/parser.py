@@ -301,7 +301,7 @@ class _Tokens:
         )
         namespace: dict[str, Any] = {"match": pattern.match, "g": groups, "kw": self._keywords, "T": self._token}
         exec(source, namespace)  # the text is made here, from the shape's terminal types
-        return namespace["read"]  # type: ignore[no-any-return]
+        return namespace["read"]
 
     def _spelling(self, base: str, kind: str) -> str:
         return next(value for value, named in self._keywords[base].items() if named == kind)
