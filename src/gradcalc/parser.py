@@ -324,10 +324,10 @@ class _Tokens:
             tokens.append(token(kind, value, first, -1, -1, None, None, last))
         return tuple(kinds), tokens
 
-    def stream(self, text: str) -> Iterator[Any]:
+    def stream(self, text: str, start: int = 0, end: int | None = None) -> Iterator[Any]:
         token = self._token
         keywords = self._keywords
-        for match in self._finditer(text):
+        for match in self._finditer(text, start, len(text) if end is None else end):
             kind = match.lastgroup
             if kind is None:  # the end of the text, after any ignored characters
                 break
@@ -398,6 +398,10 @@ class _FastParser:
     def parse(self, text: str) -> list[ast.Statement]:
         return self._run(_TokenSource(self._tokens.stream(text)), self._start)
 
+    def parse_range(self, text: str, start: int, end: int) -> list[ast.Statement]:
+        """Parse ``text[start:end]`` (one line) as a whole program, offsets into ``text``."""
+        return self._run(_TokenSource(self._tokens.stream(text, start, end)), self._start)
+
     def parse_tokens(self, tokens: list[Any]) -> list[ast.Statement]:
         """Parse an already read list of tokens (one line's) as a whole program."""
         return self._run(_TokenSource(_ending(tokens)), self._start)
@@ -463,6 +467,10 @@ class _LineParser:
         try:
             for line in text.split("\n"):
                 end = start + len(line)
+                if end - start > _LONGEST_LINE:  # a sum of 100,000 terms: read and parsed in one go
+                    extend(self._plain.parse_range(text, start, end))
+                    start = end + 1
+                    continue
                 copy_ = by_text.get(line)
                 if copy_:
                     extend(copy_(start))  # type: ignore[operator]
@@ -479,7 +487,7 @@ class _LineParser:
                         else:
                             parsed = self._first(kinds, tokens)
                     extend(parsed)
-                    if copy_ is None and len(line) <= _LONGEST_LINE:
+                    if copy_ is None:
                         self._remember(line, parsed, start)
                 start = end + 1
         except UnexpectedInput:
