@@ -2,7 +2,9 @@
 
 The transformer is embedded in the parser, so there is no parse tree and no recursion: a sum of
 100,000 terms and parentheses nested 10,000 deep parse at Python's default recursion limit. The
-grammar's parse tables are cached on disk, so a one-shot command does not rebuild them.
+grammar's parse tables are cached on disk, so a one-shot command does not rebuild them. A program is
+read line by line, and a line shape seen before replays the reductions the tables made for it
+(``_LineParser``): generated programs, thousands of lines of a few shapes, parse several times faster.
 """
 
 from __future__ import annotations
