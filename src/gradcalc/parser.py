@@ -2,7 +2,9 @@
 
 The transformer is embedded in the parser, so there is no parse tree and no recursion: a sum of
 100,000 terms and parentheses nested 10,000 deep parse at Python's default recursion limit. The
-grammar's parse tables are cached on disk, so a one-shot command does not rebuild them.
+grammar's parse tables are cached on disk, so a one-shot command does not rebuild them. A program is
+read line by line, and a line shape seen before replays the reductions the tables made for it
+(``_LineParser``): generated programs, thousands of lines of a few shapes, parse several times faster.
 """
 
 from __future__ import annotations
@@ -262,11 +264,72 @@ class _Tokens:
         self._finditer = re.compile(f"(?:{skipped})*(?:{tokens}|(?P<{_BAD}>.)|\\Z)", re.DOTALL).finditer
         self._token = token_type
         self._keywords = keywords
+        self._skipped = skipped
+        self._alternatives = [(t.name, regexps[t.name]) for t in terminals if t.name not in ignore]
+        self._base = {kind: base for base, by_value in keywords.items() for kind in by_value.values()}
 
-    def stream(self, text: str) -> Iterator[Any]:
+    def reader(self, kinds: tuple[str, ...]) -> Callable[[str, int, int], list[Any] | None]:
+        """A reader of the lines whose tokens have exactly the types ``kinds``: their tokens, or None.
+
+        One regular expression matches the whole line: for each token, the tokenizer's own expression
+        (the same terminals in the same order, the ignored text before them) in an atomic group, so
+        it takes exactly what the tokenizer takes at that place and cannot give it back to make the
+        line match; then a condition that the terminal it took is the expected one. A name spelled as
+        a keyword (or a keyword not so spelled) is checked after the match. Whatever is not exactly this
+        shape gives None, and the line is read token by token.
+        """
+        pieces = []
+        checks = []
+        made = []
+        for k, kind in enumerate(kinds):
+            base = self._base.get(kind, kind)
+            alternatives = "|".join(
+                f"(?P<t{k}>{regexp})" if name == base else f"(?:{regexp})" for name, regexp in self._alternatives
+            )
+            pieces.append(f"(?>(?:{self._skipped})*(?:{alternatives}|.))(?(t{k})|(?!))")
+            checks.append(f"    s{k}, e{k} = r[g[{k}]]\n    v{k} = text[s{k}:e{k}]\n")
+            if kind != base:
+                checks.append(f"    if v{k} != {self._spelling(base, kind)!r}:\n        return None\n")
+            elif base in self._keywords:
+                checks.append(f"    if v{k} in kw[{kind!r}]:\n        return None\n")
+            made.append(f"T({kind!r}, v{k}, s{k}, -1, -1, None, None, e{k})")
+        pattern = re.compile("".join(pieces) + f"(?>(?:{self._skipped})*)\\Z", re.DOTALL)
+        groups = [pattern.groupindex[f"t{k}"] for k in range(len(kinds))]
+        source = (
+            "def read(text, start, end, match=match, g=g, kw=kw, T=T):\n"
+            "    m = match(text, start, end)\n"
+            "    if m is None:\n        return None\n"
+            "    r = m.regs\n" + "".join(checks) + f"    return [{', '.join(made)}]\n"
+        )
+        namespace: dict[str, Any] = {"match": pattern.match, "g": groups, "kw": self._keywords, "T": self._token}
+        exec(source, namespace)  # the text is made here, from the shape's terminal types
+        return namespace["read"]
+
+    def _spelling(self, base: str, kind: str) -> str:
+        return next(value for value, named in self._keywords[base].items() if named == kind)
+
+    def line(self, text: str, start: int, end: int) -> tuple[tuple[str, ...], list[Any]]:
+        """The terminal types and the tokens of ``text[start:end]``, one line, with offsets into ``text``."""
         token = self._token
         keywords = self._keywords
-        for match in self._finditer(text):
+        kinds: list[str] = []
+        tokens: list[Any] = []
+        for match in self._finditer(text, start, end):
+            kind = match.lastgroup
+            if kind is None:
+                break
+            first, last = match.span(kind)
+            value = text[first:last]
+            if kind in keywords:
+                kind = keywords[kind].get(value, kind)
+            kinds.append(kind)
+            tokens.append(token(kind, value, first, -1, -1, None, None, last))
+        return tuple(kinds), tokens
+
+    def stream(self, text: str, start: int = 0, end: int | None = None) -> Iterator[Any]:
+        token = self._token
+        keywords = self._keywords
+        for match in self._finditer(text, start, len(text) if end is None else end):
             kind = match.lastgroup
             if kind is None:  # the end of the text, after any ignored characters
                 break
@@ -295,6 +358,9 @@ class _TokenSource:
             return
 
 
+_Callback = Callable[[list], Any]
+
+
 class _FastParser:
     """Lark's LALR tables run by lark-cython's loop (or Lark's own), fed by ``_Tokens``, building the AST.
 
@@ -304,7 +370,7 @@ class _FastParser:
     ``itemgetter`` rather than a Python call. A grammar rule that fits neither is refused at start-up.
     """
 
-    def __init__(self, lark: Lark) -> None:
+    def __init__(self, lark: Lark, wrap: Callable[[_Callback], _Callback] | None = None) -> None:
         frontend = lark.parser
         lalr = frontend.parser
         table = copy.copy(lalr._parse_table)
@@ -314,7 +380,7 @@ class _FastParser:
             reduction = reductions[id(rule)] = _Reduction(rule)
             builder = getattr(_Builder, rule.alias, None) if rule.alias else None
             if builder is not None:
-                callbacks[reduction] = builder
+                callbacks[reduction] = wrap(builder) if wrap else builder
             elif rule.alias is None and len(rule.expansion) == 1:
                 callbacks[reduction] = itemgetter(0)
             else:  # pragma: no cover - a grammar change the builder does not know
@@ -334,6 +400,217 @@ class _FastParser:
     def parse(self, text: str) -> list[ast.Statement]:
         return self._run(_TokenSource(self._tokens.stream(text)), self._start)
 
+    def parse_range(self, text: str, start: int, end: int) -> list[ast.Statement]:
+        """Parse ``text[start:end]`` (one line) as a whole program, offsets into ``text``."""
+        return self._run(_TokenSource(self._tokens.stream(text, start, end)), self._start)
+
+    def parse_tokens(self, tokens: list[Any]) -> list[ast.Statement]:
+        """Parse an already read list of tokens (one line's) as a whole program."""
+        return self._run(_TokenSource(_ending(tokens)), self._start)
+
+
+def _no_tokens(*_: object) -> None:
+    """The reader of no shape: before any line was replayed, and past the readers' bound."""
+
+
+def _ending(tokens: list[Any]) -> Iterator[Any]:
+    yield from tokens
+    raise EOFError  # as ``_Tokens.stream`` ends
+
+
+# A line's text or its shape is remembered only while it is short and the caches are not full: a line
+# of 100,000 terms is seen once, and a long REPL session must not grow the caches without bound.
+_LONGEST_LINE = 400
+_MOST_TOKENS = 120
+_MOST_ENTRIES = 20_000
+_MOST_READERS = 200  # a reader's expression takes about a millisecond to compile
+_MOST_COPIERS = 500  # each is compiled (tens of µs): for the lines that repeat, as a chain's do
+
+
+class _LineParser:
+    """Parses a program line by line, replaying the parse of every line shape it has seen before.
+
+    An LALR parse is decided by the sequence of terminal types alone: two lines whose tokens have the
+    same types go through the same shifts and reductions, and differ only in the tokens' values and
+    offsets. So every line shape is parsed by Lark's tables (the language's definition), and when a
+    shape comes again, the reductions recorded for it are replayed: the same builder callbacks, called
+    in the same order on the new line's tokens (``_replay``), which makes the same AST. A line whose
+    whole text was seen before is not even read again: its AST is rebuilt from the earlier one with
+    the offsets shifted (``_copier``). Generated programs (a chain of ``h = h * 1.0001``, a thousand
+    ``w0 = 0.51``) have a handful of shapes.
+
+    A program is its lines joined by newlines, and the grammar's ``lines`` rule makes the statements of
+    the whole the statements of its lines in order; a line that does not parse alone (a block opened on
+    one line and closed on another, a line ending in ``\\``, a syntax error) makes ``parse`` return None,
+    and the whole program is parsed as one.
+    """
+
+    def __init__(self, lark: Lark) -> None:
+        self._plain = _FastParser(lark)
+        self._log: list[tuple[Callable[[list], Any], tuple[Any, ...], Any]] = []
+        self._recording = _FastParser(lark, wrap=self._recorded)
+        self._tokens = self._plain._tokens
+        # A line's copier, or False where it has none (a definition); the texts seen once.
+        self._by_text: dict[str, Callable[[int], list[ast.Statement]] | bool] = {}
+        self._seen_texts: set[str] = set()
+        # A shape's replay; False: seen once; None: not to be cached.
+        self._by_shape: dict[tuple[str, ...], Callable[[list[Any]], list[ast.Statement]] | bool | None] = {}
+        self._readers: dict[tuple[str, ...], Callable[[str, int, int], list[Any] | None]] = {}
+
+    def parse(self, text: str) -> list[ast.Statement] | None:
+        statements: list[ast.Statement] = []
+        extend = statements.extend
+        by_text = self._by_text
+        by_shape = self._by_shape
+        read = self._tokens.line
+        guess_read: Callable[[str, int, int], list[Any] | None] = _no_tokens
+        guess_replay: Callable[[list[Any]], list[ast.Statement]] = _no_tokens  # type: ignore[assignment]
+        start = 0
+        try:
+            for line in text.split("\n"):
+                end = start + len(line)
+                if end - start > _LONGEST_LINE:  # a sum of 100,000 terms: read and parsed in one go
+                    extend(self._plain.parse_range(text, start, end))
+                    start = end + 1
+                    continue
+                copy_ = by_text.get(line)
+                if copy_:
+                    extend(copy_(start))  # type: ignore[operator]
+                else:
+                    tokens = guess_read(text, start, end)  # the shape of the last line replayed, usually
+                    if tokens is not None:
+                        parsed = guess_replay(tokens)
+                    else:
+                        kinds, tokens = read(text, start, end)
+                        replay = by_shape.get(kinds)
+                        if replay:
+                            parsed = replay(tokens)  # type: ignore[operator]
+                            guess_read, guess_replay = self._reader(kinds), replay  # type: ignore[assignment]
+                        else:
+                            parsed = self._first(kinds, tokens)
+                    extend(parsed)
+                    if copy_ is None:
+                        self._remember(line, parsed, start)
+                start = end + 1
+        except UnexpectedInput:
+            return None
+        return statements
+
+    def _reader(self, kinds: tuple[str, ...]) -> Callable[[str, int, int], list[Any] | None]:
+        """The shape's whole-line reader (``_Tokens.reader``), made once per shape for a bounded number."""
+        reader = self._readers.get(kinds)
+        if reader is None:
+            reader = self._tokens.reader(kinds) if len(self._readers) < _MOST_READERS else _no_tokens
+            self._readers[kinds] = reader
+        return reader
+
+    def _first(self, kinds: tuple[str, ...], tokens: list[Any]) -> list[ast.Statement]:
+        """A shape seen at most once before: Lark's tables parse it; the second time, recording."""
+        by_shape = self._by_shape
+        seen = by_shape.get(kinds, None if len(tokens) > _MOST_TOKENS or len(by_shape) >= _MOST_ENTRIES else True)
+        if seen is None or seen is True:
+            if seen:
+                by_shape[kinds] = False
+            return self._plain.parse_tokens(tokens)
+        log = self._log
+        log.clear()
+        parsed = self._recording.parse_tokens(tokens)
+        by_shape[kinds] = _replay(tokens, log, parsed)
+        log.clear()
+        return parsed
+
+    def _remember(self, line: str, parsed: list[ast.Statement], start: int) -> None:
+        """The second time a line's text is seen, make its copier (or remember that it has none)."""
+        seen = self._seen_texts
+        if line in seen:
+            by_text = self._by_text
+            by_text[line] = (len(by_text) < _MOST_COPIERS and _copier(parsed, start)) or False
+        elif len(seen) < _MOST_ENTRIES:
+            seen.add(line)
+
+    def _recorded(self, builder: Callable[[list], Any]) -> Callable[[list], Any]:
+        log = self._log
+
+        def call(children: list) -> Any:
+            before = tuple(children)  # next_line appends to its first child: keep what it was given
+            made = builder(children)
+            log.append((builder, before, made))
+            return made
+
+        return call
+
+
+def _replay(tokens: list[Any], log: list, parsed: object) -> Callable[[list[Any]], list[ast.Statement]] | None:
+    """A function that calls the recorded reductions' callbacks again, in order, on a new line's tokens."""
+    where = {id(token): f"t[{i}]" for i, token in enumerate(tokens)}
+    names: dict[Callable[[list], Any], str] = {}
+    body = []
+    for step, (builder, children, made) in enumerate(log):
+        args = [where.get(id(child)) for child in children]
+        if None in args:  # pragma: no cover - a child neither a token nor a reduction's result
+            return None
+        name = names.setdefault(builder, f"b{len(names)}")
+        body.append(f"    r{step} = {name}([{', '.join(args)}])")  # type: ignore[arg-type]
+        where[id(made)] = f"r{step}"
+    if id(parsed) not in where:  # pragma: no cover
+        return None
+    return _compiled(body, where[id(parsed)], {name: builder for builder, name in names.items()}, "t")
+
+
+def _compiled(body: list[str], result: str, bound: dict[str, object], argument: str) -> Callable:
+    defaults = "".join(f", {name}={name}" for name in bound)
+    source = f"def build({argument}{defaults}):\n" + "\n".join(body) + f"\n    return {result}\n"
+    namespace = dict(bound)
+    exec(source, namespace)
+    return namespace["build"]  # type: ignore[return-value]
+
+
+_COPIED: dict[type, tuple[str, ...]] = {
+    ast.Number: ("value",),
+    ast.Name: ("id",),
+    ast.Unary: ("op", "operand"),
+    ast.Binary: ("op", "left", "right"),
+    ast.Call: ("func", "args"),
+    ast.Assign: ("name", "expr"),
+}
+
+
+def _copier(statements: list[ast.Statement], offset: int) -> Callable[[int], list[ast.Statement]] | None:
+    """A function that builds ``statements`` again at another offset: the same line elsewhere.
+
+    Straight-line code, children before parents (an explicit stack, no recursion); values are passed
+    in as constants, offsets are ``o`` plus the distance from the line's start. None where the line
+    holds something else than expressions and assignments (a definition, a loop).
+    """
+    constants: list[object] = []
+    bound: dict[str, object] = {"c": constants}
+    body: list[str] = []
+    made: dict[int, str] = {}
+    stack: list[tuple[Any, bool]] = [(statement, False) for statement in reversed(statements)]
+    while stack:
+        node, ready = stack.pop()
+        fields = _COPIED.get(type(node))
+        if fields is None:
+            return None
+        children = node.args if type(node) is ast.Call else [getattr(node, f) for f in fields[1:]]
+        if not ready:
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(children))
+            continue
+        cls = type(node).__name__
+        bound.setdefault(cls, type(node))
+        constants.append(getattr(node, fields[0]))
+        parts = [f"c[{len(constants) - 1}]"]
+        if type(node) is ast.Call:
+            parts.append("(" + "".join(f"{made[id(arg)]}, " for arg in children) + ")")
+        else:
+            parts += [made[id(child)] for child in children]
+        parts += [f"o + {node.start - offset}", f"o + {node.end - offset}"]
+        made[id(node)] = f"n{len(made)}"
+        body.append(f"    {made[id(node)]} = {cls}({', '.join(parts)})")
+    result = "[" + ", ".join(made[id(statement)] for statement in statements) + "]"
+    return _compiled(body or ["    pass"], result, bound, "o")
+
 
 def _compiled_token_type() -> type:
     from lark_cython import Token as CompiledToken
@@ -346,14 +623,26 @@ def _parser(compiled: bool) -> _FastParser:
     return _FastParser(_lark(compiled))
 
 
-def parse(source: Source) -> ast.Program:
-    """Parse a whole program. Raises ProgramSyntaxError with the place and what was expected."""
+@cache
+def _line_parser() -> _LineParser:
+    return _LineParser(_lark(compiled=True))
+
+
+def parse(source: Source, *, by_lines: bool = True) -> ast.Program:
+    """Parse a whole program. Raises ProgramSyntaxError with the place and what was expected.
+
+    ``by_lines`` (the default) parses line by line through ``_LineParser``'s replay of seen line
+    shapes; False parses the whole text in one run of the tables (the tests compare the two).
+    """
     text = _join_lines_in_parens(source.text)
-    try:
-        with gc_paused():
+    with gc_paused():
+        statements = _line_parser().parse(text) if by_lines else None
+        if statements is not None:
+            return ast.Program(statements, source)
+        try:
             return ast.Program(_parser(compiled=True).parse(text), source)
-    except UnexpectedInput:
-        pass
+        except UnexpectedInput:
+            pass
     # Errors are rare: find this one again with pure Lark, whose lexer counts lines and whose
     # interactive parser knows exactly which tokens the failing state would have accepted.
     try:
