@@ -157,3 +157,15 @@ def test_crlf_program_on_stdin_reads_as_lines() -> None:
     done = run_bytes("eval", "-", stdin=b"x = 2\r\nx * x\r\n")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "∂f/∂x = 4"
+
+
+# Found by the extended fuzzer (functions, loops, grad, trace, --hessian, --collapse).
+
+
+def test_hessian_check_beside_the_largest_float_says_no_difference_exists() -> None:
+    """x + h is infinite beside 1.8e308: the Hessian's check ran the gradient there (StopIteration)."""
+    done = run_gradcalc("eval", "w", "w=1.7976822490793367e308", "--hessian", "--check")
+    assert_no_crash(done)
+    assert done.returncode == 1
+    assert "│ ∂²/∂w∂w │     0 │                nan │ ✗ disagrees │" in done.stdout
+    assert "∂w/∂w: no finite difference (no step h makes x ± h two distinct finite numbers" in done.stderr

@@ -17,6 +17,7 @@ from conftest import gradcalc_command
 from fuzz_programs import (
     DEEP,
     EXPRESSION_FORMS,
+    GRAMMAR_FORMS,
     LANGUAGE_OPS,
     PROBE,
     Timings,
@@ -41,7 +42,7 @@ TIMINGS = Timings()
 def test_every_op_of_the_table_has_a_form() -> None:
     spelled = {op.name for op in ops.OPS if op.syntax in (ops.Syntax.INFIX, ops.Syntax.PREFIX, ops.Syntax.CALL)}
     assert {op.name for op in LANGUAGE_OPS} == spelled
-    assert len(EXPRESSION_FORMS) == len(LANGUAGE_OPS) + 2  # and parentheses, and wrong calls
+    assert len(EXPRESSION_FORMS) == len(LANGUAGE_OPS) + len(GRAMMAR_FORMS)  # parentheses, calls, grad
 
 
 @settings(FUZZ, max_examples=150)
