@@ -169,3 +169,11 @@ def test_hessian_check_beside_the_largest_float_says_no_difference_exists() -> N
     assert done.returncode == 1
     assert "│ ∂²/∂w∂w │     0 │                nan │ ✗ disagrees │" in done.stdout
     assert "∂w/∂w: no finite difference (no step h makes x ± h two distinct finite numbers" in done.stderr
+
+
+def test_a_range_whose_length_overflows_is_refused_as_too_long() -> None:
+    """-1e308..1e308 spans an infinite number of steps: counting them raised OverflowError."""
+    done = run_gradcalc("eval", "h = 0; for t in -1e308..1e308 { h = h + t }; h")
+    assert_no_crash(done)
+    assert done.returncode == 1
+    assert "<program>:1:8: error: the loop 'for t in -1e308..1e308' takes over 1e308 steps" in done.stderr
