@@ -15,6 +15,7 @@ import argparse
 import sys
 import time
 import traceback
+import warnings
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis.errors import HypothesisWarning
 from hypothesis.strategies import SearchStrategy
 
 import fuzz_programs as fp
@@ -53,13 +55,25 @@ def run(count: int, run_seed: int, strategy: SearchStrategy[T], check: Callable[
 
 def run_batch(run_seed: int, batch: int, size: int, keep: int) -> tuple[fp.Timings, int, str | None]:
     """One batch, in a worker process: its timings, its number of sessions, and its failure's report."""
+    warnings.simplefilter("ignore", HypothesisWarning)  # "overly large repr" of a deep program
     timings = fp.Timings(keep=keep)
     batch_seed = run_seed * 1_000_003 + batch
+    last: list[object] = []  # the example run last: after shrinking, the smallest that fails
+
+    def program(case: tuple[str, dict[str, float]]) -> None:
+        last[:] = [case]
+        fp.exercise(*case, timings=timings)
+
+    def session(lines: list[str]) -> None:
+        last[:] = [lines]
+        fp.exercise_session(lines, timings)
+
     try:
-        run(size, batch_seed, fp.st.tuples(fp.any_program, fp.inputs), lambda case: fp.exercise(*case, timings=timings))
-        run(size // 20, batch_seed, fp.sessions, lambda lines: fp.exercise_session(lines, timings))
+        run(size, batch_seed, fp.st.tuples(fp.any_program, fp.inputs), program)
+        run(size // 20, batch_seed, fp.sessions, session)
     except Exception:  # the report of a failure is what the run is for
-        return timings, size // 20, traceback.format_exc()
+        example = repr(last[0]) if last else "?"
+        return timings, size // 20, f"{traceback.format_exc()}smallest failing input: {example[:3000]}"
     return timings, size // 20, None
 
 
@@ -112,6 +126,9 @@ def main() -> int:
     missing = sorted({op.name for op in fp.ops.OPS} - timings.ops_seen)
     if missing:
         print(f"ops of the table no evaluated graph used: {', '.join(missing)}")
+    total = sum(timings.spent.values()) or 1.0
+    shares = sorted(timings.spent.items(), key=lambda item: -item[1])
+    print("time by view: " + ", ".join(f"{view} {100 * seconds / total:.0f}%" for view, seconds in shares))
     _print_slowest("slowest:", timings.slowest)
     over = timings.over(fp.SLOW_SECONDS)
     if over:

@@ -5,6 +5,7 @@ Each must end with gradcalc's own message and exit status: never "internal error
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 
@@ -177,3 +178,18 @@ def test_a_range_whose_length_overflows_is_refused_as_too_long() -> None:
     assert_no_crash(done)
     assert done.returncode == 1
     assert "<program>:1:8: error: the loop 'for t in -1e308..1e308' takes over 1e308 steps" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("program", "value"),
+    [("cosh(x)", "x=710"), ("sinh(x)", "x=-710"), ("cosh(x)", "x=709.9"), ("softplus(x)", "x=800")],
+)
+def test_expand_computes_sinh_cosh_and_softplus_wherever_the_program_does(program: str, value: str) -> None:
+    """Their textbook gates took exp(710) (past the largest float) where the row itself is finite."""
+    plain = run_gradcalc("eval", program, value, "--json")
+    expanded = run_gradcalc("eval", program, value, "--expand", "--json")
+    assert_no_crash(expanded)
+    assert plain.returncode == 0 and expanded.returncode == 0, expanded.stderr
+    wide, mine = json.loads(expanded.stdout), json.loads(plain.stdout)
+    assert wide["output"]["value"] == pytest.approx(mine["output"]["value"], rel=1e-12)
+    assert wide["gradients"] == pytest.approx(mine["gradients"], rel=1e-12)

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 import operator
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -684,17 +685,33 @@ def _expand_tanh(b: GateBuilder, args: tuple[int, ...]) -> int:
     return b.gate(SHIFT, b.gate(SCALE, inverse, param=2.0 * sign), param=-sign)
 
 
+# Past t = 709.78, exp(t) is past the largest float while exp(t)/2 (sinh, cosh) is not: there each half
+# is drawn as exp(t + log(1/2)), +-0.693 -> exp, so the expanded gates compute wherever the row does.
+_EXP_LIMIT = math.log(sys.float_info.max)
+_LOG_HALF = math.log(0.5)
+
+
+def _half_exps(b: GateBuilder, t: int) -> tuple[int, int]:
+    """exp(t) and exp(-t), each halved by the caller's *0.5, or, where exp(|t|) overflows, each already halved."""
+    up, down = t, b.gate(SCALE, t, param=-1.0)
+    if abs(b.value(t) or 0.0) > _EXP_LIMIT:
+        return b.gate(EXP, b.gate(SHIFT, up, param=_LOG_HALF)), b.gate(EXP, b.gate(SHIFT, down, param=_LOG_HALF))
+    return b.gate(EXP, up), b.gate(EXP, down)
+
+
 def _expand_sinh(b: GateBuilder, args: tuple[int, ...]) -> int:
     # sinh(t) = (exp(t) - exp(-t)) / 2: exp and *-1 -> exp, joined by + after *-1, then *0.5
     t = args[0]
-    down = b.gate(SCALE, b.gate(EXP, b.gate(SCALE, t, param=-1.0)), param=-1.0)
-    return b.gate(SCALE, b.gate(ADD, b.gate(EXP, t), down), param=0.5)
+    up, down = _half_exps(b, t)
+    joined = b.gate(ADD, up, b.gate(SCALE, down, param=-1.0))
+    return joined if abs(b.value(t) or 0.0) > _EXP_LIMIT else b.gate(SCALE, joined, param=0.5)
 
 
 def _expand_cosh(b: GateBuilder, args: tuple[int, ...]) -> int:
     # cosh(t) = (exp(t) + exp(-t)) / 2
     t = args[0]
-    return b.gate(SCALE, b.gate(ADD, b.gate(EXP, t), b.gate(EXP, b.gate(SCALE, t, param=-1.0))), param=0.5)
+    joined = b.gate(ADD, *_half_exps(b, t))
+    return joined if abs(b.value(t) or 0.0) > _EXP_LIMIT else b.gate(SCALE, joined, param=0.5)
 
 
 def _log_base(base: float) -> Expansion:
@@ -715,8 +732,12 @@ def _expand_expm1(b: GateBuilder, args: tuple[int, ...]) -> int:
 
 
 def _expand_softplus(b: GateBuilder, args: tuple[int, ...]) -> int:
-    # softplus(t) = log(1 + exp(t)): exp -> +1 -> log (the gates overflow past t = 709, the row does not)
-    return b.gate(LOG, b.gate(SHIFT, b.gate(EXP, args[0]), param=1.0))
+    # softplus(t) = log(1 + exp(t)): exp -> +1 -> log; past t = 709.78 that exp(t) overflows, so there
+    # the circuit is t + log(1 + exp(-t)): *-1 -> exp -> +1 -> log, plus t.
+    (t,) = args
+    if (b.value(t) or 0.0) <= _EXP_LIMIT:
+        return b.gate(LOG, b.gate(SHIFT, b.gate(EXP, t), param=1.0))
+    return b.gate(ADD, t, b.gate(LOG, b.gate(SHIFT, b.gate(EXP, b.gate(SCALE, t, param=-1.0)), param=1.0)))
 
 
 def _expand_silu(b: GateBuilder, args: tuple[int, ...]) -> int:
