@@ -402,6 +402,7 @@ SLOW_SECONDS = 1.0  # no program under 10 kB may take longer than this in any vi
 # Views known to break that bound, and why; reported on their own by the long run rather than failing it.
 KNOWN_SLOW = {
     "trace rich": "the trace's Rich table costs about 1.7 ms a row: a loop or call of 3,000 nodes takes 5 s",
+    "explain rich": "Rich lays out each of up to 2,000 steps: about 1 s past 1,500 nodes (nesting 300 deep)",
 }
 HESSIAN_CHECK_NODES = 3_000  # differences of the gradient cost a backward pass per input and side: cheap below
 
