@@ -1,15 +1,21 @@
 """The fuzzer's generators and the one check every generated input must pass.
 
 Shared by ``tests/test_fuzz.py`` (a bounded run in CI) and ``scripts/fuzz.py`` (the long run). Programs
-come from the grammar (``grammar/gradcalc.lark``) with every op of the op table, so a new row is fuzzed
-without touching this file; then mutated character by character, or made of raw bytes. Every input goes
-through every view in-process and may only succeed or raise ``GradcalcError``; a program that succeeds
-away from kinks must have gradients that agree with central differences, and ``--expand`` must compute
-the same value wherever the program itself can be computed.
+come from the grammar (``grammar/gradcalc.lark``) with every op of the op table (read from
+``gradcalc.ops``, so a new row is fuzzed without touching this file), user functions (one-line and block
+bodies, calls with the right and the wrong arity, redefinition, recursion, built-in names), loops (over
+ranges and lists, nested, and past the unroll caps) and ``grad(EXPR, NAME)`` (nested, and of names that
+are no input); then mutated character by character, or made of raw bytes. Each program is parsed and
+lowered once; every view is derived from that one graph, as it is and with ``--expand`` and
+``--collapse``: the table, JSON, every DOT style, the text drawing (lanes, and the circuit on
+Graphviz's layout), ``explain`` and ``trace`` in every format, ``--check`` and ``--hessian --check``.
+Only ``GradcalcError`` may escape. Where a program evaluates, away from kinks, its gradients must agree
+with central differences, its Hessian with differences of the gradient, forward mode with reverse mode,
+and ``--expand`` and ``--collapse`` must compute the same value and input gradients (and the expanded
+graph the same Hessian).
 
-The language is extended by appending to ``EXPRESSION_FORMS`` (a form builds an expression from its
-sub-expressions) and ``STATEMENT_FORMS`` (a form builds a statement from expressions); functions and
-loops, when they land, are one more entry each.
+The language is extended by adding a form to ``GRAMMAR_FORMS`` (an expression built from
+sub-expressions) or to the forms of ``statements``.
 """
 
 from __future__ import annotations
@@ -479,8 +485,9 @@ def _hessian_views(result: Result, console: Console) -> None:
 
 def _trace_views(result: Result, console: Console | None) -> None:
     """``gradcalc trace`` as JSON, Markdown and LaTeX (or, given a console, the Rich table), seeded at the
-    first input and at the last."""
-    for wrt in dict.fromkeys([None, *(result.labels[i] for i in result.inputs[-1:])]):
+    first input and (where the graph is small) at the last."""
+    last = [result.labels[i] for i in result.inputs[-1:]] if len(result.evaluation.order) <= 1_000 else []
+    for wrt in dict.fromkeys([None, *last]):
         table = trace(result, wrt)
         if console is not None:  # once: the Rich table is the costliest view (KNOWN_SLOW)
             console.print(trace_view.render_trace(table, "rich"))
