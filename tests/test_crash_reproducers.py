@@ -193,3 +193,23 @@ def test_expand_computes_sinh_cosh_and_softplus_wherever_the_program_does(progra
     wide, mine = json.loads(expanded.stdout), json.loads(plain.stdout)
     assert wide["output"]["value"] == pytest.approx(mine["output"]["value"], rel=1e-12)
     assert wide["gradients"] == pytest.approx(mine["gradients"], rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("program", "second"), [("x / 5e-324", 0.0), ("atan2(x, 5e-324)", 0.0), ("hypot(x, 5e-324)", None)]
+)
+def test_second_derivatives_at_a_subnormal_divisor_are_numbers_not_a_crash(program: str, second: float | None) -> None:
+    """b*b, r^4 and h^3 underflowed to 0 in the second partials of /, atan2 and hypot (ZeroDivisionError);
+    hypot's d2/dx2 = 1/5e-324 is past the largest float, so null in JSON."""
+    done = run_gradcalc("eval", program, "x=0", "--hessian", "--json")
+    assert_no_crash(done)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["hessian"] == {"x": {"x": second}}
+
+
+def test_expand_keeps_hypot_whose_square_is_past_the_largest_float() -> None:
+    """hypot(x, 1e308) = 1e308, but its textbook circuit squared 1e308 (overflow)."""
+    done = run_gradcalc("eval", "hypot(x, 1e308)", "x=0", "--expand", "--json")
+    assert_no_crash(done)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["output"]["value"] == 1e308

@@ -447,8 +447,9 @@ def _at_origin(a: float, b: float) -> bool:
 
 
 def _div_second(a: float, b: float, out: float) -> tuple[tuple[float, float], tuple[float, float]]:
-    cross = -1.0 / (b * b)
-    return (0.0, cross), (cross, 2.0 * out / (b * b))
+    # divided by b twice, not by b*b, which underflows to 0 at b = 5e-324 (the quotient is then infinite)
+    cross = -1.0 / b / b
+    return (0.0, cross), (cross, 2.0 * out / b / b)
 
 
 def _pow_second(a: float, b: float, out: float) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -477,17 +478,19 @@ def _atan2_second(y: float, x: float, out: float) -> tuple[tuple[float, float], 
     r = math.hypot(y, x)
     if not r:
         return _FLAT2
-    r4 = r * r * r * r
-    cross = (y * y - x * x) / r4
-    return (-2.0 * x * y / r4, cross), (cross, 2.0 * x * y / r4)
+    # in terms of y/r and x/r, divided by r twice: r^4 underflows to 0 at r = 1e-81
+    sin, cos = y / r, x / r
+    cross = (sin * sin - cos * cos) / r / r
+    return (-2.0 * cos * sin / r / r, cross), (cross, 2.0 * cos * sin / r / r)
 
 
 def _hypot_second(a: float, b: float, out: float) -> tuple[tuple[float, float], tuple[float, float]]:
     if not out:
         return _FLAT2
-    h3 = out * out * out
-    cross = -a * b / h3
-    return (b * b / h3, cross), (cross, a * a / h3)
+    # in terms of a/h and b/h, divided by h once: h^3 underflows to 0 at h = 1e-108
+    sa, sb = a / out, b / out
+    cross = -sa * sb / out
+    return (sb * sb / out, cross), (cross, sa * sa / out)
 
 
 def _inverse_sqrt_cubed(a: float) -> float:
@@ -754,6 +757,8 @@ def _expand_hypot(b: GateBuilder, args: tuple[int, ...]) -> int:
     # hypot(a, b) = sqrt(a^2 + b^2): ^2 and ^2 -> + -> sqrt, a constant's square folded into a +c
     x, y = args
     cx, cy = b.constant(x), b.constant(y)
+    if any(math.isinf(value * value) for value in (b.value(x) or 0.0, b.value(y) or 0.0)):
+        return b.gate(HYPOT, x, y)  # a square past the largest float (1e308^2): hypot keeps its own gate
     if cx is not None:
         total = b.gate(SHIFT, b.gate(POWC, y, param=2.0), param=cx * cx)
     elif cy is not None:
