@@ -213,3 +213,11 @@ def test_expand_keeps_hypot_whose_square_is_past_the_largest_float() -> None:
     assert_no_crash(done)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["output"]["value"] == 1e308
+
+
+def test_the_bend_of_log_at_a_tiny_input_is_a_number_not_a_crash() -> None:
+    """-1/(x*x) underflowed to a division by 0 at x = 2e-168 (ZeroDivisionError); -1/x^2 is -2.4e335 -> -inf."""
+    done = run_gradcalc("eval", "log(x)", "x=2.056162795786339e-168", "--hessian", "--json")
+    assert_no_crash(done)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["hessian"] == {"x": {"x": None}}

@@ -793,7 +793,7 @@ EXP = function("exp", math.exp, of_output(lambda out: out, bend=lambda out: 1.0)
 EXPM1 = function("expm1", math.expm1, of_argument(math.exp, lambda xp, a: xp.exp(a), bend=math.exp), "exp({a})",
                  description="exp(x) - 1, exact for small x", expand=_expand_expm1,
                  array=lambda xp, a: xp.expm1(a))
-LOG = function("log", math.log, of_argument(lambda a: 1.0 / a, bend=lambda a: -1.0 / (a * a)),
+LOG = function("log", math.log, of_argument(lambda a: 1.0 / a, bend=lambda a: -1.0 / a / a),
                "1/{a}", description="natural logarithm",
                domain="log needs a positive argument", aliases=("ln",), array=lambda xp, a: xp.log(a))
 LOG2 = function("log2", math.log2, of_argument(lambda a: 1.0 / (a * _LN2), bend=lambda a: -1.0 / (a * a * _LN2)),
