@@ -5,6 +5,7 @@ Each must end with gradcalc's own message and exit status: never "internal error
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 
@@ -157,3 +158,66 @@ def test_crlf_program_on_stdin_reads_as_lines() -> None:
     done = run_bytes("eval", "-", stdin=b"x = 2\r\nx * x\r\n")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "∂f/∂x = 4"
+
+
+# Found by the extended fuzzer (functions, loops, grad, trace, --hessian, --collapse).
+
+
+def test_hessian_check_beside_the_largest_float_says_no_difference_exists() -> None:
+    """x + h is infinite beside 1.8e308: the Hessian's check ran the gradient there (StopIteration)."""
+    done = run_gradcalc("eval", "w", "w=1.7976822490793367e308", "--hessian", "--check")
+    assert_no_crash(done)
+    assert done.returncode == 1
+    assert "│ ∂²/∂w∂w │     0 │                nan │ ✗ disagrees │" in done.stdout
+    assert "∂w/∂w: no finite difference (no step h makes x ± h two distinct finite numbers" in done.stderr
+
+
+def test_a_range_whose_length_overflows_is_refused_as_too_long() -> None:
+    """-1e308..1e308 spans an infinite number of steps: counting them raised OverflowError."""
+    done = run_gradcalc("eval", "h = 0; for t in -1e308..1e308 { h = h + t }; h")
+    assert_no_crash(done)
+    assert done.returncode == 1
+    assert "<program>:1:8: error: the loop 'for t in -1e308..1e308' takes over 1e308 steps" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("program", "value"),
+    [("cosh(x)", "x=710"), ("sinh(x)", "x=-710"), ("cosh(x)", "x=709.9"), ("softplus(x)", "x=800")],
+)
+def test_expand_computes_sinh_cosh_and_softplus_wherever_the_program_does(program: str, value: str) -> None:
+    """Their textbook gates took exp(710) (past the largest float) where the row itself is finite."""
+    plain = run_gradcalc("eval", program, value, "--json")
+    expanded = run_gradcalc("eval", program, value, "--expand", "--json")
+    assert_no_crash(expanded)
+    assert plain.returncode == 0 and expanded.returncode == 0, expanded.stderr
+    wide, mine = json.loads(expanded.stdout), json.loads(plain.stdout)
+    assert wide["output"]["value"] == pytest.approx(mine["output"]["value"], rel=1e-12)
+    assert wide["gradients"] == pytest.approx(mine["gradients"], rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("program", "second"), [("x / 5e-324", 0.0), ("atan2(x, 5e-324)", 0.0), ("hypot(x, 5e-324)", None)]
+)
+def test_second_derivatives_at_a_subnormal_divisor_are_numbers_not_a_crash(program: str, second: float | None) -> None:
+    """b*b, r^4 and h^3 underflowed to 0 in the second partials of /, atan2 and hypot (ZeroDivisionError);
+    hypot's d2/dx2 = 1/5e-324 is past the largest float, so null in JSON."""
+    done = run_gradcalc("eval", program, "x=0", "--hessian", "--json")
+    assert_no_crash(done)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["hessian"] == {"x": {"x": second}}
+
+
+def test_expand_keeps_hypot_whose_square_is_past_the_largest_float() -> None:
+    """hypot(x, 1e308) = 1e308, but its textbook circuit squared 1e308 (overflow)."""
+    done = run_gradcalc("eval", "hypot(x, 1e308)", "x=0", "--expand", "--json")
+    assert_no_crash(done)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["output"]["value"] == 1e308
+
+
+def test_the_bend_of_log_at_a_tiny_input_is_a_number_not_a_crash() -> None:
+    """-1/(x*x) underflowed to a division by 0 at x = 2e-168 (ZeroDivisionError); -1/x^2 is -2.4e335 -> -inf."""
+    done = run_gradcalc("eval", "log(x)", "x=2.056162795786339e-168", "--hessian", "--json")
+    assert_no_crash(done)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["hessian"] == {"x": {"x": None}}

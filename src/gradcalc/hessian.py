@@ -117,6 +117,10 @@ def check_hessian(evaluation: Evaluation, labels: dict[int, str], tol: float) ->
         node = graph.nodes[j]
         x = float(node.param)  # type: ignore[arg-type]  # an input has its value
         h = STEP * max(1.0, abs(x))
+        width = (x + h) - (x - h)  # the step as represented: beside the largest float, x + h is infinite
+        if not (math.isfinite(x + h) and math.isfinite(x - h)) or width == 0.0:
+            numeric.append(tuple(math.nan for _ in inputs))  # no difference exists here: it disagrees
+            continue
         try:
             plus = _gradients(graph, tape, node, x + h)
             minus = _gradients(graph, tape, node, x - h)
@@ -124,7 +128,6 @@ def check_hessian(evaluation: Evaluation, labels: dict[int, str], tol: float) ->
             plus = minus = [math.nan] * len(evaluation.values)
         finally:
             node.param = x
-        width = (x + h) - (x - h)
         numeric.append(tuple((plus[k] - minus[k]) / width for k in inputs))
     exact = tuple(tuple(row) for row in hessian(evaluation))
     return HessianCheck(tuple(labels[i] for i in inputs), exact, tuple(numeric), tol)

@@ -478,9 +478,10 @@ class _Lowering:
         if loop.items is not None:
             return values
         first, last = values
-        count = math.floor(last - first) + 1 if last >= first else 0
-        if count > MAX_STEPS:
-            raise self._too_large(loop, self.source, f"takes {count:,} steps")
+        span = last - first  # infinite for -1e308..1e308: counted only when finite
+        count = math.floor(span) + 1 if math.isfinite(span) and last >= first else 0
+        if span >= MAX_STEPS:  # as count > MAX_STEPS
+            raise self._too_large(loop, self.source, f"takes {count:,} steps" if count else "takes over 1e308 steps")
         return [first + k for k in range(count)]
 
     def _number(self, expr: ast.Number, args: Sequence[Operand]) -> Operand:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 import operator
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -446,8 +447,9 @@ def _at_origin(a: float, b: float) -> bool:
 
 
 def _div_second(a: float, b: float, out: float) -> tuple[tuple[float, float], tuple[float, float]]:
-    cross = -1.0 / (b * b)
-    return (0.0, cross), (cross, 2.0 * out / (b * b))
+    # divided by b twice, not by b*b, which underflows to 0 at b = 5e-324 (the quotient is then infinite)
+    cross = -1.0 / b / b
+    return (0.0, cross), (cross, 2.0 * out / b / b)
 
 
 def _pow_second(a: float, b: float, out: float) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -476,17 +478,19 @@ def _atan2_second(y: float, x: float, out: float) -> tuple[tuple[float, float], 
     r = math.hypot(y, x)
     if not r:
         return _FLAT2
-    r4 = r * r * r * r
-    cross = (y * y - x * x) / r4
-    return (-2.0 * x * y / r4, cross), (cross, 2.0 * x * y / r4)
+    # in terms of y/r and x/r, divided by r twice: r^4 underflows to 0 at r = 1e-81
+    sin, cos = y / r, x / r
+    cross = (sin * sin - cos * cos) / r / r
+    return (-2.0 * cos * sin / r / r, cross), (cross, 2.0 * cos * sin / r / r)
 
 
 def _hypot_second(a: float, b: float, out: float) -> tuple[tuple[float, float], tuple[float, float]]:
     if not out:
         return _FLAT2
-    h3 = out * out * out
-    cross = -a * b / h3
-    return (b * b / h3, cross), (cross, a * a / h3)
+    # in terms of a/h and b/h, divided by h once: h^3 underflows to 0 at h = 1e-108
+    sa, sb = a / out, b / out
+    cross = -sa * sb / out
+    return (sb * sb / out, cross), (cross, sa * sa / out)
 
 
 def _inverse_sqrt_cubed(a: float) -> float:
@@ -684,17 +688,33 @@ def _expand_tanh(b: GateBuilder, args: tuple[int, ...]) -> int:
     return b.gate(SHIFT, b.gate(SCALE, inverse, param=2.0 * sign), param=-sign)
 
 
+# Past t = 709.78, exp(t) is past the largest float while exp(t)/2 (sinh, cosh) is not: there each half
+# is drawn as exp(t + log(1/2)), +-0.693 -> exp, so the expanded gates compute wherever the row does.
+_EXP_LIMIT = math.log(sys.float_info.max)
+_LOG_HALF = math.log(0.5)
+
+
+def _half_exps(b: GateBuilder, t: int) -> tuple[int, int]:
+    """exp(t) and exp(-t), each halved by the caller's *0.5, or, where exp(|t|) overflows, each already halved."""
+    up, down = t, b.gate(SCALE, t, param=-1.0)
+    if abs(b.value(t) or 0.0) > _EXP_LIMIT:
+        return b.gate(EXP, b.gate(SHIFT, up, param=_LOG_HALF)), b.gate(EXP, b.gate(SHIFT, down, param=_LOG_HALF))
+    return b.gate(EXP, up), b.gate(EXP, down)
+
+
 def _expand_sinh(b: GateBuilder, args: tuple[int, ...]) -> int:
     # sinh(t) = (exp(t) - exp(-t)) / 2: exp and *-1 -> exp, joined by + after *-1, then *0.5
     t = args[0]
-    down = b.gate(SCALE, b.gate(EXP, b.gate(SCALE, t, param=-1.0)), param=-1.0)
-    return b.gate(SCALE, b.gate(ADD, b.gate(EXP, t), down), param=0.5)
+    up, down = _half_exps(b, t)
+    joined = b.gate(ADD, up, b.gate(SCALE, down, param=-1.0))
+    return joined if abs(b.value(t) or 0.0) > _EXP_LIMIT else b.gate(SCALE, joined, param=0.5)
 
 
 def _expand_cosh(b: GateBuilder, args: tuple[int, ...]) -> int:
     # cosh(t) = (exp(t) + exp(-t)) / 2
     t = args[0]
-    return b.gate(SCALE, b.gate(ADD, b.gate(EXP, t), b.gate(EXP, b.gate(SCALE, t, param=-1.0))), param=0.5)
+    joined = b.gate(ADD, *_half_exps(b, t))
+    return joined if abs(b.value(t) or 0.0) > _EXP_LIMIT else b.gate(SCALE, joined, param=0.5)
 
 
 def _log_base(base: float) -> Expansion:
@@ -715,8 +735,12 @@ def _expand_expm1(b: GateBuilder, args: tuple[int, ...]) -> int:
 
 
 def _expand_softplus(b: GateBuilder, args: tuple[int, ...]) -> int:
-    # softplus(t) = log(1 + exp(t)): exp -> +1 -> log (the gates overflow past t = 709, the row does not)
-    return b.gate(LOG, b.gate(SHIFT, b.gate(EXP, args[0]), param=1.0))
+    # softplus(t) = log(1 + exp(t)): exp -> +1 -> log; past t = 709.78 that exp(t) overflows, so there
+    # the circuit is t + log(1 + exp(-t)): *-1 -> exp -> +1 -> log, plus t.
+    (t,) = args
+    if (b.value(t) or 0.0) <= _EXP_LIMIT:
+        return b.gate(LOG, b.gate(SHIFT, b.gate(EXP, t), param=1.0))
+    return b.gate(ADD, t, b.gate(LOG, b.gate(SHIFT, b.gate(EXP, b.gate(SCALE, t, param=-1.0)), param=1.0)))
 
 
 def _expand_silu(b: GateBuilder, args: tuple[int, ...]) -> int:
@@ -733,6 +757,8 @@ def _expand_hypot(b: GateBuilder, args: tuple[int, ...]) -> int:
     # hypot(a, b) = sqrt(a^2 + b^2): ^2 and ^2 -> + -> sqrt, a constant's square folded into a +c
     x, y = args
     cx, cy = b.constant(x), b.constant(y)
+    if any(math.isinf(value * value) for value in (b.value(x) or 0.0, b.value(y) or 0.0)):
+        return b.gate(HYPOT, x, y)  # a square past the largest float (1e308^2): hypot keeps its own gate
     if cx is not None:
         total = b.gate(SHIFT, b.gate(POWC, y, param=2.0), param=cx * cx)
     elif cy is not None:
@@ -767,7 +793,7 @@ EXP = function("exp", math.exp, of_output(lambda out: out, bend=lambda out: 1.0)
 EXPM1 = function("expm1", math.expm1, of_argument(math.exp, lambda xp, a: xp.exp(a), bend=math.exp), "exp({a})",
                  description="exp(x) - 1, exact for small x", expand=_expand_expm1,
                  array=lambda xp, a: xp.expm1(a))
-LOG = function("log", math.log, of_argument(lambda a: 1.0 / a, bend=lambda a: -1.0 / (a * a)),
+LOG = function("log", math.log, of_argument(lambda a: 1.0 / a, bend=lambda a: -1.0 / a / a),
                "1/{a}", description="natural logarithm",
                domain="log needs a positive argument", aliases=("ln",), array=lambda xp, a: xp.log(a))
 LOG2 = function("log2", math.log2, of_argument(lambda a: 1.0 / (a * _LN2), bend=lambda a: -1.0 / (a * a * _LN2)),
