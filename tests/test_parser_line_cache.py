@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fuzz_programs import expressions, mutated, programs, statements
+from fuzz_programs import expressions, mutated, names, programs
 from gradcalc import ast
 from gradcalc.errors import ProgramSyntaxError
 from gradcalc.parser import _line_parser, parse
@@ -78,7 +78,9 @@ MORE_LINES = (
 @st.composite
 def repetitive_programs(draw: st.DrawFn) -> str:
     """Lines drawn from a small pool, so shapes and whole lines come again, at other offsets."""
-    line = st.one_of(statements(expressions(max_leaves=6)), st.sampled_from(MORE_LINES))
+    small = expressions(max_leaves=6)
+    statement = st.one_of(small, st.builds(lambda name, value: f"{name} = {value}", names, small))
+    line = st.one_of(statement, st.sampled_from(MORE_LINES))
     pool = draw(st.lists(line, min_size=1, max_size=5))
     picks = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=12))
     separator = st.sampled_from(["\n", "\n", ";", "\n\n", " \n"])
