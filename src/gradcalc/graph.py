@@ -280,12 +280,7 @@ class Graph:
 
     def bind(self, name: str, node: int) -> int:
         """Give ``node`` the name (unless it already has one: ``b = a`` makes b an alias of a)."""
-        target = self.nodes[node]
-        if target.name is None:
-            count = self._times_bound.get(name, 0)
-            self._times_bound[name] = count + 1
-            target.name = name
-            target.version = count
+        self.name_node(name, node)
         self.bindings[name] = node
         return node
 
