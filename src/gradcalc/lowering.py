@@ -25,7 +25,7 @@ loops do not recurse either.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, ClassVar
@@ -325,26 +325,16 @@ class _Lowering:
         with its first call, and how many times the body makes each (``Function.call_counts``)."""
         found: dict[str, ast.Call] = {}
         counts: dict[str, int] = {}
-        stack: list[tuple[Any, int]] = [(statement, 1) for statement in reversed(body)]
-        while stack:
-            item, times = stack.pop()
+        for item, times in _walk(body):
             kind = type(item)
-            if kind is ast.Assign:
-                stack.append((item.expr, times))
-            elif kind is ast.Loop:
-                steps = times * _written_steps(item)
-                stack.extend((statement, steps) for statement in reversed(item.body))
-                stack.extend((bound, times) for bound in item.bounds or item.items or ())
+            if kind is ast.Call and item.func not in FUNCTIONS:
+                found.setdefault(item.func, item)
+                counts[item.func] = counts.get(item.func, 0) + times
             elif kind is ast.FunctionDef:
                 raise ProgramSyntaxError(
                     f"a function cannot be defined inside {name}: define {item.name} at the top level",
                     Span(self.source, item.start, item.head_end),
                 )
-            else:
-                if kind is ast.Call and item.func not in FUNCTIONS:
-                    found.setdefault(item.func, item)
-                    counts[item.func] = counts.get(item.func, 0) + times
-                stack.extend((child, times) for child in item.children)
         return found, counts
 
     def _calls_made(self, function: Function) -> int:
@@ -960,6 +950,28 @@ class _LoopStep(_Marker):
         todo.extend(self.items)
 
 
+def _walk(body: list[ast.Statement]) -> Iterator[tuple[Any, int]]:
+    """Every statement and expression of ``body`` in source order, each with how many times it runs when
+    the body runs once: the steps of the loops around it multiplied, where they are written as numbers.
+
+    The walk keeps its own stack, so a body nested 10,000 deep is no deeper for Python. A definition is
+    yielded but not entered: only the top level may define functions, and lowering says so.
+    """
+    stack: list[tuple[Any, int]] = [(statement, 1) for statement in reversed(body)]
+    while stack:
+        item, times = stack.pop()
+        yield item, times
+        kind = type(item)
+        if kind is ast.Assign:
+            stack.append((item.expr, times))
+        elif kind is ast.Loop:
+            steps = times * _written_steps(item)
+            stack.extend((statement, steps) for statement in reversed(item.body))
+            stack.extend((bound, times) for bound in reversed(item.bounds or item.items or ()))
+        elif kind is not ast.FunctionDef:
+            stack.extend((child, times) for child in reversed(item.children))
+
+
 def _written_steps(loop: ast.Loop) -> int:
     """The steps of a loop as written: a list's length, a range's where both ends are numbers; else 1."""
     if loop.items is not None:
@@ -991,9 +1003,7 @@ def _free_names(function: Function) -> tuple[str, ...] | None:
         return None
     params = set(function.params)
     free: dict[str, None] = {}
-    stack: list[Any] = list(function.body)
-    while stack:
-        item = stack.pop()
+    for item, _ in _walk(function.body):
         kind = type(item)
         if kind is ast.Loop:
             return None
@@ -1003,12 +1013,8 @@ def _free_names(function: Function) -> tuple[str, ...] | None:
                 value = value.operand
             if type(value) is ast.Name:
                 return None
-            stack.append(item.expr)
-        elif kind is ast.Name:
-            if item.id not in params:
-                free[item.id] = None
-        else:
-            stack.extend(item.children)
+        elif kind is ast.Name and item.id not in params:
+            free[item.id] = None
     return tuple(free)
 
 
@@ -1133,20 +1139,14 @@ class _StepTemplate:
 def _step_reads(loop: ast.Loop) -> tuple[str, ...] | None:
     """The names a loop's body reads, or None if its steps cannot be replayed (see ``_StepTemplate``)."""
     reads: dict[str, None] = {}
-    stack: list[Any] = list(loop.body)
-    while stack:
-        item = stack.pop()
+    for item, _ in _walk(loop.body):
         kind = type(item)
-        if kind is ast.Assign:
-            stack.append(item.expr)
-        elif kind is ast.Name:
+        if kind is ast.Name:
             if item.id == loop.var:
                 return None
             reads[item.id] = None
-        elif (kind is ast.Call and item.func not in FUNCTIONS) or kind in (ast.Loop, ast.FunctionDef):
+        elif (kind is ast.Call and item.func not in FUNCTIONS) or kind is ast.Loop or kind is ast.FunctionDef:
             return None
-        else:
-            stack.extend(item.children)
     return tuple(reads)
 
 
