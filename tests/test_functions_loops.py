@@ -10,7 +10,7 @@ import pytest
 
 from gradcalc.errors import EvaluationError, GradcalcError, ProgramSyntaxError
 from gradcalc.graph import Graph
-from gradcalc.lowering import MAX_UNROLLED, lower
+from gradcalc.lowering import MAX_STEPS, MAX_UNROLLED, lower
 from gradcalc.parser import gc_paused, parse
 from gradcalc.scopes import result_scopes, step_contributions
 from gradcalc.source import Source
@@ -191,10 +191,36 @@ def test_a_loop_whose_steps_would_add_too_many_nodes_is_refused_after_its_first(
     assert error.message.startswith(f"the loop 'for t in 1..300000' would add more than {MAX_UNROLLED:,} nodes")
 
 
-def test_calls_that_double_at_each_level_are_stopped_with_the_call_named():
-    text = "x = 1; f0(x) = x*1.5\n" + "\n".join(f"f{k}(x) = f{k - 1}(f{k - 1}(x))" for k in range(1, 40))
-    error = error_of(text + "\ny = f39(x)")
-    assert error.message == f"the call 'f39(x)' adds more than {MAX_UNROLLED:,} nodes to the graph"
+def doubling(levels: int, factor: float = 1.5) -> str:
+    """f0(x) = x*factor, and each f_k calls f_(k-1) twice: a call of f_k makes 2^(k+1) - 2 calls."""
+    return f"f0(x) = x*{factor}\n" + "\n".join(f"f{k}(x) = f{k - 1}(f{k - 1}(x))" for k in range(1, levels + 1))
+
+
+@pytest.mark.parametrize("argument", ["x", "2"])  # with 2 every call folds to a constant: no node is ever made
+def test_calls_that_double_at_each_level_are_refused_before_the_first_is_made(argument: str):
+    started = time.perf_counter()
+    error = error_of(f"x = 1\n{doubling(39)}\ny = f39({argument})")
+    assert time.perf_counter() - started < 1
+    assert error.message == f"the call 'f39({argument})' would take more than {MAX_STEPS:,} steps"
+    assert "loop steps and calls, nested ones included" in (error.hint or "")
+
+
+def test_calls_that_double_under_the_step_cap_are_made():
+    result = run(f"{doubling(12, 1.0001)}\nx = 1\ny = f12(x)")  # 8,190 calls
+    assert result.evaluation.value == pytest.approx(1.0001 ** (2**12), rel=1e-12)
+
+
+def test_nested_loops_whose_steps_pass_the_cap_are_refused_after_the_first_outer_step():
+    started = time.perf_counter()
+    error = error_of("for i in 1..3000 { for j in 1..3000 { q = j } }; q")  # no node is made after the first
+    assert time.perf_counter() - started < 1
+    assert error.message == f"the loop 'for i in 1..3000' would take more than {MAX_STEPS:,} steps"
+
+
+def test_the_calls_a_loop_makes_count_as_its_steps():
+    error = error_of("f(a) = 2*a; for i in 1..1000 { for j in 1..999 { q = f(j) } }; q")
+    assert error.message == f"the loop 'for i in 1..1000' would take more than {MAX_STEPS:,} steps"
+    assert run("f(a) = 2*a; for i in 1..100 { for j in 1..99 { q = f(j) } }; q").evaluation.value == 198
 
 
 def test_deep_calls_and_nested_loops_need_no_recursion():

@@ -25,7 +25,7 @@ loops do not recurse either.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, ClassVar
@@ -39,7 +39,7 @@ from gradcalc.ops import ALIASES, CONSTANTS, FUNCTIONS, INFIX, NOT_VALUES, POW, 
 from gradcalc.source import Source, Span
 
 MAX_UNROLLED = 1_000_000  # the nodes one loop or one call may add to the graph
-MAX_STEPS = 1_000_000  # the steps one loop may take
+MAX_STEPS = 1_000_000  # the steps one loop or one call may take: each loop step and each call, nested ones included
 MAX_CALL_DEPTH = 1_000  # calls inside calls: without recursion, more means a very long chain of functions
 
 GRAD = "grad"  # the derivative as a built-in of the language: grad(EXPR, NAME), see _Lowering._grad
@@ -109,6 +109,9 @@ class Function:
     source: Source
     definition: ast.FunctionDef
     calls: dict[str, ast.Call]  # the functions its body calls, each with its first call (for carets)
+    # How many times its body calls each of them: the call sites, times the steps of the loops around
+    # each where those are written as numbers (a loop over computed bounds counts once).
+    call_counts: dict[str, int] = field(default_factory=dict)
     items: list[Any] = field(default_factory=list)  # its body as the lowering's stack items, made once
     # The names the body reads that are not parameters, or None for a body a template cannot replay
     # (one that calls a function you defined, or grad, or runs a loop); see _Template.
@@ -223,6 +226,8 @@ class _Lowering:
         self.calls: list[tuple[Function, ast.Call]] = []  # the calls being inlined, innermost last
         self.active: set[str] = set()  # the names of the functions being inlined
         self.unrolling: list[tuple[ast.Statement, Source, int]] = []  # calls and loops being unrolled, nodes before
+        self.steps = 0  # the loop steps and calls taken since the outermost of them began (MAX_STEPS)
+        self.calls_made: dict[str, int] = {}  # by function: see _calls_made
         self.last: tuple[int, str | None] | None = None  # the last statement run outside a call: the output
         self.call_counts: dict[str, int] = {}  # calls made of each function, to name them in errors: f #2
         self.bind_log: list[tuple[str, Operand]] | None = None  # a step being recorded: its assignments
@@ -297,8 +302,8 @@ class _Lowering:
                 f"the body of {name} must end with its value: an expression",
                 Span(self.source, body[-1].start, body[-1].end),
             )
-        calls = self._calls_in(name, body)
-        function = Function(name, tuple(params), body, self.source, definition, calls)
+        calls, counts = self._calls_in(name, body)
+        function = Function(name, tuple(params), body, self.source, definition, calls, counts)
         function.free = _free_names(function)
         if name in calls:
             raise EvaluationError(
@@ -313,29 +318,52 @@ class _Lowering:
                 self._span(call), "nothing would stop the calls",
             )  # fmt: skip
         self.functions[name] = function
+        self.calls_made.clear()
 
-    def _calls_in(self, name: str, body: list[ast.Statement]) -> dict[str, ast.Call]:
-        """The calls of user-definable names in ``body`` (every name that is not a built-in function)."""
+    def _calls_in(self, name: str, body: list[ast.Statement]) -> tuple[dict[str, ast.Call], dict[str, int]]:
+        """The calls of user-definable names in ``body`` (every name that is not a built-in function), each
+        with its first call, and how many times the body makes each (``Function.call_counts``)."""
         found: dict[str, ast.Call] = {}
-        stack: list[Any] = list(reversed(body))
-        while stack:
-            item = stack.pop()
+        counts: dict[str, int] = {}
+        for item, times in _walk(body):
             kind = type(item)
-            if kind is ast.Assign:
-                stack.append(item.expr)
-            elif kind is ast.Loop:
-                stack.extend(reversed(item.body))
-                stack.extend(item.bounds or item.items or ())
+            if kind is ast.Call and item.func not in FUNCTIONS:
+                found.setdefault(item.func, item)
+                counts[item.func] = counts.get(item.func, 0) + times
             elif kind is ast.FunctionDef:
                 raise ProgramSyntaxError(
                     f"a function cannot be defined inside {name}: define {item.name} at the top level",
                     Span(self.source, item.start, item.head_end),
                 )
-            else:
-                if kind is ast.Call and item.func not in FUNCTIONS:
-                    found.setdefault(item.func, item)
-                stack.extend(item.children)
-        return found
+        return found, counts
+
+    def _calls_made(self, function: Function) -> int:
+        """The calls one call of ``function`` makes, the calls inside those included, as defined now.
+
+        Each function's count is worked out once per lowering (a definition starts the counts afresh),
+        walking the functions it calls with a stack, not recursion. A cycle (refused when the call
+        reaches it) counts nothing here.
+        """
+        made = self.calls_made
+        stack = [function]
+        entered: set[str] = set()
+        while stack:
+            current = stack[-1]
+            if current.name in made:
+                stack.pop()
+                continue
+            callees = [f for f in map(self.functions.get, current.call_counts) if f is not None]
+            waiting = [f for f in callees if f.name not in made and f.name not in entered]
+            if waiting and current.name not in entered:
+                entered.add(current.name)
+                stack.extend(waiting)
+                continue
+            made[current.name] = sum(
+                count * (1 + made.get(callee, 0)) for callee, count in current.call_counts.items()
+                if callee in self.functions
+            )  # fmt: skip
+            stack.pop()
+        return made[function.name]
 
     def _cycle_through(self, function: Function) -> tuple[list[str], ast.Call] | None:
         """A chain of defined functions from ``function``'s body back to it, if there is one."""
@@ -448,6 +476,21 @@ class _Lowering:
         scope.names[name] = value
         return value
 
+    def _begin_unrolling(self, what: ast.Statement, source: Source) -> None:
+        """A call or a loop begins to unroll: the caps count its nodes and steps, nested ones included."""
+        if not self.unrolling:
+            self.unrolling.append((what, source, len(self.graph.nodes)))
+            self.steps = 0
+
+    def _take_steps(self, count: int, ahead: int = 0) -> None:
+        """Count ``count`` loop steps or calls against MAX_STEPS, and stop now if the ``ahead`` ones known
+        to follow (the calls a call will make, the steps like the first a loop will take) pass it."""
+        self.steps += count
+        if self.steps + ahead > MAX_STEPS:
+            what, source, _ = self.unrolling[0]
+            how = "takes" if self.steps > MAX_STEPS else "would take"
+            raise self._too_large(what, source, f"{how} more than {MAX_STEPS:,} steps")
+
     def _check_size(self) -> None:
         """Stop a loop or a call that would make the graph too large, naming it."""
         what, source, before = self.unrolling[0]
@@ -461,7 +504,8 @@ class _Lowering:
         kind = "loop" if type(what) is ast.Loop else "call"
         return EvaluationError(
             f"the {kind} '{span.text}' {how}", span,
-            f"a loop or a call may add at most {MAX_UNROLLED:,} nodes and a loop take at most {MAX_STEPS:,} steps",
+            f"a loop or a call may add at most {MAX_UNROLLED:,} nodes and take at most {MAX_STEPS:,} steps "
+            "(loop steps and calls, nested ones included)",
         )  # fmt: skip
 
     def _loop_values(self, loop: ast.Loop, bounds: list[Operand]) -> list[float]:
@@ -747,6 +791,9 @@ class _Invoke(_Marker):
                 for a in args
             ]
         graph = lowering.graph
+        lowering._begin_unrolling(call, source)
+        # The calls inside it are counted before they are made: 2^40 of them would take forever.
+        lowering._take_steps(1, lowering._calls_made(function) if function.call_counts else 0)
         shape = _shape(lowering, function, args)
         if shape is not None:  # a call of this shape replays the nodes the first one made
             template = function.templates.get(shape[0], _MISSING)
@@ -758,8 +805,6 @@ class _Invoke(_Marker):
         names: dict[str, Operand] = dict(zip(function.params, args))
         scope = graph.open_scope("call", function.name, function.params, args, function.text)
         todo.append(_Return(function, call, lowering.scope, source, scope, shape))
-        if not lowering.unrolling:
-            lowering.unrolling.append((call, source, len(graph.nodes)))
         lowering.calls.append((function, call))
         lowering.active.add(function.name)
         # The body's nodes are seen through this call: an error in them names it (errors.ScopedSource).
@@ -827,9 +872,8 @@ class _LoopStart(_Marker):
         outer = lowering.scope
         scope = _Scope({}, lowering.scope, None, lowering.graph.bindings)
         lowering._enter(scope, lowering.source)
-        if not lowering.unrolling:
-            lowering.unrolling.append((loop, lowering.source, len(lowering.graph.nodes)))
-        todo.append(_LoopStep(loop, values, scope, outer, lowering.source, len(lowering.graph.nodes)))
+        lowering._begin_unrolling(loop, lowering.source)
+        todo.append(_LoopStep(loop, values, scope, outer, lowering.source, len(lowering.graph.nodes), lowering.steps))
 
 
 class _LoopStep(_Marker):
@@ -837,11 +881,18 @@ class _LoopStep(_Marker):
 
     __slots__ = (
         "before", "graph_scope", "index", "items", "loop", "outer", "reads", "recording", "scope", "source",
-        "templates", "values",
+        "steps_before", "templates", "values",
     )  # fmt: skip
 
     def __init__(
-        self, loop: ast.Loop, values: list[float], scope: _Scope, outer: _Scope | None, source: Source, before: int
+        self,
+        loop: ast.Loop,
+        values: list[float],
+        scope: _Scope,
+        outer: _Scope | None,
+        source: Source,
+        before: int,
+        steps_before: int,
     ) -> None:
         self.loop = loop
         self.values = values
@@ -849,6 +900,7 @@ class _LoopStep(_Marker):
         self.outer = outer
         self.source = source
         self.before = before
+        self.steps_before = steps_before  # the lowering's steps when the loop began: its first step's cost
         self.index = 0
         self.graph_scope = -1
         self.items = _body_items(loop.body, in_loop=True)
@@ -864,8 +916,12 @@ class _LoopStep(_Marker):
                 self.templates[key] = _record_step(lowering, self.graph_scope, outside, last_before)
                 self.recording = lowering.bind_log = None
             graph.close_scope(self.graph_scope)
-            if self.index == 1 and (len(graph.nodes) - self.before) * len(self.values) > MAX_UNROLLED:
-                raise lowering._too_large(loop, self.source, f"would add more than {MAX_UNROLLED:,} nodes to the graph")
+            if self.index == 1:  # the first step done: the others will cost about as much
+                if (len(graph.nodes) - self.before) * len(self.values) > MAX_UNROLLED:
+                    raise lowering._too_large(
+                        loop, self.source, f"would add more than {MAX_UNROLLED:,} nodes to the graph"
+                    )
+                lowering._take_steps(0, (lowering.steps - self.steps_before) * (len(self.values) - 1))
             if len(graph.nodes) - lowering.unrolling[0][2] > MAX_UNROLLED:
                 lowering._check_size()
         if self.index == len(self.values):
@@ -876,6 +932,7 @@ class _LoopStep(_Marker):
             return
         value = self.values[self.index]
         self.index += 1
+        lowering._take_steps(1)
         text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else format_number(value)
         self.scope.names[loop.var] = _Const(value, 0, 0, text, self.source)
         lowering._enter(self.scope, ScopedSource(self.source, self.source, f"{loop.var} = {text}"))  # see _Invoke
@@ -893,6 +950,45 @@ class _LoopStep(_Marker):
         todo.extend(self.items)
 
 
+def _walk(body: list[ast.Statement]) -> Iterator[tuple[Any, int]]:
+    """Every statement and expression of ``body`` in source order, each with how many times it runs when
+    the body runs once: the steps of the loops around it multiplied, where they are written as numbers.
+
+    The walk keeps its own stack, so a body nested 10,000 deep is no deeper for Python. A definition is
+    yielded but not entered: only the top level may define functions, and lowering says so.
+    """
+    stack: list[tuple[Any, int]] = [(statement, 1) for statement in reversed(body)]
+    while stack:
+        item, times = stack.pop()
+        yield item, times
+        kind = type(item)
+        if kind is ast.Assign:
+            stack.append((item.expr, times))
+        elif kind is ast.Loop:
+            steps = times * _written_steps(item)
+            stack.extend((statement, steps) for statement in reversed(item.body))
+            stack.extend((bound, times) for bound in reversed(item.bounds or item.items or ()))
+        elif kind is not ast.FunctionDef:
+            stack.extend((child, times) for child in reversed(item.children))
+
+
+def _written_steps(loop: ast.Loop) -> int:
+    """The steps of a loop as written: a list's length, a range's where both ends are numbers; else 1."""
+    if loop.items is not None:
+        return len(loop.items)
+    ends = []
+    for bound in loop.bounds or ():
+        sign = 1.0
+        while type(bound) is ast.Unary and bound.op in "+-":
+            sign, bound = (-sign if bound.op == "-" else sign), bound.operand
+        if type(bound) is not ast.Number:
+            return 1
+        ends.append(sign * bound.value)
+    first, last = ends
+    span = last - first
+    return math.floor(min(span, MAX_STEPS)) + 1 if span >= 0 else 0
+
+
 _MISSING = object()  # no template yet for a shape (None: one that cannot be replayed)
 
 
@@ -907,9 +1003,7 @@ def _free_names(function: Function) -> tuple[str, ...] | None:
         return None
     params = set(function.params)
     free: dict[str, None] = {}
-    stack: list[Any] = list(function.body)
-    while stack:
-        item = stack.pop()
+    for item, _ in _walk(function.body):
         kind = type(item)
         if kind is ast.Loop:
             return None
@@ -919,12 +1013,8 @@ def _free_names(function: Function) -> tuple[str, ...] | None:
                 value = value.operand
             if type(value) is ast.Name:
                 return None
-            stack.append(item.expr)
-        elif kind is ast.Name:
-            if item.id not in params:
-                free[item.id] = None
-        else:
-            stack.extend(item.children)
+        elif kind is ast.Name and item.id not in params:
+            free[item.id] = None
     return tuple(free)
 
 
@@ -1049,20 +1139,14 @@ class _StepTemplate:
 def _step_reads(loop: ast.Loop) -> tuple[str, ...] | None:
     """The names a loop's body reads, or None if its steps cannot be replayed (see ``_StepTemplate``)."""
     reads: dict[str, None] = {}
-    stack: list[Any] = list(loop.body)
-    while stack:
-        item = stack.pop()
+    for item, _ in _walk(loop.body):
         kind = type(item)
-        if kind is ast.Assign:
-            stack.append(item.expr)
-        elif kind is ast.Name:
+        if kind is ast.Name:
             if item.id == loop.var:
                 return None
             reads[item.id] = None
-        elif (kind is ast.Call and item.func not in FUNCTIONS) or kind in (ast.Loop, ast.FunctionDef):
+        elif (kind is ast.Call and item.func not in FUNCTIONS) or kind is ast.Loop or kind is ast.FunctionDef:
             return None
-        else:
-            stack.extend(item.children)
     return tuple(reads)
 
 
