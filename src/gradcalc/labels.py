@@ -111,7 +111,7 @@ def _names_of(nodes: list[Node], order: list[int]) -> list[str | None]:
     return list(map(_NAME_OF, map(nodes.__getitem__, order)))
 
 
-def _taken(graph: Graph, names: list[str | None]) -> set[str | None]:
+def _taken(graph: Graph, names: Iterable[str | None]) -> set[str | None]:
     """The names a generated label must not take: those bound, those shown, and loop counters."""
     taken: set[str | None] = set(graph.bindings)
     taken.update(names)
@@ -185,8 +185,8 @@ class LabelsOnDemand(dict[int, str]):
         super().__init__()
         self._nodes, self._order, self._output = graph.nodes, order, output
         self._names = _names_of(graph.nodes, order)
-        self._taken = _taken(graph, self._names)
         self._times_shown = Counter(self._names)
+        self._taken = _taken(graph, self._times_shown)  # each name shown, once
         self._position: dict[int, int] | None = None
         self._ranks: dict[str | None, dict[int, int]] = {}  # for each repeated name: node -> rank
         self._fresh_before: list[int] | None = None  # generated labels up to each position in order
