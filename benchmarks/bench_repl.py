@@ -170,8 +170,8 @@ def bench_lines(statements: int = 10_000) -> bool:
             first, median = runs[0] * 1000, statistics.median(runs) * 1000
             verdict = "OK" if max(first, median) < LINE_TARGET_MS else "OVER"
             if verdict != "OK":
-                over.append(command.split(" ")[0])
-            print(f"    {command.format(dir='DIR'):<16} first {first:7.1f} ms   median {median:7.1f} ms   {verdict}")
+                over.append(command.format(dir="DIR"))
+            print(f"    {command.format(dir='DIR'):<17} first {first:7.1f} ms   median {median:7.1f} ms   {verdict}")
     beside = Path(sys.executable).with_name("gradcalc")
     if beside.exists():
         text = "\n".join(lines) + "\n"
