@@ -116,9 +116,13 @@ def test_a_table_of_a_name_or_an_expression_equals_the_full_computation():
     for text in ("a", "b * c + x", "c"):
         shown = session.result_of_text(text)
         assert_same_view(shown, full_view(shown.graph, shown.evaluation.output))
-    # A scratch expression does not become the base: the session's next line still grows it.
-    base = session.tapes.tape(session.graph, session.last)
-    same_tapes(base, record(session.graph, session.last))
+    # A scratch expression leaves the base as it was: the session's next lines (whose nodes take the
+    # scratch nodes' ids) still grow it right.
+    for line in ("c = c * x + 1", "c = c - b * 2"):
+        run_line(session, line)
+        assert session.last is not None
+        assert session.tapes._output == session.last  # grown by the line, not left to be recorded
+        same_tapes(session.tapes.tape(session.graph, session.last), record(session.graph, session.last))
 
 
 def test_vars_shows_the_gradient_of_the_full_computation():
@@ -214,3 +218,11 @@ def test_a_line_walks_at_most_its_budget_to_grow_the_base():
 )
 def test_random_sessions_show_what_the_full_computation_shows(lines: list[str]):
     check_session(lines)
+
+
+def test_each_line_of_a_chain_grows_the_base_so_no_view_records_afresh():
+    session = Session()
+    for line in SESSIONS["chain"]:
+        run_line(session, line)
+        if session.graph.nodes[session.last or 0].op.name != "input":
+            assert session.tapes._output == session.last

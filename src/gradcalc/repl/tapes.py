@@ -34,7 +34,10 @@ class _Growth:
     output: int
     inputs: list[int]  # new inputs, in id order, all younger than the base's
     rest: list[int]  # the other new nodes, in id order, all younger than the base's
-    held: bytearray  # the base's nodes and these
+
+    @property
+    def new(self) -> list[int]:
+        return self.inputs + self.rest
 
 
 class Tapes:
@@ -45,7 +48,7 @@ class Tapes:
 
     def _forget(self) -> None:
         self._output: int | None = None
-        self._held = bytearray()  # 1 for each node the base's order holds
+        self._held = bytearray()  # 1 for each node the base's order holds (and, during a walk, those found)
         self._inputs: list[int] = []  # the order's inputs; they are leaves, the first of the tape's
         self._rest: list[int] = []  # the order's other nodes
         self._rest_leaves: list[int] = []  # the constants among them
@@ -88,15 +91,22 @@ class Tapes:
         )
         if keep:
             self._add(growth, steps, kinks, leaves)
+        else:  # the base stays as it was
+            self._unmark(growth.new)
         return tape
 
     def _growth(self, nodes: list[Node], output: int, budget: int | None) -> _Growth | None:
-        """What ``output`` adds to the base, or None if its ancestors are not the base's and some more."""
+        """What ``output`` adds to the base, or None if its ancestors are not the base's and some more.
+
+        The walk marks the nodes it finds in the base's own ``held`` (so a line's cost does not grow with
+        the session) and takes the marks off again if the base does not grow (``_unmark``).
+        """
         base = self._output
         if base == output:
-            return _Growth(output, [], [], self._held)
-        held = bytearray(self._held)
-        held.extend(bytes(len(nodes) - len(held)))
+            return _Growth(output, [], [])
+        held = self._held
+        if len(held) < len(nodes):
+            held.extend(bytes(len(nodes) - len(held)))
         if held[output]:  # an older node: its ancestors are some of the base's
             return None
         held[output] = 1
@@ -109,10 +119,12 @@ class Tapes:
                     new.append(arg)
                     stack.append(arg)
                     if budget is not None and len(new) > budget:
+                        self._unmark(new)
                         return None
                 elif arg == base:
                     reached = True
         if not reached:  # a result beside the base: it does not need all of the base's nodes
+            self._unmark(new)
             return None
         new.sort()
         inputs = [i for i in new if nodes[i].op is INPUT]
@@ -120,8 +132,14 @@ class Tapes:
         if (inputs and self._inputs and inputs[0] < self._inputs[-1]) or (
             rest and self._rest and rest[0] < self._rest[-1]
         ):  # an older node the base does not hold: the order would interleave, which record does anew
+            self._unmark(new)
             return None
-        return _Growth(output, inputs, rest, held)
+        return _Growth(output, inputs, rest)
+
+    def _unmark(self, new: list[int]) -> None:
+        held = self._held
+        for i in new:
+            held[i] = 0
 
     def _add(self, growth: _Growth, steps: list[Step], kinks: list[int], leaves: list[int]) -> None:
         self._inputs.extend(growth.inputs)
@@ -129,7 +147,6 @@ class Tapes:
         self._rest_leaves.extend(leaves)
         self._steps.extend(steps)
         self._kinks.extend(kinks)
-        self._held = growth.held
         self._output = growth.output
 
     def _rebase(self, nodes: list[Node], tape: Tape) -> None:
