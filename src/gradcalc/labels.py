@@ -101,7 +101,7 @@ def node_labels(graph: Graph, order: list[int], output: int) -> dict[int, str]:
 _NAME_OF = attrgetter("name")
 _OP_OF = attrgetter("op")
 _VERSION_OF = attrgetter("version")
-_NAMES_ONE_BY_ONE = 4
+_NAMES_ONE_BY_ONE = 4  # repeated names whose nodes are found one name at a time (``_rank_of``)
 _ON_DEMAND_SHARE = 8  # past one label in 8 read one by one, the rest are made at once (a picture reads all)
 
 
