@@ -217,6 +217,47 @@ def test_a_block_left_open_at_the_end_of_the_input_is_an_error_at_its_brace(tmp_
     assert done.returncode == 2
 
 
+LIST_OVER_LINES = """\
+h = 1
+for c in [2,  # a comment's ] closes nothing
+  3,
+  4] {
+  h = h * c
+}
+s = 0; for v in [
+  1, 2
+] { s = s + v }
+"""
+
+
+def test_a_loops_list_typed_over_several_lines_runs_as_one_entry_and_replays(tmp_path: Path):
+    done = run_gradcalc(stdin=LIST_OVER_LINES + ":save list.gc\n", home=tmp_path, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:4] == ["h = 1", "h = 24", "s = 0", "s = 3"]
+    assert done.stderr == ""
+    replay = run_gradcalc("run", "list.gc", home=tmp_path, cwd=tmp_path)
+    assert replay.returncode == 0, replay.stderr
+    assert replay.stdout.splitlines()[-2:] == ["s'' = 3", "∂s''/∂s = 1"]
+    # The loop alone through gradcalc run: the parser joins the lines inside [ ] as inside ( ).
+    program = tmp_path / "program.gc"
+    program.write_text(LIST_OVER_LINES.split("s = 0;")[0] + "h\n")
+    ran = run_gradcalc("run", str(program), home=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.splitlines()[-2:] == ["h''' = 24", "∂h'''/∂h = 24"]
+
+
+def test_a_list_left_open_at_the_end_of_the_input_is_an_error_at_its_bracket(tmp_path: Path):
+    done = run_gradcalc(stdin="x = 2\nfor c in [1,\n  2 { x = x * c }\n", home=tmp_path)
+    assert done.stdout.splitlines() == ["x = 2"]
+    assert done.stderr.splitlines() == [
+        "<stdin>:2:10: syntax error: this '[' is never closed",
+        "2 | for c in [1,",
+        "  |          ^",
+        "hint: end the list with ']': a list may span lines, but a :command or the end of the input ends it",
+    ]
+    assert done.returncode == 2
+
+
 def test_a_command_line_ends_an_open_block_and_the_session_goes_on(tmp_path: Path):
     done = run_gradcalc(stdin="g(x) = {\n  x + 1\n:vars\ng(1) = 3\nz = 4\n", home=tmp_path)
     assert "<stdin>:1:8: syntax error: this '{' is never closed" in done.stderr

@@ -386,6 +386,16 @@ def test_a_block_typed_over_several_lines_runs_as_one_entry_kept_whole_in_histor
     assert "h''' = 0.893811" in replay.stdout and "∂h'''/∂w = 0.19432" in replay.stdout
 
 
+def test_a_loops_list_left_open_asks_for_another_line(repl: Repl):
+    repl.line("h = 1")
+    repl.child.send("for c in [2,\r")  # Enter in an open [ list: a continuation line, as in ( or {
+    repl.child.expect_exact("...")
+    repl.child.send("3,  # ] in a comment closes nothing\r")
+    repl.child.expect_exact("...")
+    out = repl.line("4] { h = h * c }")
+    assert "h = 24" in out and "error" not in out
+
+
 def test_ctrl_c_at_a_continuation_line_drops_the_whole_block(repl: Repl):
     repl.line("x = 5")
     repl.child.send("for t in 1..3 {\r")

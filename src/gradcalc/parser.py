@@ -84,23 +84,25 @@ _PAREN_OR_NEWLINE = re.compile(r"[()\n]|#[^\n]*")
 
 
 def _join_lines_in_parens(text: str) -> str:
-    """Blank out newlines inside parentheses, so a long call may span lines.
+    """Blank out newlines inside parentheses and brackets, so a long call or a loop's list may span lines.
 
-    The text keeps its length, so every offset (and every error caret) stays where it was.
+    ``(`` and ``[`` open, ``)`` and ``]`` close, counted together (a mismatch is the grammar's to report).
+    A comment inside them is blanked too, else it would run on into the line joined to it. The text keeps
+    its length, so every offset (and every error caret) stays where it was.
     """
-    if "\n" not in text or "(" not in text:
+    if "\n" not in text or ("(" not in text and "[" not in text):
         return text
     chars: list[str] | None = None
     depth = 0
-    for match in _PAREN_OR_NEWLINE.finditer(text):
+    for match in re.finditer(r"[()\[\]\n]|#[^\n]*", text):  # a bracket, a newline or a comment
         found = match.group()
-        if found == "(":
+        if found in ("(", "["):
             depth += 1
-        elif found == ")":
+        elif found in (")", "]"):
             depth = max(0, depth - 1)
-        elif found == "\n" and depth:
+        elif depth:  # a newline, or a comment, which would run on into the next line once joined
             chars = chars or list(text)
-            chars[match.start()] = " "
+            chars[match.start() : match.end()] = " " * len(found)
     return "".join(chars) if chars else text
 
 

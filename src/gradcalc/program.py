@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from gradcalc import ast
 from gradcalc.collapse import collapse
-from gradcalc.engine import Evaluation, evaluate
+from gradcalc.engine import Evaluation, Tape, evaluate, run_tape
 from gradcalc.errors import EvaluationError, UsageError
 from gradcalc.expansion import expand
 from gradcalc.graph import Graph
-from gradcalc.labels import node_labels
+from gradcalc.labels import LabelsOnDemand, node_labels
 from gradcalc.lowering import MissingHint, in_program, lower
 from gradcalc.ops import CONST
 from gradcalc.parser import gc_paused, parse
@@ -54,16 +54,22 @@ def view_of(
     expanded: bool = False,
     unused_overrides: list[str] | None = None,
     collapsed: bool = False,
+    tape: Tape | None = None,
+    labels_on_demand: bool = False,
 ) -> Result:
     """Evaluate ``output`` of ``graph`` (expanded into primitive gates if asked) and label its nodes.
 
-    ``collapsed`` shows each call of a user function as one gate (``gradcalc.collapse``).
+    ``collapsed`` shows each call of a user function as one gate (``gradcalc.collapse``). ``tape`` is
+    ``output``'s tape if the caller has it already (the REPL keeps one, ``repl.tapes``), which saves
+    finding its ancestors again. ``labels_on_demand`` makes each label as a view first reads it
+    (``labels.LabelsOnDemand``: the same labels), for a view that shows a few rows of a big graph.
     """
-    evaluation = evaluate(graph, output)
+    evaluation = evaluate(graph, output) if tape is None else run_tape(graph, tape)
     if expanded:
         graph, where = expand(graph, evaluation.order, evaluation.values)
         evaluation = evaluate(graph, where[output])
-    labels = node_labels(graph, evaluation.order, evaluation.output)
+    order = evaluation.order
+    labels = (LabelsOnDemand if labels_on_demand else node_labels)(graph, order, evaluation.output)
     result = Result(graph, evaluation, labels, output_name, unused_overrides or [], expanded)
     if collapsed:
         result = collapse(result)

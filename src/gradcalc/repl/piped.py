@@ -27,7 +27,7 @@ from gradcalc.repl.commands import run_line
 from gradcalc.repl.live import LiveViews
 from gradcalc.repl.outcomes import Quit
 from gradcalc.repl.session import Session
-from gradcalc.repl.syntax import continues, depth_after, unclosed
+from gradcalc.repl.syntax import OPENING, continues, depth_after, unclosed
 from gradcalc.reporting import report_bug
 from gradcalc.source import Source, Span
 
@@ -130,9 +130,9 @@ def _check_closed(text: str, first_line: int) -> None:
     if opened is None:
         return
     bracket = text[opened]
-    kind = "block" if bracket == "{" else "bracket"
+    kind = {"{": "block", "[": "list"}.get(bracket, "bracket")
     span = Span(Source(text, SOURCE_NAME, first_line), opened, opened + 1)
-    closing = {"(": ")", "{": "}"}[bracket]
+    closing = OPENING[bracket]
     raise ProgramSyntaxError(
         f"this '{bracket}' is never closed",
         span,

@@ -19,16 +19,17 @@ import functools
 from dataclasses import dataclass, field
 
 from gradcalc import ast
-from gradcalc.engine import Evaluation, ValueCache, evaluate
+from gradcalc.engine import Evaluation, ValueCache, run_tape
 from gradcalc.errors import EvaluationError, UsageError
 from gradcalc.graph import Graph
-from gradcalc.labels import name_labels, node_labels
+from gradcalc.labels import LabelsOnDemand, name_labels
 from gradcalc.lowering import Functions, lower
 from gradcalc.ops import CONST, CONSTANTS, INPUT
 from gradcalc.parser import parse
 from gradcalc.program import Result, view_of
 from gradcalc.repl.outcomes import Assigned, Evaluated, InputSet, Message, Outcome, Variable, VariablesShown
 from gradcalc.repl.settings import Settings
+from gradcalc.repl.tapes import Tapes
 from gradcalc.repl.transcript import Deletion, Entry, Transcript, number_text
 from gradcalc.source import Source
 
@@ -49,6 +50,7 @@ class Session:
     def reset(self) -> None:
         self.graph = Graph()
         self.values = ValueCache()  # what assignments show, computed once per node (see ``value_of``)
+        self.tapes = Tapes()  # the latest result's tape, grown line by line: what gradients are shown from
         self.functions: Functions = {}  # the functions defined so far: later lines call them
         self.transcript = Transcript()
         self.last: int | None = None  # the last result's node: what ``ans`` means
@@ -125,6 +127,7 @@ class Session:
         except BaseException:  # an error, or Ctrl-C in a long paste: nothing was bound yet (or is put back)
             graph.truncate(before)
             self.values.forget_from(before)
+            self.tapes.forget_from(before)
             if saved is not None:
                 self._forget_changed_inputs(saved)
                 _restore(graph, saved)
@@ -134,6 +137,8 @@ class Session:
         node = lowered.output
         if node is not None and node < before and graph.nodes[node].op is INPUT:  # maybe changed in place
             self.values.forget_from(node)
+        if node is not None:
+            self.tapes.follow(graph, node)
         text = program.source.text[statement.start : statement.end]
         if isinstance(statement, ast.FunctionDef):
             self.transcript.add(Entry(text, -1, "define", statement.name))
@@ -182,8 +187,17 @@ class Session:
     # -- what commands need ---------------------------------------------------------------------------
 
     def result_of(self, node: int, name: str | None = None) -> Result:
-        """Evaluate ``node`` (forward and backward over its ancestors only) with the session's settings."""
-        return view_of(self.graph, node, name, expanded=self.settings.expanded, collapsed=self.settings.collapsed)
+        """Evaluate ``node`` (forward and backward over its ancestors only) with the session's settings.
+
+        From the session's tape (``repl.tapes``), with labels made as they are read: what the REPL shows of
+        a 15,000-node result (the table's 200 rows, the summary) then costs the passes and little more.
+        """
+        return self._view(self.graph, node, name, keep=True)
+
+    def _view(self, graph: Graph, node: int, name: str | None, *, keep: bool) -> Result:
+        tape = self.tapes.tape(graph, node, keep=keep)
+        expanded, collapsed = self.settings.expanded, self.settings.collapsed
+        return view_of(graph, node, name, expanded=expanded, collapsed=collapsed, tape=tape, labels_on_demand=True)
 
     def last_result(self) -> Result:
         if self.last is None:
@@ -216,7 +230,7 @@ class Session:
         assert node is not None
         statement = program.statements[0]
         name = statement.id if isinstance(statement, ast.Name) else None
-        return view_of(scratch, node, name, expanded=self.settings.expanded, collapsed=self.settings.collapsed)
+        return self._view(scratch, node, name, keep=False)  # the scratch nodes are not the session's
 
     def variables(self) -> VariablesShown:
         """Every bound name with its value and the last result's gradient with respect to it."""
@@ -224,7 +238,7 @@ class Session:
         last: Evaluation | None = None
         if self.last is not None:
             try:
-                last = evaluate(graph, self.last)
+                last = run_tape(graph, self.tapes.tape(graph, self.last))
             except EvaluationError:
                 last = None
         in_last = set(last.order) if last is not None else set()
@@ -244,7 +258,7 @@ class Session:
                 except EvaluationError as exc:
                     error = exc.message
             rows.append(Variable(name, labels.get(node, name), op, value, grad, error))
-        label = None if last is None else node_labels(graph, last.order, last.output)[last.output]
+        label = None if last is None else LabelsOnDemand(graph, last.order, last.output)[last.output]
         return VariablesShown(rows, label)
 
     def delete(self, name: str) -> None:

@@ -4,10 +4,10 @@ A line is split into runs that cover it exactly, so a highlighter can style each
 nothing: numbers, operators, brackets, comments, keywords, names (bound, functions, constants,
 unknown), and a leading ``:command``.
 
-Here too is what decides whether an input goes on past a line: a parenthesis or a block's ``{``
-still open (outside comments) or a final backslash. (A loop's ``[ ]`` list stays on one line, as the
-language has it: the parser joins lines inside parentheses and blocks only.) The terminal asks for another line
-then, and a piped session joins the lines, so ``f(x) = {`` ... ``}`` is one entry in both.
+Here too is what decides whether an input goes on past a line: a parenthesis, a loop's ``[`` list or
+a block's ``{`` still open (outside comments), or a final backslash, as the parser joins lines inside
+them. The terminal asks for another line then, and a piped session joins the lines, so ``f(x) = {``
+... ``}`` and ``for c in [1,`` ... ``2] { ... }`` are one entry in both.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ _TOKEN = re.compile(
 _COMMAND = re.compile(r"\s*:\S*")
 WORD_BEFORE_CURSOR = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
 KEYWORDS = frozenset({"for", "in"})
-_OPENING = {"(": ")", "{": "}"}  # what may span lines
-_CLOSING = frozenset(_OPENING.values())
+OPENING = {"(": ")", "[": "]", "{": "}"}  # what may span lines, and what closes each
+_CLOSING = frozenset(OPENING.values())
 
 
 def tokens(line: str, names: Collection[str] = ()) -> list[tuple[str, str]]:
@@ -62,14 +62,14 @@ def tokens(line: str, names: Collection[str] = ()) -> list[tuple[str, str]]:
 
 
 def depth_after(line: str, depth: int = 0) -> int:
-    """How many brackets (``(``, ``{``) are open after ``line``, ``depth`` being open before it.
+    """How many brackets (``(``, ``[``, ``{``) are open after ``line``, ``depth`` being open before it.
 
     Comments are ignored, so ``# {`` opens nothing. Brackets are counted, not matched: the parser
     says what is wrong with ``(]``, and more closing than opening ones leave nothing open.
     """
     code = line.split("#", 1)[0]
-    opened = code.count("(") + code.count("{")
-    closed = code.count(")") + code.count("}")
+    opened = sum(map(code.count, OPENING))
+    closed = sum(map(code.count, _CLOSING))
     return max(0, depth + opened - closed)
 
 
@@ -94,7 +94,7 @@ def unclosed(text: str) -> int | None:
     for line in text.split("\n"):
         code = line.split("#", 1)[0]
         for column, char in enumerate(code):
-            if char in _OPENING:
+            if char in OPENING:
                 open_at.append(offset + column)
             elif char in _CLOSING and open_at:
                 open_at.pop()

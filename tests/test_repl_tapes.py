@@ -1,0 +1,228 @@
+"""The REPL's fast views show what the full computation shows.
+
+A session keeps its latest result's tape and grows it line by line (``repl.tapes``), and labels each node
+as a view first reads it (``labels.LabelsOnDemand``), so that ``:table`` after 10,000 statements costs
+the passes and the 200 rows it shows. These tests run sessions both ways after every line: the session's
+own result, and ``engine.evaluate`` with ``labels.node_labels`` over the same graph, as
+``program.view_of`` does without the session. The tapes, the numbers, every label and the text of
+``:table`` must be the same.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rich.console import Console
+
+from gradcalc.engine import Tape, record
+from gradcalc.errors import GradcalcError
+from gradcalc.graph import Graph
+from gradcalc.labels import LabelsOnDemand
+from gradcalc.program import Result, view_of
+from gradcalc.repl.commands import run_line
+from gradcalc.repl.display import renderable
+from gradcalc.repl.outcomes import Evaluated, TableShown
+from gradcalc.repl.session import Session
+from gradcalc.repl.tapes import LINE_BUDGET, Tapes
+
+SESSIONS = {
+    "seed": ["x = 1; y = 3; z = -3", "g = (x + y) * z", "g", "x = 2", "g", ":table"],
+    "chain": ["x = 0.5", "h = x * 1.0001", *["h = h * 1.0001" if k % 2 else "h = h + x" for k in range(40)], "h"],
+    "generated names": [
+        "p = 1; q1 = 2; f = 3; v = 4",
+        " + ".join(f"sin(p*{k}*q1)" for k in range(1, 12)) + " + f",
+        "ans * v",
+        "exp(ans) - p",
+    ],
+    "unnamed output": ["a = 2; b = 3", "a * b + 1", "ans * 2", "(a - b) * (a + b)"],
+    "functions": ["sig(t) = 1/(1+exp(-t))", "w = 0.5; x = 2", "y = sig(w*x) * sig(x)", "sq(u) = u^2", "sq(y) + y"],
+    "loops": ["w = 0.5; x = 0.1; h = 0", "for t in 1..4 { h = tanh(w*h + x*t) }", "h", "for c in [1, 2] { h = h*c }"],
+    "kinks": ["x = 0; y = 2", "k = abs(x) + relu(x) * y", "k", "x = 1", "k"],
+    "grad": ["x = 3", "d = grad(x^3, x)", "d2 = grad(d, x)", "d2 * x"],
+    "older nodes": ["x = 1", "a = x * 2", "b = a + 1", "c = b * b", "a", "b + a", "c", "x = 4", "c"],
+    "two chains": ["x = 1; y = 2", "a = x * 1.5", "b = y * 1.5", *["a = a * 1.5", "b = b + a"] * 6, "a + b"],
+    "new inputs on the way": ["x = 1", "h = x * 2", "y = 5", "h = h + y", "z = 2", "h = h * z", "h + x"],
+    "errors": ["x = 1", "h = x + 1", "h = log(x - 5)", "h = h * 3", "y = undefined_name + 1", "h + 2", "x = 6", "h"],
+    "constants and pi": ["x = pi/4", "s = sin(x) + cos(x) * 2.5 - 1e-3", "pi = 3", "s * pi", "s"],
+    "deleted": ["x = 1; y = 2", "g = x * y", ":del x", "x = 5", "g2 = g + x", "g2"],
+    "shared weight": ["w = 0.5; h = 1", "for t in 1..3 { h = h * w + t }", "h", ":table"],
+}
+
+
+def full_view(graph: Graph, output: int, name: str | None = None) -> Result:
+    """What ``program.view_of`` gives without the session: ``engine.evaluate`` and ``labels.node_labels``."""
+    return view_of(graph, output, name)
+
+
+def table_text(result: Result) -> str:
+    console = Console(file=io.StringIO(), width=100, highlight=False, color_system=None)
+    console.print(renderable(TableShown(result), 6))
+    console.print(renderable(Evaluated(result), 6))
+    return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def same_tapes(grown: Tape, recorded: Tape) -> None:
+    assert grown.output == recorded.output
+    assert grown.order == recorded.order
+    assert grown.size == recorded.size
+    assert grown.leaves == recorded.leaves
+    assert grown.steps == recorded.steps
+    assert grown.kinks == recorded.kinks
+
+
+def assert_same_view(fast: Result, full: Result) -> None:
+    ev, want = fast.evaluation, full.evaluation
+    assert ev.order == want.order
+    assert ev.values == want.values  # exactly: the same passes over the same steps
+    assert ev.grads == want.grads
+    assert ev.local == want.local
+    assert [(w.node, w.message) for w in ev.warnings] == [(w.node, w.message) for w in want.warnings]
+    # Every label read one at a time (as the table reads them), then the whole mapping.
+    labels = LabelsOnDemand(fast.graph, ev.order, ev.output)
+    assert [labels[i] for i in reversed(ev.order)] == [full.labels[i] for i in reversed(want.order)]
+    assert dict(labels) == full.labels and labels == full.labels
+    assert table_text(fast) == table_text(full)
+
+
+def check_session(lines: list[str]) -> Session:
+    session = Session()
+    for line in lines:
+        try:
+            run_line(session, line)
+        except GradcalcError:
+            continue
+        if session.last is None:
+            continue
+        graph, last = session.graph, session.last
+        try:
+            full = full_view(graph, last)
+        except GradcalcError:
+            continue
+        same_tapes(session.tapes.tape(graph, last), record(graph, last))
+        assert_same_view(session.result_of(last), full)
+    return session
+
+
+@pytest.mark.parametrize("name", SESSIONS)
+def test_the_sessions_fast_views_equal_the_full_computation(name: str):
+    check_session(SESSIONS[name])
+
+
+def test_a_table_of_a_name_or_an_expression_equals_the_full_computation():
+    session = check_session(SESSIONS["older nodes"])
+    for text in ("a", "b * c + x", "c"):
+        shown = session.result_of_text(text)
+        assert_same_view(shown, full_view(shown.graph, shown.evaluation.output))
+    # A scratch expression leaves the base as it was: the session's next lines (whose nodes take the
+    # scratch nodes' ids) still grow it right.
+    for line in ("c = c * x + 1", "c = c - b * 2"):
+        run_line(session, line)
+        assert session.last is not None
+        assert session.tapes._output == session.last  # grown by the line, not left to be recorded
+        same_tapes(session.tapes.tape(session.graph, session.last), record(session.graph, session.last))
+
+
+def test_vars_shows_the_gradient_of_the_full_computation():
+    session = check_session(SESSIONS["chain"])
+    shown = session.variables()
+    full = full_view(session.graph, session.last)
+    assert shown.output_label == full.output_label
+    grads = {v.name: v.grad for v in shown.variables}
+    assert grads["x"] == full.evaluation.grads[session.graph.bindings["x"]]
+
+
+def test_labels_read_later_are_the_labels_of_when_the_result_was_made():
+    # ``ans`` names an unnamed result's node when a later line uses it; a drawing of the earlier
+    # result still being made (the :watch panel's thread) must keep reading f, not ans.
+    session = Session()
+    run_line(session, "a = 2; b = 3")
+    (outcome,) = run_line(session, "a * b + 1")
+    assert isinstance(outcome, Evaluated)
+    earlier = outcome.result
+    run_line(session, "ans * 2")
+    out = earlier.evaluation.output
+    assert session.graph.nodes[out].name == "ans"
+    assert earlier.labels[out] == "f"
+    assert full_view(session.graph, out).labels[out] == "ans"  # labelled now, it is ans
+
+
+def test_a_node_not_shown_has_no_label():
+    session = check_session(SESSIONS["older nodes"])
+    result = session.result_of_text("a")
+    not_shown = session.graph.bindings["c"]
+    with pytest.raises(KeyError):
+        result.labels[not_shown]
+    assert not_shown not in result.labels
+
+
+def test_generated_labels_skip_every_taken_name_without_making_the_ones_before():
+    names = ["p", "q", "s", "p1", "t1", "v1", "p3", "r10", "q2", "p0", "u01", "pp"]
+    program = "; ".join(f"{n} = 1" for n in names) + "\n" + " + ".join(f"sin({n})" for n in names * 4)
+    session = Session()
+    run_line(session, program.splitlines()[0])
+    run_line(session, program.splitlines()[1])
+    assert session.last is not None
+    assert_same_view(session.result_of(session.last), full_view(session.graph, session.last))
+
+
+def test_a_line_walks_at_most_its_budget_to_grow_the_base():
+    graph = Graph()
+    tapes = Tapes()
+    x = graph.set_input("x", 1.0)
+    from gradcalc.ops import OPS
+
+    add = next(op for op in OPS if op.name == "add")
+    node = x
+    for _ in range(LINE_BUDGET + 10):  # one statement making more nodes than a line may walk
+        node = graph.add(add, (node, x))
+    tapes.follow(graph, node)
+    assert tapes._output is None  # not grown: the view records the tape when asked
+    same_tapes(tapes.tape(graph, node), record(graph, node))
+    top = graph.add(add, (node, x))
+    tapes.follow(graph, top)
+    assert tapes._output == top
+    same_tapes(tapes.tape(graph, top), record(graph, top))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "x = {k}",
+                "y = {k}",
+                "a = x * {k}",
+                "a = a + y",
+                "b = a * a",
+                "b = b - x",
+                "a",
+                "b + a",
+                "exp(a / 10) + {k}",
+                "c = abs(b - {k})",
+                "ans * 2",
+                "f = a",
+                "p = b",
+                "x = y",
+                "q(u) = u * x + {k}",
+                "a = q(a)",
+                "for t in 1..2 {{ a = a * t }}",
+                ":del a",
+            ]
+        ).flatmap(lambda line: st.integers(-3, 3).map(lambda k: line.format(k=k))),
+        min_size=1,
+        max_size=14,
+    )
+)
+def test_random_sessions_show_what_the_full_computation_shows(lines: list[str]):
+    check_session(lines)
+
+
+def test_each_line_of_a_chain_grows_the_base_so_no_view_records_afresh():
+    session = Session()
+    for line in SESSIONS["chain"]:
+        run_line(session, line)
+        if session.graph.nodes[session.last or 0].op.name != "input":
+            assert session.tapes._output == session.last
