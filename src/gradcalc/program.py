@@ -15,7 +15,7 @@ from gradcalc.engine import Evaluation, Tape, evaluate, run_tape
 from gradcalc.errors import EvaluationError, UsageError
 from gradcalc.expansion import expand
 from gradcalc.graph import Graph
-from gradcalc.labels import LabelsOnDemand, node_labels
+from gradcalc.labels import node_labels
 from gradcalc.lowering import MissingHint, in_program, lower
 from gradcalc.ops import CONST
 from gradcalc.parser import gc_paused, parse
@@ -55,21 +55,18 @@ def view_of(
     unused_overrides: list[str] | None = None,
     collapsed: bool = False,
     tape: Tape | None = None,
-    labels_on_demand: bool = False,
 ) -> Result:
     """Evaluate ``output`` of ``graph`` (expanded into primitive gates if asked) and label its nodes.
 
     ``collapsed`` shows each call of a user function as one gate (``gradcalc.collapse``). ``tape`` is
     ``output``'s tape if the caller has it already (the REPL keeps one, ``repl.tapes``), which saves
-    finding its ancestors again. ``labels_on_demand`` makes each label as a view first reads it
-    (``labels.LabelsOnDemand``: the same labels), for a view that shows a few rows of a big graph.
+    finding its ancestors again.
     """
     evaluation = evaluate(graph, output) if tape is None else run_tape(graph, tape)
     if expanded:
         graph, where = expand(graph, evaluation.order, evaluation.values)
         evaluation = evaluate(graph, where[output])
-    order = evaluation.order
-    labels = (LabelsOnDemand if labels_on_demand else node_labels)(graph, order, evaluation.output)
+    labels = node_labels(graph, evaluation.order, evaluation.output)
     result = Result(graph, evaluation, labels, output_name, unused_overrides or [], expanded)
     if collapsed:
         result = collapse(result)

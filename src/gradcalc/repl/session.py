@@ -22,7 +22,7 @@ from gradcalc import ast
 from gradcalc.engine import Evaluation, ValueCache, run_tape
 from gradcalc.errors import EvaluationError, UsageError
 from gradcalc.graph import Graph
-from gradcalc.labels import LabelsOnDemand, name_labels
+from gradcalc.labels import name_labels, node_labels
 from gradcalc.lowering import Functions, lower
 from gradcalc.ops import CONST, CONSTANTS, INPUT
 from gradcalc.parser import parse
@@ -189,15 +189,16 @@ class Session:
     def result_of(self, node: int, name: str | None = None) -> Result:
         """Evaluate ``node`` (forward and backward over its ancestors only) with the session's settings.
 
-        From the session's tape (``repl.tapes``), with labels made as they are read: what the REPL shows of
-        a 15,000-node result (the table's 200 rows, the summary) then costs the passes and little more.
+        From the session's tape (``repl.tapes``): what the REPL shows of a 15,000-node result (the table's
+        200 rows, the summary) then costs the passes, the labels and the drawing, not a search for its
+        ancestors.
         """
         return self._view(self.graph, node, name, keep=True)
 
     def _view(self, graph: Graph, node: int, name: str | None, *, keep: bool) -> Result:
         tape = self.tapes.tape(graph, node, keep=keep)
         expanded, collapsed = self.settings.expanded, self.settings.collapsed
-        return view_of(graph, node, name, expanded=expanded, collapsed=collapsed, tape=tape, labels_on_demand=True)
+        return view_of(graph, node, name, expanded=expanded, collapsed=collapsed, tape=tape)
 
     def last_result(self) -> Result:
         if self.last is None:
@@ -258,7 +259,7 @@ class Session:
                 except EvaluationError as exc:
                     error = exc.message
             rows.append(Variable(name, labels.get(node, name), op, value, grad, error))
-        label = None if last is None else LabelsOnDemand(graph, last.order, last.output)[last.output]
+        label = None if last is None else node_labels(graph, last.order, last.output)[last.output]
         return VariablesShown(rows, label)
 
     def delete(self, name: str) -> None:
