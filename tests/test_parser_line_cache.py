@@ -72,6 +72,7 @@ MORE_LINES = (
     "x = 1 + \\\n 2",
     "y = (x +\n 1)",
     "z = f(\n2)",
+    "for v in [1, # one\n 2] { s = s + v }",
 )
 
 

@@ -80,7 +80,7 @@ def _cache_path(grammar: str) -> str | bool:
     return str(base / f"grammar-{digest}.lark-cache")
 
 
-_PAREN_OR_NEWLINE = re.compile(r"[()\n]|#[^\n]*")
+_BRACKET_NEWLINE_OR_COMMENT = re.compile(r"[()\[\]\n]|#[^\n]*")
 
 
 def _join_lines_in_parens(text: str) -> str:
@@ -94,7 +94,7 @@ def _join_lines_in_parens(text: str) -> str:
         return text
     chars: list[str] | None = None
     depth = 0
-    for match in re.finditer(r"[()\[\]\n]|#[^\n]*", text):  # a bracket, a newline or a comment
+    for match in _BRACKET_NEWLINE_OR_COMMENT.finditer(text):
         found = match.group()
         if found in ("(", "["):
             depth += 1
