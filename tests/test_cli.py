@@ -193,3 +193,38 @@ def test_every_program_command_takes_a_program_file(gradcalc, tmp_path):
     assert json.loads(gradcalc("eval", seed, "--json").stdout)["output"]["value"] == -12.0
     assert gradcalc("render", seed, "-o", str(tmp_path / "seed.dot")).returncode == 0
     assert "p = x + y = 1 + 3 = 4" in gradcalc("explain", seed).stdout
+
+
+def test_the_command_lines_defaults_are_the_cores():
+    # repeated in the command line so that building it imports neither the explainer nor the checker
+    from gradcalc import explain, gradcheck
+    from gradcalc.cli import check_options, explain_cmd
+
+    assert explain_cmd.MAX_STEPS == explain.MAX_STEPS
+    assert check_options.DEFAULT_TOL == gradcheck.DEFAULT_TOL
+
+
+GC_PROBE = """
+import gc, sys
+from gradcalc.cli import eval_cmd
+def show(*args, **kwargs):
+    print("collecting" if gc.isenabled() else "paused", "frozen" if gc.get_freeze_count() else "unfrozen")
+eval_cmd.show = show
+from gradcalc.cli.{module} import main
+main(["eval", "x", "x=1", "--json"])
+"""
+
+
+@pytest.mark.parametrize(
+    ("module", "expected"),
+    [("entry", "collecting frozen"), ("app", "collecting unfrozen")],
+    ids=["console script", "called from Python"],
+)
+def test_the_program_runs_with_the_garbage_collector_on(module, expected):
+    # The console script pauses the collector while it starts and freezes what start-up made before
+    # the command runs; cli.app.main called from Python leaves the collector alone.
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", GC_PROBE.format(module=module)], capture_output=True, text=True)
+    assert out.stdout.strip() == expected, out

@@ -27,3 +27,33 @@ def test_json_text_is_json_dumps_of_the_document(text):
     result = run_source(Source(text), {"x": 0.0, "y": 3.0, "z": -3.0, "x0": 1.0, "x1": -2.0})
     expected = json.dumps(document(result), allow_nan=False, separators=(", ", ": ")) + "\n"
     assert render_json(result) == expected
+
+
+def _chain(n: int) -> str:
+    lines = ["x = 0.5", "h = x * 1.0001"] + ["h = h * 1.0001" if i % 2 else "h = h + x" for i in range(n)]
+    return "\n".join(lines)
+
+
+def _wide(n: int, values: list[str]) -> str:
+    lines = [f"w{i} = {values[i % len(values)]}" for i in range(n)] + [f"x{i} = {i % 7 + 1}" for i in range(n)]
+    return "\n".join([*lines, " + ".join(f"w{i}*x{i}" for i in range(n))])
+
+
+SCALE = {
+    "chain": _chain(12_000),  # every value and gradient a different number
+    "wide, values repeating": _wide(4_000, ["0.51", "2", "-1.5"]),  # each number written once, then reused
+    "wide, signed zeros": _wide(4_000, ["0.51", "0", "-0.0", "2"]),  # 0.0 and -0.0: one dict key, two texts
+    "infinite partials": "x = 0\n" + " + ".join(f"x^0.5 * {i % 3}" for i in range(3_000)),  # null, repeated
+    "loops and calls": "w = 0.5\nh = 0\ncell(v, x) = tanh(w*v + x)\n"
+    + "for x in [" + ", ".join(str(i % 5 / 4) for i in range(3_000)) + "] {\n  h = cell(h, x)\n}\n",
+}
+
+
+@pytest.mark.parametrize("text", SCALE.values(), ids=SCALE.keys())
+def test_json_text_is_json_dumps_of_the_document_at_scale(text):
+    # thousands of nodes: the columns' shortcuts (numbers encoded once, a sample deciding) all taken
+    for expanded in (False, True):
+        result = run_source(Source(text), {}, expanded=expanded)
+        assert len(result.evaluation.order) > 2_000
+        expected = json.dumps(document(result), allow_nan=False, separators=(", ", ": ")) + "\n"
+        assert render_json(result) == expected

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 INTERFACE = ("rich", "typer", "click", "graphviz", "prompt_toolkit")
 CORE = (
     "ast",
@@ -43,6 +45,25 @@ def test_one_shot_json_eval_imports_no_table_or_picture_libraries():
     )
     loaded = loaded_after(code)
     assert loaded.isdisjoint({"graphviz", "prompt_toolkit", "numpy", "matplotlib", "rich"}), loaded
+
+
+def gradcalc_modules_after(code: str) -> set[str]:
+    script = f"import sys\n{code}\nprint(' '.join(sorted(m for m in sys.modules if m.startswith('gradcalc'))))"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return set(out.stdout.splitlines()[-1].split())  # the last line: the command's output comes first
+
+
+@pytest.mark.parametrize("options", [["--json"], []], ids=["json", "table"])
+def test_one_shot_eval_imports_only_its_own_command(options):
+    code = (
+        "from gradcalc.cli.entry import main\n"
+        f"try:\n    main(['eval', 'x', 'x=1', *{options!r}])\n"
+        "except SystemExit:\n    pass"
+    )
+    loaded = gradcalc_modules_after(code)
+    assert "gradcalc.cli.eval_cmd" in loaded and "gradcalc.program" in loaded
+    others = {f"gradcalc.cli.{name}_cmd" for name in ("run", "render", "explain", "trace", "train", "serve", "repl")}
+    assert loaded.isdisjoint(others | {"gradcalc.explain", "gradcalc.views.formats", "gradcalc.gradcheck"}), loaded
 
 
 # -- the import graph, read from the source (lazy imports included, TYPE_CHECKING ones not) -----------

@@ -10,9 +10,12 @@ import typer
 
 from gradcalc.cli.options import Bindings, Collapse, Expand, Precision
 from gradcalc.cli.program_source import Program, evaluate_source, program_source
-from gradcalc.explain import MAX_STEPS
 from gradcalc.reporting import report_warnings
 from gradcalc.views.warnings import warning_lines
+
+# gradcalc.explain.MAX_STEPS, repeated so that building the command line (``--help``, ``trace``)
+# does not import the explainer; a test keeps the two equal.
+MAX_STEPS = 1_000
 
 
 class ExplainFormat(StrEnum):
