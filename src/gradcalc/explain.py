@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from gradcalc.defaults import EXPLAIN_STEPS
 from gradcalc.numbers import format_number
 from gradcalc.ops import CONST, Op
 from gradcalc.program import Result
@@ -29,7 +30,7 @@ from gradcalc.scopes import StepSplit, step_contributions
 _SIMPLE_LABEL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.'")
 PATH_CAP = 10**12  # path counts saturate here: they can grow exponentially with the program
 ROUTE_SHOWN = 4  # a unique path to the output is written out up to this many nodes past the start
-MAX_STEPS = 1_000  # steps told per pass (2,000 in all) and inputs listed, unless asked for more
+MAX_STEPS = EXPLAIN_STEPS  # steps told per pass (2,000 in all) and inputs listed, unless asked for more
 
 
 @dataclass(frozen=True, slots=True)

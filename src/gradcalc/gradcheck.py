@@ -13,13 +13,14 @@ import math
 import sys
 from dataclasses import dataclass
 
+from gradcalc.defaults import CHECK_TOL
 from gradcalc.engine import Tape, forward, record
 from gradcalc.errors import EvaluationError, GradcalcError
 from gradcalc.numbers import format_number
 from gradcalc.program import Result
 
 STEP = sys.float_info.epsilon ** (1 / 3)  # ~6.1e-6
-DEFAULT_TOL = 1e-6
+DEFAULT_TOL = CHECK_TOL
 
 
 class GradientCheckError(GradcalcError):

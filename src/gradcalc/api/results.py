@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from gradcalc import ast
 from gradcalc.api.guard import api_call
+from gradcalc.defaults import CHECK_TOL
 from gradcalc.errors import UsageError
 from gradcalc.files import read_text
 from gradcalc.numbers import format_number
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 InputValue = float | int | str  # a number, or a constant expression as on the command line: "pi/4"
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
-DEFAULT_TOL = 1e-6  # gradcalc.gradcheck.DEFAULT_TOL, repeated so that evaluating does not import the checker
 PICTURE_PRECISION = 2  # as gradcalc render: wires labelled 2.00, -0.20
 TRACE_FORMATS = ("dict", "json", "markdown", "latex", "rich")  # what Result.trace gives
 CACHED_PROGRAMS, CACHED_LENGTH = 256, 10_000  # the parses kept: of that many programs up to that many characters
@@ -285,7 +285,7 @@ class Result:
         return render_explanation(self._result, format, _precision(precision))  # type: ignore[arg-type]
 
     @api_call
-    def check(self, tol: float = DEFAULT_TOL) -> CheckReport:
+    def check(self, tol: float = CHECK_TOL) -> CheckReport:
         """Every input's gradient against a central finite difference, as ``--check`` does.
 
         The report (a ``gradcalc.gradcheck.CheckReport``): ``ok`` says whether all agree within ``tol``;

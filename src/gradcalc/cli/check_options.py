@@ -6,8 +6,6 @@ from typing import Annotated
 
 import typer
 
-DEFAULT_TOL = 1e-6  # gradcalc.gradcheck.DEFAULT_TOL, repeated so `eval` does not import the checker
-
 Check = Annotated[
     bool,
     typer.Option(

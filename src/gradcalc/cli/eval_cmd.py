@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gradcalc.cli.check_options import DEFAULT_TOL, Check, CheckTol
+from gradcalc.cli.check_options import Check, CheckTol
 from gradcalc.cli.options import Bindings, Collapse, Expand, Json, Precision, Rows
 from gradcalc.cli.program_source import Program, evaluate_source, program_source
+from gradcalc.defaults import CHECK_TOL
 from gradcalc.program import Result
 from gradcalc.reporting import report_warnings
 from gradcalc.views.warnings import warning_lines
@@ -114,7 +115,7 @@ def eval_command(
     collapse: Collapse = False,
     rows: Rows = 200,
     check: Check = False,
-    tol: CheckTol = DEFAULT_TOL,
+    tol: CheckTol = CHECK_TOL,
     hessian: Hessian = False,
 ) -> None:
     """Evaluate PROGRAM, backpropagate from its last statement, and show every node's value and gradient.

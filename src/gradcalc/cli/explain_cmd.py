@@ -10,12 +10,9 @@ import typer
 
 from gradcalc.cli.options import Bindings, Collapse, Expand, Precision
 from gradcalc.cli.program_source import Program, evaluate_source, program_source
+from gradcalc.defaults import EXPLAIN_STEPS
 from gradcalc.reporting import report_warnings
 from gradcalc.views.warnings import warning_lines
-
-# gradcalc.explain.MAX_STEPS, repeated so that building the command line (``--help``, ``trace``)
-# does not import the explainer; a test keeps the two equal.
-MAX_STEPS = 1_000
 
 
 class ExplainFormat(StrEnum):
@@ -45,7 +42,7 @@ def explain_command(
             min=0,
             help="Tell at most N steps of each pass (and list N inputs); 0 tells them all.",
         ),
-    ] = MAX_STEPS,
+    ] = EXPLAIN_STEPS,
     collapse: Collapse = False,
 ) -> None:
     """Explain PROGRAM: each gate of the forward pass, then the chain rule gate by gate back to the inputs.

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gradcalc.cli.check_options import DEFAULT_TOL, Check, CheckTol
+from gradcalc.cli.check_options import Check, CheckTol
 from gradcalc.cli.eval_cmd import show
 from gradcalc.cli.options import Bindings, Collapse, Expand, Json, Precision, Rows
 from gradcalc.cli.program_source import evaluate_source, read_file
@@ -25,6 +25,7 @@ from gradcalc.cli.render_cmd import (
     StyleOption,
     save_picture,
 )
+from gradcalc.defaults import CHECK_TOL
 from gradcalc.errors import UsageError
 from gradcalc.reporting import report_warnings
 from gradcalc.views.formats import suffix_list
@@ -56,7 +57,7 @@ def run_command(
     palette: PaletteOption = Palette[DEFAULT_PALETTE],
     legend: LegendOption = None,
     check: Check = False,
-    tol: CheckTol = DEFAULT_TOL,
+    tol: CheckTol = CHECK_TOL,
     ascii_only: AsciiOption = False,
 ) -> None:
     """Run a program FILE; NAME=VALUE overrides its own constant assignments.
