@@ -700,8 +700,9 @@ _CANCELS_BELOW = 1e-5
 
 
 def _cancels(small: float | None) -> bool:
-    """Whether a circuit that adds 1 to ``small`` (a value of the evaluated program) cancels its digits."""
-    return small is not None and abs(small) < _CANCELS_BELOW
+    """Whether a circuit that adds 1 to ``small`` (a value of the evaluated program) cancels its digits
+    (not at 0, where exp(0) - 1 and the rest are exact: tanh(0) is still drawn as its circuit)."""
+    return small is not None and 0.0 < abs(small) < _CANCELS_BELOW
 
 
 # Past t = 709.78, exp(t) is past the largest float while exp(t)/2 (sinh, cosh) is not: there each half
