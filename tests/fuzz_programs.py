@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import io
 import math
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from gradcalc.engine import backward, forward, record
 from gradcalc.errors import GradcalcError
 from gradcalc.files import decode_text
 from gradcalc.gradcheck import DEFAULT_TOL, check_gradients
+from gradcalc.graph import Node
 from gradcalc.hessian import check_hessian, hessian
 from gradcalc.ops import Syntax
 from gradcalc.program import Result, run_source, view_of
@@ -622,22 +624,56 @@ def assert_same_derivatives(result: Result, shown: Result, variant: str) -> None
                 assert math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-7) or not math.isfinite(a * b), (variant, a, b)
 
 
-def _points(x: float) -> tuple[float, float, float, float, float, float]:
+def _steps(x: float) -> list[float]:
+    """The steps of the differences at x: 1e-6 of max(1, |x|), and below |x| = 1 also 1e-6 of |x|, first
+    where the wide step reaches past 0 (at b = 5e-142, b ± 1e-6 straddles the pole of -x/b: a difference
+    of -1e-269 against a gradient of 40, flat enough over the step to pass as converged)."""
+    wide = 1e-6 * max(1.0, abs(x))
+    if not 0.0 < abs(x) < 1.0:
+        return [wide]
+    narrow = 1e-6 * abs(x)
+    return [narrow, wide] if wide >= abs(x) else [wide, narrow]
+
+
+def _points(x: float, h: float) -> tuple[float, float, float, float, float]:
     """x + h, x, x - h, and x ± h/2 (a difference that changes when the step halves has not converged:
-    the function bends on the scale of the step, as atan2(x, 1e-5) does), then h."""
-    h = 1e-6 * max(1.0, abs(x))
-    return x + h, x, x - h, x + h / 2, x - h / 2, h
+    the function bends on the scale of the step, as atan2(x, 1e-5) does)."""
+    return x + h, x, x - h, x + h / 2, x - h / 2
 
 
 def _converged(up: float, here: float, down: float, half_up: float, half_down: float, h: float) -> float | None:
-    """The central difference, where it means something: the one-sided ones agree (no kink within a step)
-    and halving the step keeps it."""
+    """The central difference, where it means something: the one-sided ones agree (no kink within a step),
+    halving the step keeps it, and the outputs' rounding over the step is well below the tolerance."""
     central, ahead, behind = (up - down) / (2 * h), (up - here) / h, (here - down) / h
+    if 4 * sys.float_info.epsilon * max(abs(up), abs(down)) / h > 1e-6 * max(1.0, abs(central)):
+        return None  # 1 + x at x = 1e-12 with a step of 1e-18: up, here and down are the same number
     if not math.isclose(ahead, behind, rel_tol=1e-3, abs_tol=1e-4):
         return None
     if not math.isclose(central, (half_up - half_down) / h, rel_tol=1e-5, abs_tol=1e-6):
         return None
     return central
+
+
+def _differences(node: Node, x: float, outputs: Callable[[], list[float]]) -> list[float | None]:
+    """Central differences of each of ``outputs()`` in the input ``node`` at x, with the first step of
+    ``_steps`` at which each converges (None where none does, or the output fails nearby)."""
+    found: list[float | None] | None = None
+    for h in _steps(x):
+        try:
+            seen = []
+            for point in _points(x, h):
+                node.param = point
+                seen.append(outputs())
+        except GradcalcError:
+            continue
+        finally:
+            node.param = x
+        if found is None:
+            found = [None] * len(seen[0])
+        for k, unknown in enumerate(found):
+            if unknown is None:
+                found[k] = _converged(*(values[k] for values in seen), h)
+    return found or []
 
 
 def assert_gradients_match_differences(result: Result) -> None:
@@ -656,17 +692,7 @@ def assert_gradients_match_differences(result: Result) -> None:
         grad = evaluation.grads[i]
         if not math.isfinite(grad) or abs(grad) > 1e6 or abs(x) > 1e3:
             continue
-        *points, h = _points(x)
-        try:
-            slopes = []
-            for point in points:
-                node.param = point
-                slopes.append(forward(graph, tape)[evaluation.output])
-        except GradcalcError:
-            continue
-        finally:
-            node.param = x
-        central = _converged(*slopes, h)
+        (central,) = _differences(node, x, lambda: [forward(graph, tape)[evaluation.output]]) or [None]
         if central is not None:
             assert math.isclose(grad, central, rel_tol=1e-4, abs_tol=1e-5), (result.labels[i], grad, central)
 
@@ -684,18 +710,13 @@ def assert_hessian_matches_differences(result: Result) -> None:
         x = node.param if node.param is not None else 0.0
         if abs(x) > 1e3 or not all(math.isfinite(v) and abs(v) <= 1e6 for v in row):
             continue
-        *points, h = _points(x)
-        try:
-            grads = []
-            for point in points:
-                node.param = point
-                grads.append(backward(tape, forward(graph, tape))[0])
-        except GradcalcError:
-            continue
-        finally:
-            node.param = x
-        for exact, k in zip(row, inputs, strict=True):
-            central = _converged(*(g[k] for g in grads), h)
+
+        def gradient() -> list[float]:
+            grads = backward(tape, forward(graph, tape))[0]
+            return [grads[k] for k in inputs]
+
+        grads = _differences(node, x, gradient)
+        for exact, k, central in zip(row, inputs, grads, strict=False):
             if central is not None:
                 assert math.isclose(exact, central, rel_tol=1e-3, abs_tol=1e-4), (
                     f"d2/d{result.labels[i]}d{result.labels[k]}", exact, central,
