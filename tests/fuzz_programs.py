@@ -658,6 +658,8 @@ def _differences(node: Node, x: float, outputs: Callable[[], list[float]]) -> li
     ``_steps`` at which each converges (None where none does, or the output fails nearby)."""
     found: list[float | None] | None = None
     for h in _steps(x):
+        if x + h / 2 == x:  # 1e-6 of a subnormal x is 0, or too small to move it
+            continue
         try:
             seen = []
             for point in _points(x, h):
