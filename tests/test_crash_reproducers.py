@@ -246,3 +246,12 @@ def test_expand_computes_what_the_op_does_where_its_circuit_would_cancel(program
     wide, mine = json.loads(expanded.stdout), json.loads(plain.stdout)
     assert wide["output"]["value"] == pytest.approx(mine["output"]["value"], rel=1e-9)
     assert wide["gradients"] == pytest.approx(mine["gradients"], rel=1e-9)
+
+
+@pytest.mark.parametrize("op", ["log2", "log10"])
+def test_the_bend_of_log2_and_log10_at_a_tiny_input_is_a_number_not_a_crash(op: str) -> None:
+    """-1/(x*x*log(2)) underflowed to a division by 0 at x = 4.6e-181 (seed 4711, batch 11), as log's did."""
+    done = run_gradcalc("eval", f"{op}(x)", "x=4.558298302749535e-181", "--hessian", "--json")
+    assert_no_crash(done)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["hessian"] == {"x": {"x": None}}

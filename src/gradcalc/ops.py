@@ -825,11 +825,11 @@ EXPM1 = function("expm1", math.expm1, of_argument(math.exp, lambda xp, a: xp.exp
 LOG = function("log", math.log, of_argument(lambda a: 1.0 / a, bend=lambda a: -1.0 / a / a),
                "1/{a}", description="natural logarithm",
                domain="log needs a positive argument", aliases=("ln",), array=lambda xp, a: xp.log(a))
-LOG2 = function("log2", math.log2, of_argument(lambda a: 1.0 / (a * _LN2), bend=lambda a: -1.0 / (a * a * _LN2)),
+LOG2 = function("log2", math.log2, of_argument(lambda a: 1.0 / (a * _LN2), bend=lambda a: -1.0 / a / a / _LN2),
                 "1/({a}*log(2))",
                 description="logarithm to base 2", domain="log2 needs a positive argument",
                 expand=_log_base(2.0), array=lambda xp, a: xp.log2(a))
-LOG10 = function("log10", math.log10, of_argument(lambda a: 1.0 / (a * _LN10), bend=lambda a: -1.0 / (a * a * _LN10)),
+LOG10 = function("log10", math.log10, of_argument(lambda a: 1.0 / (a * _LN10), bend=lambda a: -1.0 / a / a / _LN10),
                  "1/({a}*log(10))",
                  description="logarithm to base 10", domain="log10 needs a positive argument",
                  expand=_log_base(10.0), array=lambda xp, a: xp.log10(a))
