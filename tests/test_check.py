@@ -212,3 +212,11 @@ def test_the_check_steps_on_the_scale_where_the_difference_converges(
     check = json.loads(done.stdout)["check"]
     assert check["ok"] is True
     assert json.loads(done.stdout)["gradients"] == pytest.approx(gradients, rel=1e-12)
+
+
+def test_the_check_agrees_where_the_narrow_step_loses_the_digits() -> None:
+    """log(exp(w)) at w = 3e-138 (seed 4711, batch 39): exp(w ± 3e-144) is 1, so the narrow step's
+    difference is 0; the wide step's is 1, as backprop says."""
+    done = gradcalc("eval", "log(exp(w))", "w=3.185993036843015e-138", "--check", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["check"]["inputs"]["w"]["finite_difference"] == pytest.approx(1.0, rel=1e-6)

@@ -86,7 +86,7 @@ def check_gradients(result: Result, tol: float = DEFAULT_TOL) -> CheckReport:
         x = node.param if node.param is not None else 0.0
         backprop = evaluation.grads[i]
         try:
-            numeric = _central_difference(result, tape, i, x)
+            numeric = _central_difference(result, tape, i, x, backprop)
         except GradcalcError as exc:
             checks.append(InputCheck(i, result.labels[i], backprop, None, math.inf, False, exc.message))
             continue
@@ -97,16 +97,17 @@ def check_gradients(result: Result, tol: float = DEFAULT_TOL) -> CheckReport:
     return CheckReport(result.output_label, tuple(checks), tol)
 
 
-def _central_difference(result: Result, tape: Tape, i: int, x: float) -> float:
+def _central_difference(result: Result, tape: Tape, i: int, x: float, backprop: float) -> float:
     """(f(x+h) - f(x-h)) / 2h for input node ``i``, with ``h`` of ``|x|``'s scale where that is the one
     that converges.
 
     The step is ``STEP * max(1, |x|)``. Below ``|x| = 1`` a step scaled by ``|x|`` is tried too, as the
     function may bend on the scale of ``|x|``: ``1/x`` at ``x = 0.001`` (the wide step's difference is off
     by 4e-5) or ``-x/b`` at ``b = 5e-142``, where ``b ± 6e-6`` straddles the pole at 0 and the difference
-    is -3e-271 for a gradient of 40 (there the narrow step is tried first). Of the two, the first whose
-    difference keeps its value when the step halves, and is not within the outputs' rounding over the
-    step, is taken; else the one nearer that (where rounding dominates, ``1e6 + x`` at ``x = 1e-12``, the
+    is -3e-271 for a gradient of 40. The differences that keep their value when the step halves, and are
+    not within the outputs' rounding over the step, are the evidence; of two such, the one nearer backprop
+    is shown (at w = 3e-138 ``log(exp(w))`` is 0 at every w ± h of the narrow step, exp(w) being 1). Where
+    neither converges, the one nearer that is shown (where rounding dominates, ``1e6 + x`` at 1e-12, the
     wide one: the narrow step does not change the output at all). A step is only tried where ``x ± h``
     are distinct finite numbers: at a subnormal ``x`` (5e-324) the scaled step underflows to 0 and beside
     the largest float ``x + h`` is infinite, so no difference exists there, and the check says so instead
@@ -117,6 +118,7 @@ def _central_difference(result: Result, tape: Tape, i: int, x: float) -> float:
     if 0.0 < abs(x) < 1.0:  # the narrow step first where the wide one reaches past 0
         steps.insert(0 if wide >= abs(x) else 1, STEP * abs(x))
     failure: GradcalcError | None = None
+    converged: list[float] = []
     least: tuple[float, float] | None = None  # (how far from converged, difference)
     for h in steps:
         try:
@@ -133,9 +135,11 @@ def _central_difference(result: Result, tape: Tape, i: int, x: float) -> float:
             change = math.inf
         unsure = max(change, rounding / max(1.0, abs(difference)))
         if unsure <= CONVERGED:
-            return difference
+            converged.append(difference)
         if least is None or unsure < least[0]:
             least = (unsure, difference)
+    if converged:  # two that converged differ where the program loses digits (log(exp(w)) at w = 3e-138)
+        return min(converged, key=lambda difference: relative_error(backprop, difference))
     if least is not None:
         return least[1]
     assert failure is not None  # every step was tried and none gave a difference
