@@ -12,6 +12,7 @@ of ``KNOWN_SLOW``, reported on their own).
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import time
 import traceback
@@ -53,8 +54,9 @@ def run(count: int, run_seed: int, strategy: SearchStrategy[T], check: Callable[
     case()
 
 
-def run_batch(run_seed: int, batch: int, size: int, keep: int) -> tuple[fp.Timings, int, str | None]:
-    """One batch, in a worker process: its timings, its number of sessions, and its failure's report."""
+def run_batch(run_seed: int, batch: int, size: int, keep: int) -> tuple[fp.Timings, int, str | None, int]:
+    """One batch, in a worker process: its timings, its number of sessions, its failure's report, and the
+    worker's resident memory at its end in MB (a worker runs batch after batch: that must stay flat)."""
     warnings.simplefilter("ignore", HypothesisWarning)  # "overly large repr" of a deep program
     timings = fp.Timings(keep=keep)
     batch_seed = run_seed * 1_000_003 + batch
@@ -73,8 +75,17 @@ def run_batch(run_seed: int, batch: int, size: int, keep: int) -> tuple[fp.Timin
         run(size // 20, batch_seed, fp.sessions, session)
     except Exception:  # the report of a failure is what the run is for
         example = repr(last[0]) if last else "?"
-        return timings, size // 20, f"{traceback.format_exc()}smallest failing input: {example[:3000]}"
-    return timings, size // 20, None
+        return timings, size // 20, f"{traceback.format_exc()}smallest failing input: {example[:3000]}", _resident()
+    return timings, size // 20, None, _resident()
+
+
+def _resident() -> int:
+    """This process's resident memory now, in MB (Linux), else its peak."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize() // 2**20
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 def main() -> int:
@@ -93,7 +104,8 @@ def main() -> int:
     began = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         waiting = iter(batches)
-        running: dict[Future[tuple[fp.Timings, int, str | None]], int] = {}
+        running: dict[Future[tuple[fp.Timings, int, str | None, int]], int] = {}
+        memory: list[int] = []  # each batch's worker's resident memory at its end, in MB
         while True:
             while len(running) < args.jobs:  # a failed batch is reported at the end; the others run on
                 if args.minutes is not None and time.perf_counter() - began > 60 * args.minutes:
@@ -108,13 +120,19 @@ def main() -> int:
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 batch = running.pop(future)
-                batch_timings, batch_sessions, failure = future.result()
+                batch_timings, batch_sessions, failure, resident = future.result()
+                memory.append(resident)
                 timings.merge(batch_timings)
                 programs, sessions = timings.programs, sessions + batch_sessions
                 if failure is not None:
                     failures.append((batch, failure))
                 elapsed = time.perf_counter() - began
-                print(f"{programs} programs, {sessions} sessions in {elapsed:.0f} s", file=sys.stderr, flush=True)
+                print(
+                    f"{programs} programs, {sessions} sessions in {elapsed:.0f} s"
+                    f" (batch {batch}: worker at {resident} MB)",
+                    file=sys.stderr,
+                    flush=True,
+                )
     elapsed = time.perf_counter() - began
     for batch, failure in failures:
         print(f"batch {batch} failed (rerun it alone with --seed {args.seed} --batch {batch}):\n{failure}")
@@ -123,6 +141,8 @@ def main() -> int:
         f"{programs} programs ({timings.succeeded} of them evaluated in every view) and {sessions} REPL sessions"
         f" {verdict} in {elapsed:.0f} s on {args.jobs} job{'s' * (args.jobs != 1)}"
     )
+    if memory:
+        print(f"worker memory after each batch: first {memory[0]} MB, largest {max(memory)} MB, last {memory[-1]} MB")
     missing = sorted({op.name for op in fp.ops.OPS} - timings.ops_seen)
     if missing:
         print(f"ops of the table no evaluated graph used: {', '.join(missing)}")

@@ -193,3 +193,30 @@ def test_random_programs_pass_the_check(program: str, x: float, y: float) -> Non
 def _gradients(program: str, point: tuple[float, ...]) -> tuple[float, ...]:
     result = run_source(Source(program), dict(zip("xy", point)))
     return tuple(result.evaluation.grads[i] for i in result.inputs)
+
+
+@pytest.mark.parametrize(
+    ("program", "values", "gradients"),
+    [
+        ("-x / b", ("x=1e-281", "b=5e-142"), {"x": -2e141, "b": 40.0}),  # b ± 6e-6 straddled the pole at 0
+        ("1/x", ("x=0.001",), {"x": -1e6}),  # the wide step's difference was off by 3.7e-5
+        ("1e6 + x", ("x=1e-12",), {"x": 1.0}),  # a step of 1e-12's scale does not change 1e6 + x: the wide one
+    ],
+)
+def test_the_check_steps_on_the_scale_where_the_difference_converges(
+    program: str, values: tuple[str, ...], gradients: dict[str, float]
+) -> None:
+    """Below |x| = 1 the check also tries a step scaled by |x|: a correct gradient beside a pole agrees."""
+    done = gradcalc("eval", program, *values, "--check", "--json")
+    assert done.returncode == 0, done.stderr
+    check = json.loads(done.stdout)["check"]
+    assert check["ok"] is True
+    assert json.loads(done.stdout)["gradients"] == pytest.approx(gradients, rel=1e-12)
+
+
+def test_the_check_agrees_where_the_narrow_step_loses_the_digits() -> None:
+    """log(exp(w)) at w = 3e-138 (seed 4711, batch 39): exp(w ± 3e-144) is 1, so the narrow step's
+    difference is 0; the wide step's is 1, as backprop says."""
+    done = gradcalc("eval", "log(exp(w))", "w=3.185993036843015e-138", "--check", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["check"]["inputs"]["w"]["finite_difference"] == pytest.approx(1.0, rel=1e-6)

@@ -221,3 +221,37 @@ def test_the_bend_of_log_at_a_tiny_input_is_a_number_not_a_crash() -> None:
     assert_no_crash(done)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["hessian"] == {"x": {"x": None}}
+
+
+@pytest.mark.parametrize(
+    ("program", "w"),
+    [
+        ("x / sinh(w)", "1e-17"),  # seed 2026, batch 5: the circuit's sinh(1e-17) was 0, a division by 0
+        ("atan2(w, expm1(w))", "-3e-17"),  # batch 24: exp(w) - 1 was 0, atan2 then pi/2 for -pi/4
+        ("x / tanh(w)", "1e-17"),
+        ("x / log1p(w)", "-1e-17"),
+        ("x / softplus(w)", "-50"),  # log(1 + exp(-50)): 1 + 2e-22 is 1
+        ("x / gelu(w)", "-8"),  # 1 + erf(-8/sqrt(2)) is 1 - (1 - 1.2e-15): three digits left
+        ("x / sinh(w)", "2e-5"),  # just above where the circuits are drawn: 11 digits of 16
+        ("x / expm1(w)", "2e-5"),
+    ],
+)
+def test_expand_computes_what_the_op_does_where_its_circuit_would_cancel(program: str, w: str) -> None:
+    """The expanded graph computes the program's value and gradients where exp(t) - 1, 1 + t, ... round
+    the op's value away: there the op keeps its own gate."""
+    plain = run_gradcalc("eval", program, "x=1", f"w={w}", "--json")
+    expanded = run_gradcalc("eval", program, "x=1", f"w={w}", "--expand", "--json")
+    assert_no_crash(expanded)
+    assert plain.returncode == 0 and expanded.returncode == 0, expanded.stderr
+    wide, mine = json.loads(expanded.stdout), json.loads(plain.stdout)
+    assert wide["output"]["value"] == pytest.approx(mine["output"]["value"], rel=1e-9)
+    assert wide["gradients"] == pytest.approx(mine["gradients"], rel=1e-9)
+
+
+@pytest.mark.parametrize("op", ["log2", "log10"])
+def test_the_bend_of_log2_and_log10_at_a_tiny_input_is_a_number_not_a_crash(op: str) -> None:
+    """-1/(x*x*log(2)) underflowed to a division by 0 at x = 4.6e-181 (seed 4711, batch 11), as log's did."""
+    done = run_gradcalc("eval", f"{op}(x)", "x=4.558298302749535e-181", "--hessian", "--json")
+    assert_no_crash(done)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["hessian"] == {"x": {"x": None}}

@@ -614,3 +614,24 @@ def test_cli_explain_of_a_long_chain_tells_the_first_steps_and_counts_the_rest()
     everything = gradcalc("explain", "-", "--format", "markdown", "--max-steps", "0", stdin="\n".join(lines) + "\n")
     assert "left out" not in everything.stdout
     assert everything.stdout.split("### Backward")[0].count("\n- `h") == 3_000
+
+
+@pytest.mark.parametrize("width", [40, 100])
+def test_the_rich_explanation_prints_as_rich_prints_its_lines(width: int) -> None:
+    """explain_lines.FittedLines skips Rich's word wrapping for a line that fits: the same characters and
+    styles as a Group of the same lines, wrapped where one is too wide (width 40)."""
+    import io
+
+    from rich.console import Console, Group
+
+    from gradcalc.views.explain_view import render_explanation
+
+    result = run_source(Source("f(a) = a*a\nf(x) + f(y)*sigmoid(x*y - 1)"), {"x": 0.5, "y": -3.0})
+    fitted = render_explanation(result, "rich")
+    printed = []
+    for renderable in (fitted, Group(*fitted.lines)):  # type: ignore[attr-defined]
+        console = Console(file=io.StringIO(), width=width, color_system="truecolor", force_terminal=True)
+        console.print(renderable)
+        printed.append(console.file.getvalue())  # type: ignore[attr-defined]
+    assert printed[0] == printed[1]
+    assert "\x1b[1;4mBackward pass" in printed[0]

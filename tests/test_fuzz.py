@@ -180,3 +180,16 @@ def test_the_check_lets_a_crashing_view_through(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(fuzz_programs, "render_json", crash)
     with pytest.raises(ValueError, match="a bug in a view"):
         exercise("x * 2", {"x": 1.0})
+
+
+def test_the_difference_check_steps_short_of_a_pole() -> None:
+    """-x / b at b = 5e-142 (seed 2026, batch 30): b ± 1e-6 straddled the pole at 0, a difference of
+    -1e-269 against the gradient 40. The step scaled by |b| finds 40; a wrong ∂/∂b still fails there."""
+    exercise("-x / b", {"x": 1e-281, "b": 5e-142})
+    right = ops.DIV.local
+    object.__setattr__(ops.DIV, "local", lambda a, b, out: (1.0 / b, -1.01 * out / b))  # 1% off in b
+    try:
+        with pytest.raises(AssertionError, match=r"'b', 40\.4"):
+            exercise("-x / b", {"x": 1e-281, "b": 5e-142})
+    finally:
+        object.__setattr__(ops.DIV, "local", right)

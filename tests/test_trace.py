@@ -84,3 +84,19 @@ def test_forward_mode_tangents_equal_reverse_mode_gradients(text, x, y, expand):
         reverse = evaluation.grads[i]
         assume(math.isfinite(reverse))
         assert tangents(evaluation, i)[evaluation.output] == pytest.approx(reverse, rel=1e-9, abs=1e-12), text
+
+
+LOOP = "h = x; for t in 1..100 { h = tanh(h*w + t) }; h"  # 302 nodes
+
+
+def test_a_long_trace_shows_its_first_and_last_rows_in_the_terminal_and_every_row_in_markdown():
+    """Rich lays out a row in about 2 ms: 3,000 rows took 5 s. The text formats keep every row."""
+    out = run_gradcalc("trace", LOOP, "x=1", "w=0.5")
+    assert out.returncode == 0, out.stderr
+    rows = [line for line in out.stdout.splitlines() if line.startswith("│")]
+    assert len(rows) == 201  # the first 100, a row of "…", the last 100
+    assert rows[0].split("│")[1].strip() == "x" and rows[100].split("│")[1].strip() == "…"
+    assert "v₃₀₀ = tanh(v₂₉₉)" in rows[-1]
+    assert "… 102 more rows (-f markdown, -f latex and --json show them all)" in out.stdout
+    markdown = run_gradcalc("trace", LOOP, "x=1", "w=0.5", "-f", "markdown").stdout
+    assert sum(line.startswith("| ") for line in markdown.splitlines()) == 1 + 302  # the header, every node

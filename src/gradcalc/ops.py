@@ -678,6 +678,8 @@ def _expand_tanh(b: GateBuilder, args: tuple[int, ...]) -> int:
     # *-2 -> exp -> +1 -> 1/x -> *2 -> +-1. Either way exp only sees a non-positive number.
     # Where 2t itself is past the largest float (|t| > 9e307), exp(-2|t|) is drawn as exp(-|t|)^2.
     (t,) = args
+    if _cancels(b.value(t)):
+        return b.gate(TANH, t)
     value = b.value(t) or 0.0
     sign = 1.0 if value > 0.0 else -1.0
     if math.isinf(2.0 * value):
@@ -686,6 +688,21 @@ def _expand_tanh(b: GateBuilder, args: tuple[int, ...]) -> int:
         grown = b.gate(EXP, b.gate(SCALE, t, param=-2.0 * sign))
     inverse = b.gate(RECIP, b.gate(SHIFT, grown, param=1.0))
     return b.gate(SHIFT, b.gate(SCALE, inverse, param=2.0 * sign), param=-sign)
+
+
+# Where a circuit adds 1 to a number far smaller than 1, or subtracts 1 from a number next to 1, the
+# rounding of that sum is all that is left of the op's value: exp(1e-17) - 1 is 0, not expm1(1e-17) =
+# 1e-17, and so are the circuits of sinh, tanh and log1p there (and of softplus and gelu where exp(t) and
+# 1 + erf(t/sqrt(2)) are that small). The circuit's relative error is about 2.2e-16 over that small
+# number; below _CANCELS_BELOW (11 of a double's 16 digits kept) the expanded graph keeps the op as one
+# gate, whose own function is exact there, as it keeps a division whose reciprocal would overflow.
+_CANCELS_BELOW = 1e-5
+
+
+def _cancels(small: float | None) -> bool:
+    """Whether a circuit that adds 1 to ``small`` (a value of the evaluated program) cancels its digits
+    (not at 0, where exp(0) - 1 and the rest are exact: tanh(0) is still drawn as its circuit)."""
+    return small is not None and 0.0 < abs(small) < _CANCELS_BELOW
 
 
 # Past t = 709.78, exp(t) is past the largest float while exp(t)/2 (sinh, cosh) is not: there each half
@@ -705,6 +722,8 @@ def _half_exps(b: GateBuilder, t: int) -> tuple[int, int]:
 def _expand_sinh(b: GateBuilder, args: tuple[int, ...]) -> int:
     # sinh(t) = (exp(t) - exp(-t)) / 2: exp and *-1 -> exp, joined by + after *-1, then *0.5
     t = args[0]
+    if _cancels(b.value(t)):
+        return b.gate(SINH, t)
     up, down = _half_exps(b, t)
     joined = b.gate(ADD, up, b.gate(SCALE, down, param=-1.0))
     return joined if abs(b.value(t) or 0.0) > _EXP_LIMIT else b.gate(SCALE, joined, param=0.5)
@@ -727,10 +746,14 @@ def _log_base(base: float) -> Expansion:
 
 
 def _expand_log1p(b: GateBuilder, args: tuple[int, ...]) -> int:
+    if _cancels(b.value(args[0])):
+        return b.gate(LOG1P, args[0])
     return b.gate(LOG, b.gate(SHIFT, args[0], param=1.0))  # log(1 + t): +1 -> log
 
 
 def _expand_expm1(b: GateBuilder, args: tuple[int, ...]) -> int:
+    if _cancels(b.value(args[0])):
+        return b.gate(EXPM1, args[0])
     return b.gate(SHIFT, b.gate(EXP, args[0]), param=-1.0)  # exp(t) - 1: exp -> +-1
 
 
@@ -738,7 +761,10 @@ def _expand_softplus(b: GateBuilder, args: tuple[int, ...]) -> int:
     # softplus(t) = log(1 + exp(t)): exp -> +1 -> log; past t = 709.78 that exp(t) overflows, so there
     # the circuit is t + log(1 + exp(-t)): *-1 -> exp -> +1 -> log, plus t.
     (t,) = args
-    if (b.value(t) or 0.0) <= _EXP_LIMIT:
+    value = b.value(t)
+    if value is not None and value < 0.0 and _cancels(math.exp(value)):
+        return b.gate(SOFTPLUS, t)
+    if (value or 0.0) <= _EXP_LIMIT:
         return b.gate(LOG, b.gate(SHIFT, b.gate(EXP, t), param=1.0))
     return b.gate(ADD, t, b.gate(LOG, b.gate(SHIFT, b.gate(EXP, b.gate(SCALE, t, param=-1.0)), param=1.0)))
 
@@ -749,6 +775,9 @@ def _expand_silu(b: GateBuilder, args: tuple[int, ...]) -> int:
 
 def _expand_gelu(b: GateBuilder, args: tuple[int, ...]) -> int:
     # gelu(t) = t * (1 + erf(t / sqrt(2))) / 2: *0.707 -> erf -> +1 -> *0.5, times t
+    value = b.value(args[0])
+    if value is not None and value < 0.0 and _cancels(math.erfc(-value * _SQRT_HALF)):
+        return b.gate(GELU, args[0])
     cdf = b.gate(SCALE, b.gate(SHIFT, b.gate(ERF, b.gate(SCALE, args[0], param=_SQRT_HALF)), param=1.0), param=0.5)
     return b.gate(MUL, args[0], cdf)
 
@@ -796,11 +825,11 @@ EXPM1 = function("expm1", math.expm1, of_argument(math.exp, lambda xp, a: xp.exp
 LOG = function("log", math.log, of_argument(lambda a: 1.0 / a, bend=lambda a: -1.0 / a / a),
                "1/{a}", description="natural logarithm",
                domain="log needs a positive argument", aliases=("ln",), array=lambda xp, a: xp.log(a))
-LOG2 = function("log2", math.log2, of_argument(lambda a: 1.0 / (a * _LN2), bend=lambda a: -1.0 / (a * a * _LN2)),
+LOG2 = function("log2", math.log2, of_argument(lambda a: 1.0 / (a * _LN2), bend=lambda a: -1.0 / a / a / _LN2),
                 "1/({a}*log(2))",
                 description="logarithm to base 2", domain="log2 needs a positive argument",
                 expand=_log_base(2.0), array=lambda xp, a: xp.log2(a))
-LOG10 = function("log10", math.log10, of_argument(lambda a: 1.0 / (a * _LN10), bend=lambda a: -1.0 / (a * a * _LN10)),
+LOG10 = function("log10", math.log10, of_argument(lambda a: 1.0 / (a * _LN10), bend=lambda a: -1.0 / a / a / _LN10),
                  "1/({a}*log(10))",
                  description="logarithm to base 10", domain="log10 needs a positive argument",
                  expand=_log_base(10.0), array=lambda xp, a: xp.log10(a))

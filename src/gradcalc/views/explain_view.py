@@ -389,10 +389,11 @@ def _markdown(sections: list[Section]) -> str:
 
 
 def _rich(sections: list[Section]) -> RenderableType:
-    from rich.console import Group
     from rich.text import Text
 
-    items: list[RenderableType] = []
+    from gradcalc.views.explain_lines import FittedLines
+
+    items: list[Text] = []
     for k, section in enumerate(sections):
         if k:
             items.append(Text(""))
@@ -402,7 +403,7 @@ def _rich(sections: list[Section]) -> RenderableType:
             for piece in line:
                 text.append(piece.text, style="" if piece.math else "italic dim")
             items.append(text)
-    return Group(*items)
+    return FittedLines(items)
 
 
 # ---------------------------------------------------------------------------------------------------
