@@ -207,9 +207,9 @@ def deep_programs(draw: st.DrawFn, max_depth: int = 300) -> str:
     return DEEP[kind](draw(st.integers(min_value=1, max_value=max_depth)), draw(leaves))
 
 
-# Programs that must be refused quickly, as a loop or a call would make more nodes than the caps allow
-# (lowering.MAX_STEPS, MAX_UNROLLED). Never mutated: a digit less can make one merely slow. Left out: calls
-# that double at each level of 40 (f39(x)), refused only after about 30 s of lowering 2,000,000 calls.
+# Programs that must be refused quickly, as a loop or a call would make more nodes or take more steps than
+# the caps allow (lowering.MAX_STEPS, MAX_UNROLLED). Never mutated: a digit less can make one merely slow.
+_DOUBLING = "f0(a) = a*1.5\n" + "\n".join(f"f{k}(a) = f{k - 1}(f{k - 1}(a))" for k in range(1, 40))
 CAPPED: tuple[str, ...] = (
     "h = 0; for t in 1..1e12 { h = h + t }; h",
     "h = 0; for t in -1e308..1e308 { h = h + t }; h",
@@ -217,6 +217,9 @@ CAPPED: tuple[str, ...] = (
     "h = 1; for i in 1..2000 { for j in 1..2000 { h = h*x + j } }; h",
     "h = 1; for i in 1..200000 { for c in [1, 2, 3] { h = sin(h*x) + c } }; h",
     "g(a) = { for t in 1..1e7 { a = a*t }; a }\ng(x)",
+    "for i in 1..3000 { for j in 1..3000 { q = j } }; q",  # no node after the first: the steps are capped
+    _DOUBLING + "\nf39(x)",  # 2^40 calls, refused before the first
+    _DOUBLING + "\nf39(2)",  # the same of constants, which fold: no node is ever made
 )
 capped_programs: SearchStrategy[str] = st.sampled_from(CAPPED)
 

@@ -84,7 +84,8 @@ def test_programs_with_loops_only_fail_with_gradcalc_errors(text: str, bindings:
 @pytest.mark.parametrize("text", CAPPED, ids=range(len(CAPPED)))
 def test_loops_and_calls_past_the_caps_are_refused_quickly(text: str) -> None:
     started = time.perf_counter()
-    with pytest.raises(EvaluationError, match=r"(adds|add) more than|takes ([\d,]+|over 1e308) steps"):
+    refused = r"(adds|add) more than|takes ([\d,]+|over 1e308) steps|take more than [\d,]+ steps"
+    with pytest.raises(EvaluationError, match=refused):
         run_source(Source(text), {"x": 0.5})
     assert time.perf_counter() - started < CI_SLOW_SECONDS
 
