@@ -100,3 +100,13 @@ def test_a_long_trace_shows_its_first_and_last_rows_in_the_terminal_and_every_ro
     assert "… 102 more rows (-f markdown, -f latex and --json show them all)" in out.stdout
     markdown = run_gradcalc("trace", LOOP, "x=1", "w=0.5", "-f", "markdown").stdout
     assert sum(line.startswith("| ") for line in markdown.splitlines()) == 1 + 302  # the header, every node
+
+
+def test_rows_sets_how_long_a_trace_shows_in_full():
+    every = run_gradcalc("trace", LOOP, "x=1", "w=0.5", "--rows", "0")
+    assert every.returncode == 0, every.stderr
+    assert sum(line.startswith("│") for line in every.stdout.splitlines()) == 302
+    assert "more rows" not in every.stdout
+    few = run_gradcalc("trace", LOOP, "x=1", "w=0.5", "--rows", "10").stdout
+    assert sum(line.startswith("│") for line in few.splitlines()) == 11  # the first 5, "…", the last 5
+    assert "… 292 more rows (-f markdown, -f latex and --json show them all)" in few

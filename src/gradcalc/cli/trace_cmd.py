@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from gradcalc.cli.explain_cmd import ExplainFormat
-from gradcalc.cli.options import Bindings, Expand, Json, Precision
+from gradcalc.cli.options import Bindings, Expand, Json, Precision, Rows
 from gradcalc.cli.program_source import Program, evaluate_source, program_source
 from gradcalc.reporting import report_warnings
 from gradcalc.views.warnings import warning_lines
@@ -29,6 +29,7 @@ def trace_command(
     ] = ExplainFormat.rich,
     precision: Precision = 6,
     expand: Expand = False,
+    rows: Rows = 200,
 ) -> None:
     """Trace PROGRAM: each node's value, its tangent (forward mode) and its adjoint (reverse mode).
 
@@ -42,7 +43,7 @@ def trace_command(
     if json:
         sys.stdout.write(trace_view.render_json(table))
     else:
-        rendered = trace_view.render_trace(table, fmt.value, precision)
+        rendered = trace_view.render_trace(table, fmt.value, precision, max_rows=rows)
         if isinstance(rendered, str):
             sys.stdout.write(rendered)
         else:
