@@ -1027,20 +1027,31 @@ def _shape(
     that an override would make an input.
     """
     free = function.free
-    if free is None:
+    if free is None or _Const in map(type, args):
         return None
-    outside: list[Any] = list(args)
+    read = _nodes_read(lowering, free)
+    if read is None:
+        return None
+    outside: list[int] = [*args, *read]  # type: ignore[list-item]  # no constant among the arguments
+    return _key(outside), outside
+
+
+def _nodes_read(lowering: _Lowering, names: tuple[str, ...]) -> list[int] | None:
+    """The node each of ``names`` is bound to where the lowering is, -1 for one unbound (a constant such
+    as pi, a local name assigned before it is read, or an error); None if one is bound to a constant or
+    is unbound with an override, which would make it an input: no template stands for those."""
+    read: list[int] = []
     lookup = lowering.lookup
-    for name in free:
+    for name in names:
         found = lookup(name)
         if found is None:
             if name in lowering.overrides:
                 return None
-            found = -1  # unbound: a constant (pi), a local name assigned before it is read, or an error
-        outside.append(found)
-    if _Const in map(type, outside):
-        return None
-    return _key(outside), outside
+            found = -1
+        elif type(found) is not int:
+            return None
+        read.append(found)
+    return read
 
 
 _DISTINCT: tuple[int, ...] = ()  # the shape of nodes all bound and all different: the common case, found fast
@@ -1152,18 +1163,8 @@ def _step_reads(loop: ast.Loop) -> tuple[str, ...] | None:
 
 def _step_shape(lowering: _Lowering, reads: tuple[str, ...]) -> tuple[tuple[int, ...], list[int]] | None:
     """A step's shape: which nodes the names it reads are bound to (as ``_shape`` for a call)."""
-    outside: list[Any] = []
-    lookup = lowering.lookup
-    for name in reads:
-        found = lookup(name)
-        if found is None:
-            if name in lowering.overrides:
-                return None
-            found = -1
-        elif type(found) is not int:
-            return None
-        outside.append(found)
-    return _key(outside), outside
+    outside = _nodes_read(lowering, reads)
+    return None if outside is None else (_key(outside), outside)
 
 
 def _record_step(lowering: _Lowering, graph_scope: int, outside: list[int], last_before: Any) -> _StepTemplate | None:
