@@ -294,12 +294,15 @@ class Graph:
     def ancestors(self, output: int) -> list[int]:
         """Every node ``output`` depends on, and itself, in topological (id) order."""
         nodes = self.nodes
-        seen = bytearray(len(nodes))
+        seen = bytearray(output + 1)
         seen[output] = 1
+        ids: list[int | None] = [None] * (output + 1)  # the ids the nodes' args hold: no new int per node
+        ids[output] = output
         stack = [output]
         while stack:
             for arg in nodes[stack.pop()].args:
                 if not seen[arg]:
                     seen[arg] = 1
+                    ids[arg] = arg
                     stack.append(arg)
-        return list(compress(range(output + 1), seen))
+        return list(compress(ids, seen))  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ output is ``f``, as in f(x, y, z).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from itertools import count
 
 from gradcalc.graph import Graph
@@ -44,11 +44,13 @@ def split_label(label: str) -> tuple[str, int] | None:
 
 def name_labels(graph: Graph, shown: Iterable[int]) -> dict[int, str]:
     """The label of every named node in ``shown``: its name, marked only where a name is shown twice."""
-    return _name_labels(graph, shown)[0]
+    marked, first = _marked_labels(graph, shown)
+    return {i: name for name, i in first.items()} | marked
 
 
-def _name_labels(graph: Graph, shown: Iterable[int]) -> tuple[dict[int, str], dict[str, int]]:
-    """The labels of the named nodes, and each name shown (with the first node of that name).
+def _marked_labels(graph: Graph, shown: Iterable[int]) -> tuple[dict[int, str], dict[str, int]]:
+    """The labels of the named nodes whose name is shown more than once, and each name shown (with the
+    first node of that name): a node named ``n`` not in the first is labelled ``n``.
 
     Most names are shown once (a wide sum's 200,000 inputs): they get a dictionary entry each and no
     list, so the cost per node stays flat as programs grow.
@@ -66,42 +68,42 @@ def _name_labels(graph: Graph, shown: Iterable[int]) -> tuple[dict[int, str], di
                     repeated[name] = [seen, i]
                 else:
                     ids.append(i)
-    labels = {i: name for name, i in first.items()}
+    marked: dict[int, str] = {}
     for name, ids in repeated.items():
         versions = [nodes[i].version for i in ids]
         if versions != sorted(versions):  # usually in order already: a re-bound name's nodes are younger
             ids.sort(key=lambda i: nodes[i].version)
         for rank, i in enumerate(ids):
-            labels[i] = versioned(name, rank)
-    return labels, first
+            marked[i] = versioned(name, rank)
+    return marked, first
 
 
-def _fresh_names(taken: set[str]) -> Iterator[str]:
+def _fresh_names(*taken: Container[str]) -> Iterator[str]:
+    """The short names p, q, ..., v, p1, q1, ... that are in none of ``taken``."""
     for round_ in count():
         suffix = str(round_) if round_ else ""
         for letter in _LETTERS:
             name = letter + suffix
-            if name not in taken:
+            if not any(name in names for names in taken):
                 yield name
 
 
 def node_labels(graph: Graph, order: list[int], output: int) -> dict[int, str]:
     """A label for every node in ``order``."""
     nodes = graph.nodes
-    named, names = _name_labels(graph, order)
-    taken = set(graph.bindings)
-    taken.update(names)
-    taken.update(scope.name for scope in graph.scopes if scope.kind == "step")  # a loop's counter reads as itself
-    fresh = _fresh_names(taken)
+    marked, names = _marked_labels(graph, order)
+    counters = {scope.name for scope in graph.scopes if scope.kind == "step"}  # a loop's counter reads as itself
+    # The names are looked up where they are, not copied into one set: a wide sum's are 200,000.
+    fresh = _fresh_names(graph.bindings, names, counters)
+    output_free = not any(OUTPUT_NAME in taken for taken in (graph.bindings, names, counters))
     labels: dict[int, str] = {}
     for i in order:
         node = nodes[i]
-        label = named.get(i)
-        if label is not None:
-            labels[i] = label
+        if node.name is not None:
+            labels[i] = marked.get(i, node.name)
         elif node.op is CONST:
             labels[i] = node.text or format_number(node.param or 0.0)
-        elif i == output and OUTPUT_NAME not in taken:
+        elif i == output and output_free:
             labels[i] = OUTPUT_NAME
         else:
             labels[i] = next(fresh)

@@ -25,7 +25,7 @@ loops do not recurse either.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, ClassVar
@@ -164,13 +164,24 @@ def lower(
     overrides: Mapping[str, float] | None = None,
     missing_hint: MissingHint = in_program,
     functions: Functions | None = None,
+    *,
+    consume: bool = False,
 ) -> Lowered:
     """Add ``program``'s nodes to ``graph`` and bind its names.
 
     ``functions`` are the user functions known so far (a REPL session's); the program's definitions
-    are added to it.
+    are added to it. ``consume`` takes each statement out of ``program`` as it is lowered, for a program
+    run once: a 100,000-statement AST is then let go bit by bit, its memory reused by the graph.
     """
-    return _Lowering(program, graph, overrides or {}, missing_hint, {} if functions is None else functions).run()
+    lowering = _Lowering(program, graph, overrides or {}, missing_hint, {} if functions is None else functions)
+    return lowering.run(_taken(program.statements) if consume else program.statements)
+
+
+def _taken(statements: list[ast.Statement]) -> Iterator[ast.Statement]:
+    """``statements`` in order, each removed from the list as it is handed out."""
+    statements.reverse()
+    while statements:
+        yield statements.pop()
 
 
 class _Scope:
@@ -232,9 +243,9 @@ class _Lowering:
         self.call_counts: dict[str, int] = {}  # calls made of each function, to name them in errors: f #2
         self.bind_log: list[tuple[str, Operand]] | None = None  # a step being recorded: its assignments
 
-    def run(self) -> Lowered:
+    def run(self, statements: Iterable[ast.Statement]) -> Lowered:
         result = Lowered(None, None)
-        for statement in self.program.statements:
+        for statement in statements:
             kind = type(statement)
             if kind is ast.Assign:
                 node = self._assign(statement)  # type: ignore[arg-type]

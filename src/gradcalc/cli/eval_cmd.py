@@ -20,6 +20,9 @@ from gradcalc.reporting import report_warnings
 from gradcalc.views.warnings import warning_lines
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from gradcalc.gradcheck import CheckReport
     from gradcalc.hessian import HessianCheck
 
 Hessian = Annotated[
@@ -50,22 +53,7 @@ def show(
         report = check_gradients(result, check_tol)
     matrix, second_check = _second_derivatives(result, check_tol) if hessian else (None, None)
     if as_json:
-        from gradcalc.views.json_view import render_json
-
-        if report is None:
-            text = render_json(result)
-        else:
-            from gradcalc.views.check_view import render_json_with_check
-
-            text = render_json_with_check(result, report)
-        if matrix is not None:
-            from gradcalc.views.hessian_view import hessian_check_document, hessian_document, with_hessian
-
-            members = {"hessian": hessian_document(_input_labels(result), matrix)}
-            if second_check is not None:
-                members["hessian_check"] = hessian_check_document(second_check)
-            text = with_hessian(text, members)
-        sys.stdout.write(text)
+        sys.stdout.writelines(_json_pieces(result, report, matrix, second_check))
     else:
         from gradcalc.views.console import make_console
         from gradcalc.views.table import result_view
@@ -87,6 +75,30 @@ def show(
         raise report.error()
     if second_check is not None and not second_check.ok:
         raise second_check.error(result.output_label)
+
+
+def _json_pieces(
+    result: Result, report: CheckReport | None, matrix: list[list[float]] | None, second_check: HessianCheck | None
+) -> Iterable[str]:
+    """The ``--json`` text; without a check or a Hessian, in pieces written as they are made (a big graph's)."""
+    from gradcalc.views.json_view import json_chunks, render_json
+
+    if report is None and matrix is None:
+        return json_chunks(result)
+    if report is None:
+        text = render_json(result)
+    else:
+        from gradcalc.views.check_view import render_json_with_check
+
+        text = render_json_with_check(result, report)
+    if matrix is not None:
+        from gradcalc.views.hessian_view import hessian_check_document, hessian_document, with_hessian
+
+        members = {"hessian": hessian_document(_input_labels(result), matrix)}
+        if second_check is not None:
+            members["hessian_check"] = hessian_check_document(second_check)
+        text = with_hessian(text, members)
+    return [text]
 
 
 def _input_labels(result: Result) -> list[str]:
