@@ -10,7 +10,8 @@ against something measured in the same run, so a loaded or slow machine still gi
 
 - each phase's cost per node at every size, and its growth from the smallest size to the largest
   (target: at most 1.5x; a quadratic phase shows 10x per decade);
-- the whole process, ``gradcalc eval - --json`` with the program on standard input, against micrograd's
+- the whole process at 100,000 statements (the chain) or terms (the other shapes), as the issue counts
+  them, ``gradcalc eval - --json`` with the program on standard input, against micrograd's
   forward and backward passes alone on the same graph (no parsing, no output) and the hand-written
   tape of bench_core.py, with each process's peak memory (targets: at or below micrograd, under 300 MB);
 - parsing in µs per token beside CPython's ``ast.parse`` of the same text where CPython can parse it
@@ -77,6 +78,10 @@ def nested(n: int) -> str:
 
 
 SHAPES: dict[str, Callable[[int], str]] = {"chain": chain, "wide": wide, "reuse": reuse, "nested": nested}
+
+# The issue's whole-process sizes are counted in statements (the chain) and terms (the others): the
+# nodes per statement or term of each shape, so that 100,000 of them is the issue's program.
+NODES_PER_TERM = {"chain": 1.5, "wide": 4, "reuse": 3, "nested": 2}
 
 # The same graphs in micrograd, built as its users build them: the building is its forward pass.
 _MICROGRAD = """
@@ -266,18 +271,25 @@ def hand_tape(shape: str, n: int, repeats: int = 1) -> float:
     return best(repeats, passes)[0]
 
 
-def process_table(n: int) -> dict[str, object]:
+def process_table(terms: int) -> dict[str, object]:
     """Text to --json in a fresh gradcalc process, beside micrograd's passes alone, for each shape."""
-    print(f"\nThe whole process at {n:,} nodes: `gradcalc eval - --json` (start-up, parse, ..., JSON written)")
-    print("beside micrograd's forward + backward alone on the same graph, and the hand-written tape.\n")
-    print(f"{'shape':<7} {'gradcalc s':>11} {'MB':>6} {'micrograd s':>12} {'MB':>6} {'ratio':>6} {'tape s':>8}")
+    print(f"\nThe whole process at {terms:,} statements (chain) or terms (the others): `gradcalc eval - --json`")
+    print("(start-up, parse, ..., JSON written) beside micrograd's forward + backward alone on the same graph,")
+    print("and the hand-written tape.\n")
+    print(
+        f"{'shape':<7} {'nodes':>8} {'gradcalc s':>11} {'MB':>6} {'micrograd s':>12} {'MB':>6} {'ratio':>6}"
+        f" {'tape s':>8}"
+    )
     have_micrograd = subprocess.run([sys.executable, "-c", "import micrograd"], capture_output=True).returncode == 0
     figures: dict[str, object] = {}
     for shape in SHAPES:
+        n = int(terms * NODES_PER_TERM[shape])
         text = SHAPES[shape](n).encode()
         seconds, peak, out = _run_with_peak([*gradcalc_command(), "eval", "-", "--json"], text)
-        value = json.loads(out)["output"]["value"]
-        row: dict[str, float] = {"seconds": seconds, "peak_mb": peak, "bytes": len(out)}
+        document = json.loads(out)
+        value = document["output"]["value"]
+        row: dict[str, float] = {"nodes": len(document["nodes"]), "seconds": seconds, "peak_mb": peak}
+        row["bytes"] = len(out)
         if have_micrograd:
             _, mpeak, mout = _run_with_peak([sys.executable, "-c", _MICROGRAD, shape, str(n)])
             built, back, mvalue, _ = (float(v) for v in mout.split())
@@ -287,7 +299,7 @@ def process_table(n: int) -> dict[str, object]:
         figures[shape] = row
         micro = (f"{row['micrograd_seconds']:>12.2f} {row['micrograd_peak_mb']:>6.0f} "
                  f"{seconds / row['micrograd_seconds']:>6.2f}") if have_micrograd else f"{'(not installed)':>26}"
-        print(f"{shape:<7} {seconds:>11.2f} {peak:>6.0f} {micro} {row['tape_seconds']:>8.3f}")
+        print(f"{shape:<7} {row['nodes']:>8,} {seconds:>11.2f} {peak:>6.0f} {micro} {row['tape_seconds']:>8.3f}")
     print("CPU seconds of each process (the micrograd process counts its two passes only).")
     print("targets: ratio (gradcalc / micrograd) <= 1, gradcalc under 300 MB")
     return figures
@@ -332,7 +344,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--huge", action="store_true", help="phases at 1e6 nodes too (slow, about 2 GB)")
     parser.add_argument("--phases", action="store_true", help="the phase table only")
-    parser.add_argument("--size", type=int, default=100_000, help="nodes for the process and parse tables")
+    parser.add_argument("--size", type=int, default=100_000, help="nodes for the parse table")
+    parser.add_argument("--terms", type=int, default=100_000, help="statements or terms for the process table")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     sys.setrecursionlimit(1000)  # gradcalc must work at the default limit
@@ -341,7 +354,7 @@ def main() -> None:
     figures: dict[str, object] = {"phases": phase_table(sizes)}
     if not args.phases:
         figures["parse"] = parse_table(args.size)
-        figures["process"] = process_table(args.size)
+        figures["process"] = process_table(args.terms)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
 

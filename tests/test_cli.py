@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, gradcalc_command
 
 
 def test_eval_prints_the_table_and_the_gradients(gradcalc):
@@ -220,3 +221,37 @@ def test_the_program_runs_with_the_garbage_collector_on(module, expected):
 
     out = subprocess.run([sys.executable, "-c", GC_PROBE.format(module=module)], capture_output=True, text=True)
     assert out.stdout.strip() == expected, out
+
+
+def _wide_program(terms: int) -> str:
+    return "\n".join(
+        [*(f"w{i} = 0.5" for i in range(terms)), *(f"x{i} = {i % 7}" for i in range(terms)),
+         " + ".join(f"w{i}*x{i}" for i in range(terms))]
+    )  # fmt: skip
+
+
+def test_a_reader_that_stops_early_ends_gradcalc_quietly_with_status_0():
+    # gradcalc eval ... | head -c 100: the rest of a big --json goes nowhere; no error, and status 0
+    # (click alone would exit with 1), as for every output that is cut short
+    for options in (["--json"], []):
+        process = subprocess.Popen(
+            [*gradcalc_command(), "eval", "-", *options], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        assert process.stdin and process.stdout
+        process.stdin.write(_wide_program(20_000).encode())
+        process.stdin.close()
+        assert process.stdout.read(100)
+        process.stdout.close()
+        assert process.wait(timeout=120) == 0
+        assert process.stderr and process.stderr.read() == b""
+
+
+def test_a_big_json_document_arrives_whole_and_its_warnings_too(gradcalc):
+    # the console script ends without freeing the graph (cli.collector.finish): all its output is flushed first
+    program = _wide_program(20_000) + " + relu(x0)"  # x0 = 0: a kink, warned about on stderr
+    out = gradcalc("eval", "-", "--json", stdin=program)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert len(doc["nodes"]) == 80_001 and doc["output"]["value"] == sum(0.5 * (i % 7) for i in range(20_000))
+    assert "relu" in out.stderr and doc["warnings"]

@@ -13,7 +13,7 @@ import typer
 from gradcalc import __version__
 from gradcalc.cli import collector
 from gradcalc.cli.argv import protect_leading_minus
-from gradcalc.cli.exits import exit_statuses
+from gradcalc.cli.exits import exit_statuses, reader_gone
 
 # Each command, in the order of the help, as the module and function that define it: a one-shot
 # command imports only its own module (``eval --json`` does not load the explainer, the trainer's
@@ -39,7 +39,10 @@ def command_function(name: str) -> Callable[..., None]:
     @functools.wraps(command)  # Typer reads the options from the signature and annotations of `command`
     def run(*args: object, **kwargs: object) -> None:
         collector.resume()
-        command(*args, **kwargs)
+        try:
+            command(*args, **kwargs)
+        except BrokenPipeError:  # here, not in cli.exits: click would catch it first and exit with 1
+            reader_gone()
 
     return run
 

@@ -17,9 +17,17 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     if args:
         collector.pause()  # until the command runs: see cli.collector
+        console_script = argv is None  # not a call from Python
+        if console_script:
+            collector.end_with_finish()
         from gradcalc.cli.app import main as run_command_line
 
-        run_command_line(args)
+        try:
+            run_command_line(args)
+        except SystemExit as done:
+            if console_script:
+                collector.finish(done.code)
+            raise
         return
     from gradcalc.cli.exits import exit_statuses
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from gradcalc.cli import collector
 from gradcalc.cli.check_options import Check, CheckTol
 from gradcalc.cli.options import Bindings, Collapse, Expand, Json, Precision, Rows
 from gradcalc.cli.program_source import Program, evaluate_source, program_source
@@ -71,6 +72,7 @@ def show(
             if second_check is not None:
                 console.print(hessian_check_table(second_check, precision))
     report_warnings(warning_lines(result))
+    collector.keep(result)  # to the process's end: see cli.collector
     if report is not None and not report.ok:
         raise report.error()
     if second_check is not None and not second_check.ok:
