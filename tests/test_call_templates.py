@@ -46,6 +46,16 @@ PROGRAMS = [
     "h = 1; w = 3\nfor s in 1..2 { for t in 1..3 { h = sin(w*h) } }",  # nested: the inner loop replayed
     "cell(v) = tanh(w*v + 1)\nh = 0; w = 0.5\nfor t in 1..4 { h = cell(h) }",  # a call in a step
     "h = 1\nfor t in 1..3 { h = h * 2 }\nfor t in 1..3 { h = h * 2 }",  # two loops, one body text
+    # top-level assignments of one text: the third on are replayed from the second's nodes
+    "x = 0.5; h = x * 1.0001\nh = h + x\nh = h * 1.0001\nh = h + x\nh = h * 1.0001\nh = h + x\nh = h * 1.0001",
+    "x = 1\nh = x\nh = h * h\nh = h * h\nh = h * h\nh = h * h",  # one node read twice
+    "x = 1; y = 2\nz = x * y\nz = x * y\nz = x * y\nx = z\nz = x * y\nz = x * y\ny = x\nz = x * y\nz = x * y",
+    "a = 1; b = 2\nc = a\nc = a\nc = a\nd = c * b\nd = c * b\nd = c * b",  # aliases: no node made
+    "x = 1\nh = x * pi\nh = h * pi\nh = h * pi\nh = h + 2*3\nh = h + 2*3\nh = h + 2*3",  # constants folded
+    "k = 2*3\nk = 2*3\nk = 2*3\nh = k*k\nk = 2*3\nh = k*k",  # a constant assigned: an input set in place
+    "x = 1\nh = x\nh = tanh(h) +  1\nh = tanh(h) +  1\nh = tanh(h) +  1\nh = tanh(h) + 1",  # spaces differ
+    "f(t) = t^2\nx = 1\nh = f(x) + x\nh = f(x) + x\nh = f(x) + x\nh = grad(h, x)\nh = grad(h, x)",  # not replayed
+    "x = 1; h = x\nfor t in 1..2 { h = h * 2 }\nh = h * 2\nh = h * 2\nfor t in 1..2 { h = h * 2 }\nh = h * 2",
 ]
 
 
@@ -54,6 +64,7 @@ def _graph(text: str, templates: bool, monkeypatch: pytest.MonkeyPatch) -> Graph
         if not templates:
             patch.setattr(lowering, "_free_names", lambda function: None)
             patch.setattr(lowering, "_step_reads", lambda loop: None)
+            patch.setattr(lowering, "_statement_reads", lambda statement: None)
         graph = Graph()
         lowering.lower(parse(Source(text)), graph)
     return graph
@@ -84,6 +95,34 @@ def test_calls_of_one_shape_are_replayed_and_others_recorded():
     graph = Graph()
     lowering.lower(parse(Source(PROGRAMS[2])), graph, functions=functions)
     assert set(functions["f"].templates) == {(0, 0), ()}  # f(x, x); f(x, 2*x) and f(2*x, x), all different
+
+
+def test_a_repeated_top_level_assignment_is_replayed_from_its_second(monkeypatch: pytest.MonkeyPatch):
+    replayed: list[int] = []
+    original = lowering._replay_step
+
+    def counting(low: lowering._Lowering, outside: list[int], template: lowering._StepTemplate, base: int = 0) -> None:
+        replayed.append(base)
+        original(low, outside, template, base)
+
+    monkeypatch.setattr(lowering, "_replay_step", counting)
+    text = "x = 0.5\n" + "h = x\n" + "h = h * 1.0001\n" * 5
+    lowering.lower(parse(Source(text)), Graph())
+    assert replayed == [14 + 15 * k for k in range(2, 5)]  # the 3rd to 5th "h = h * 1.0001", where each starts
+
+
+def test_replayed_assignments_read_an_override_as_typed(monkeypatch: pytest.MonkeyPatch):
+    text = "h = 1\n" + "h = h * x + 1\n" * 6  # x: given on the command line, an input from its first read
+    graphs = []
+    for templates in (True, False):
+        with monkeypatch.context() as patch:
+            if not templates:
+                patch.setattr(lowering, "_statement_reads", lambda statement: None)
+            graph = Graph()
+            lowered = lowering.lower(parse(Source(text)), graph, {"x": 2.0})
+        assert not lowered.unused_overrides and graph.nodes[graph.bindings["x"]].param == 2.0
+        graphs.append(_described(graph))
+    assert graphs[0] == graphs[1]
 
 
 def test_a_recurrence_replayed_step_by_step_has_the_known_answers():

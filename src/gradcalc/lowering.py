@@ -242,13 +242,16 @@ class _Lowering:
         self.last: tuple[int, str | None] | None = None  # the last statement run outside a call: the output
         self.call_counts: dict[str, int] = {}  # calls made of each function, to name them in errors: f #2
         self.bind_log: list[tuple[str, Operand]] | None = None  # a step being recorded: its assignments
+        # Top-level assignments by their text: the names they read (see _assign_statement), and templates.
+        self.statement_reads: dict[str, Any] = {}
+        self.statement_templates: dict[tuple[str, tuple[int, ...]], _StepTemplate | None] = {}
 
     def run(self, statements: Iterable[ast.Statement]) -> Lowered:
         result = Lowered(None, None)
         for statement in statements:
             kind = type(statement)
             if kind is ast.Assign:
-                node = self._assign(statement)  # type: ignore[arg-type]
+                node = self._assign_statement(statement)  # type: ignore[arg-type]
                 result.output_name = statement.name  # type: ignore[union-attr]
             elif kind is ast.FunctionDef:
                 self._define(statement)  # type: ignore[arg-type]
@@ -272,6 +275,46 @@ class _Lowering:
 
     def _assign(self, statement: ast.Assign) -> int:
         return self._assign_value(statement.name, self._expression(statement.expr), statement)
+
+    def _assign_statement(self, statement: ast.Assign) -> int:
+        """A top-level assignment; one whose text was seen before replays the nodes that one made.
+
+        Generated programs repeat their lines: ``h = h * 1.0001`` a hundred thousand times. As a loop's
+        steps are (``_StepTemplate``), the second assignment of a text is recorded, from the nodes the
+        names it reads are bound to, and the later ones of the same shape replay it, its spans moved to
+        where they are. A text is remembered when seen once, its reads found when seen twice: a
+        program of texts all different pays a lookup each. An assignment that reads a function you
+        defined, ``grad`` or a loop, or that makes an input (``w0 = 0.51``), is lowered afresh.
+        """
+        if type(statement.expr) is ast.Number:  # w0 = 0.51: an input, nothing to replay
+            return self._assign(statement)
+        text = self.source.text[statement.start : statement.end]
+        reads = self.statement_reads.get(text, _MISSING)
+        if reads is _MISSING or reads is None:
+            if reads is _MISSING and len(self.statement_reads) < _MOST_STATEMENT_TEXTS:
+                self.statement_reads[text] = _SEEN_ONCE
+            return self._assign(statement)
+        if reads is _SEEN_ONCE:
+            reads = self.statement_reads[text] = _statement_reads(statement)
+            if reads is None:
+                return self._assign(statement)
+        outside = _nodes_read(self, reads)
+        if outside is None:
+            return self._assign(statement)
+        key = (text, _key(outside))
+        template = self.statement_templates.get(key, _MISSING)
+        if type(template) is _StepTemplate:
+            _replay_step(self, outside, template, statement.start)
+            return self.graph.bindings[statement.name]
+        first = len(self.graph.nodes)
+        value = self._expression(statement.expr)
+        node = self._assign_value(statement.name, value, statement)
+        if template is _MISSING and len(self.statement_templates) < _MOST_STATEMENT_TEXTS:
+            recorded = None
+            if type(value) is int:  # not a constant: that makes (or sets) an input
+                recorded = _record_steps(self, first, outside, [(statement.name, value)], None, statement.start)
+            self.statement_templates[key] = recorded
+        return node
 
     def _assign_value(self, name: str, value: Operand, statement: ast.Statement) -> int:
         """What ``name = value`` means among the program's own names (not in a call)."""
@@ -1001,6 +1044,8 @@ def _written_steps(loop: ast.Loop) -> int:
 
 
 _MISSING = object()  # no template yet for a shape (None: one that cannot be replayed)
+_SEEN_ONCE = object()  # a top-level assignment's text seen once: see _assign_statement
+_MOST_STATEMENT_TEXTS = 20_000  # texts and templates kept: a long program of distinct lines must not grow them
 
 
 def _free_names(function: Function) -> tuple[str, ...] | None:
@@ -1172,6 +1217,18 @@ def _step_reads(loop: ast.Loop) -> tuple[str, ...] | None:
     return tuple(reads)
 
 
+def _statement_reads(statement: ast.Assign) -> tuple[str, ...] | None:
+    """The names a top-level assignment reads, or None if it cannot be replayed (see ``_assign_statement``)."""
+    reads: dict[str, None] = {}
+    for item, _ in _walk([statement]):
+        kind = type(item)
+        if kind is ast.Name:
+            reads[item.id] = None
+        elif kind is ast.Call and item.func not in FUNCTIONS:
+            return None
+    return tuple(reads)
+
+
 def _step_shape(lowering: _Lowering, reads: tuple[str, ...]) -> tuple[tuple[int, ...], list[int]] | None:
     """A step's shape: which nodes the names it reads are bound to (as ``_shape`` for a call)."""
     outside = _nodes_read(lowering, reads)
@@ -1180,9 +1237,22 @@ def _step_shape(lowering: _Lowering, reads: tuple[str, ...]) -> tuple[tuple[int,
 
 def _record_step(lowering: _Lowering, graph_scope: int, outside: list[int], last_before: Any) -> _StepTemplate | None:
     """The template of the step just lowered, or None if it cannot be one."""
-    graph = lowering.graph
-    nodes = graph.nodes
-    first = graph.scopes[graph_scope].first
+    first = lowering.graph.scopes[graph_scope].first
+    last = lowering.last if lowering.last is not last_before else None
+    return _record_steps(lowering, first, outside, lowering.bind_log or [], last, 0)
+
+
+def _record_steps(
+    lowering: _Lowering,
+    first: int,
+    outside: list[int],
+    bound: list[tuple[str, Operand]],
+    last: tuple[int, str | None] | None,
+    base: int,
+) -> _StepTemplate | None:
+    """The template of the nodes from ``first`` on, just lowered from ``outside``, that were then
+    ``bound`` to names, with spans counted from ``base``; None if it cannot be one."""
+    nodes = lowering.graph.nodes
     refs = {node: ~k for k, node in reversed(list(enumerate(outside))) if node >= 0}
 
     def ref(node: Any) -> int | None:
@@ -1198,24 +1268,27 @@ def _record_step(lowering: _Lowering, graph_scope: int, outside: list[int], last
         if span is None or span.source is not source or any(a < first and a not in refs for a in node.args):
             return None
         args = tuple([a - first if a >= first else refs[a] for a in node.args])
-        steps.append((node.op, _picker(args, len(outside)), node.param, node.text, span.start, span.end, None))
+        steps.append(
+            (node.op, _picker(args, len(outside)), node.param, node.text, span.start - base, span.end - base, None)
+        )
     binds: list[tuple[str, int]] = []
-    for name, value in lowering.bind_log or ():
+    for name, value in bound:
         found = ref(value)
         if found is None:  # a constant assigned (an input set in place), or a node the shape does not say
             return None
         binds.append((name, _index(found, len(outside))))
-    last = None
-    if lowering.last is not last_before and lowering.last is not None:
-        found = ref(lowering.last[0])
+    replayed_last = None
+    if last is not None:
+        found = ref(last[0])
         if found is None:
             return None
-        last = (_index(found, len(outside)), lowering.last[1])
-    return _StepTemplate(steps, binds, last)
+        replayed_last = (_index(found, len(outside)), last[1])
+    return _StepTemplate(steps, binds, replayed_last)
 
 
-def _replay_step(lowering: _Lowering, outside: list[int], template: _StepTemplate) -> None:
-    """A loop step lowered from its template (see ``_StepTemplate``)."""
+def _replay_step(lowering: _Lowering, outside: list[int], template: _StepTemplate, base: int = 0) -> None:
+    """A loop step (or a top-level assignment, its spans counted from ``base``) lowered from its template
+    (see ``_StepTemplate``)."""
     graph = lowering.graph
     nodes = graph.nodes
     source = lowering.source
@@ -1224,7 +1297,7 @@ def _replay_step(lowering: _Lowering, outside: list[int], template: _StepTemplat
     table = (*outside, *range(first, first + len(steps)))  # what a template's refs index
     append = nodes.append
     for op, pick, param, text, start, end, _ in steps:
-        append(Node(op, pick(table), param, text=text, span=Span(source, start, end)))
+        append(Node(op, pick(table), param, text=text, span=Span(source, base + start, base + end)))
     bind = graph.bind
     for name, index in template.binds:
         bind(name, table[index])
