@@ -343,6 +343,9 @@ def test_session_methods_are_the_colon_commands(tmp_path, monkeypatch):
     assert "g = (x + y) * z" in saved.read_text() and s.program() == saved.read_text()
     fresh = gradcalc.Session()
     assert fresh.load(saved).value == pytest.approx(0.7310585786)
+    fresh.run("f(t) = {\n  a = t^2\n  a + 1\n}")
+    fresh.run("for k in [\n  1,\n  2\n] {\n  x = x + k\n}")
+    assert str(fresh.save(saved)).startswith("saved 7 statements to ")  # the 5 loaded, a definition, a loop
     assert str(s.delete("y")) == "deleted y\n" and "y" not in s.names
     assert str(s.reset()) == "the session is empty\n" and s.names == []
 

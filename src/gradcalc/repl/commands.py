@@ -252,7 +252,10 @@ def _save(session: Session, args: str) -> list[Outcome]:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise GradcalcError(f"cannot write {path}: {exc.strerror or exc}") from None
-    count = sum(1 for line in text.splitlines() if line and not line.startswith("#"))
+    from gradcalc.parser import parse  # here: the prompt comes up before the parser is imported
+    from gradcalc.source import Source
+
+    count = len(parse(Source(text)).statements)  # a loop or a definition over several lines is one
     return [Message(f"saved {count} statement{'s' if count != 1 else ''} to {path}")]
 
 
