@@ -596,6 +596,10 @@ class _Lowering:
         a, b = args
         if type(a) is int and type(b) is int:  # two nodes: no folding to consider
             return self.graph.add(op, (a, b), span=Span(self.source, expr.start, expr.end))
+        if op is not POW and (type(a) is int or type(b) is int):  # h * 1.0001: a node and a constant's node
+            a = a if type(a) is int else self._materialize(a)
+            b = b if type(b) is int else self._materialize(b)
+            return self.graph.add(op, (a, b), span=Span(self.source, expr.start, expr.end))
         return self._folded(op, expr, args)
 
     def _folded(self, op: Op, expr: ast.Expr, args: Sequence[Operand]) -> Operand:
@@ -713,7 +717,7 @@ class _Lowering:
             if not math.isfinite(value):
                 raise op_failure(op, values, OverflowError(), self._span(expr))
             return _Const(value, expr.start, expr.end)
-        nodes = tuple(arg if type(arg) is int else self._materialize(arg) for arg in args)
+        nodes = tuple([arg if type(arg) is int else self._materialize(arg) for arg in args])
         return self.graph.add(op, nodes, span=self._span(expr))
 
     def _materialize(self, operand: Operand) -> int:
