@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from functools import cache, partial
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -269,41 +269,60 @@ class _Tokens:
         self._skipped = skipped
         self._alternatives = [(t.name, regexps[t.name]) for t in terminals if t.name not in ignore]
         self._base = {kind: base for base, by_value in keywords.items() for kind in by_value.values()}
+        # The pieces of a long line that ``_LineParser._sum`` cuts into terms: the names and numbers,
+        # read whole by the grammar's own expressions (so the sign in ``1e+5`` stays in its number), and
+        # any other character but a sign, a parenthesis, a comment's '#' or a continuation's backslash.
+        # A match runs up to the next of those, its group ``stop``, or to the line's end ('').
+        self.sum_parts = re.compile(
+            f"(?:(?:{regexps['NAME']})|(?:{regexps['NUMBER']})|[^-+()#\\\\A-Za-z_0-9])*(?P<stop>[-+()#\\\\]|\\Z)"
+        ).finditer
 
-    def reader(self, kinds: tuple[str, ...]) -> Callable[[str, int, int], list[Any] | None]:
+    def reader(self, kinds: tuple[str, ...], in_sum: bool = False) -> Callable[[str, int, int], Any]:
         """A reader of the lines whose tokens have exactly the types ``kinds``: their tokens, or None.
 
-        One regular expression matches the whole line: for each token, the tokenizer's own expression
-        (the same terminals in the same order, the ignored text before them) in an atomic group, so
-        it takes exactly what the tokenizer takes at that place and cannot give it back to make the
-        line match; then a condition that the terminal it took is the expected one. A name spelled as
-        a keyword (or a keyword not so spelled) is checked after the match. Whatever is not exactly this
-        shape gives None, and the line is read token by token.
+        One regular expression matches the whole line: for each token, the ignored text before it, then
+        the expected terminal's own expression where none of the terminals the tokenizer tries before it
+        matches (a lookahead), each in an atomic group: so it takes exactly what the tokenizer takes at that
+        place, and cannot give it back to make the line match. A name spelled as a keyword (or a keyword
+        not so spelled) is checked after the match. Whatever is not exactly this shape gives None, and the
+        line is read token by token.
+
+        ``in_sum``: the reader of a term of a long sum (``_LineParser._sum``), which matches from the
+        term's start up to the sign after it, or to the line's end: it gives the tokens, the sign ('' at
+        the end) and where the next term starts.
         """
         pieces = []
         checks = []
         made = []
+        order = [name for name, _ in self._alternatives]
+        regexps = dict(self._alternatives)
         for k, kind in enumerate(kinds):
             base = self._base.get(kind, kind)
-            alternatives = "|".join(
-                f"(?P<t{k}>{regexp})" if name == base else f"(?:{regexp})" for name, regexp in self._alternatives
-            )
-            pieces.append(f"(?>(?:{self._skipped})*(?:{alternatives}|.))(?(t{k})|(?!))")
-            checks.append(f"    s{k}, e{k} = r[g[{k}]]\n    v{k} = text[s{k}:e{k}]\n")
+            earlier = "|".join(regexps[name] for name in order[: order.index(base)])
+            unless = f"(?!{earlier})" if earlier else ""
+            pieces.append(f"(?>(?:{self._skipped})*){unless}(?P<t{k}>(?>{regexps[base]}))")
+            checks.append(f"    s{k}, e{k} = r[@t{k}]\n    v{k} = text[s{k}:e{k}]\n")
             if kind != base:
                 checks.append(f"    if v{k} != {self._spelling(base, kind)!r}:\n        return None\n")
             elif base in self._keywords:
                 checks.append(f"    if v{k} in kw[{kind!r}]:\n        return None\n")
             made.append(f"T({kind!r}, v{k}, s{k}, -1, -1, None, None, e{k})")
-        pattern = re.compile("".join(pieces) + f"(?>(?:{self._skipped})*)\\Z", re.DOTALL)
-        groups = [pattern.groupindex[f"t{k}"] for k in range(len(kinds))]
+        tail = f"(?>(?:{self._skipped})*)" + (f"(?:(?P<sign>{regexps['ADD_OP']})|\\Z)" if in_sum else "\\Z")
+        pattern = re.compile("".join(pieces) + tail, re.DOTALL)
+        result = f"[{', '.join(made)}]"
+        if in_sum:
+            checks.append("    s, e = r[@sign]\n")
+            result += ", text[s:e], e"
+        body = "".join(checks)
+        for name, index in pattern.groupindex.items():
+            body = body.replace(f"@{name}]", f"{index}]")
         source = (
-            "def read(text, start, end, match=match, g=g, kw=kw, T=T):\n"
+            "def read(text, start, end, match=match, kw=kw, T=T):\n"
             "    m = match(text, start, end)\n"
             "    if m is None:\n        return None\n"
-            "    r = m.regs\n" + "".join(checks) + f"    return [{', '.join(made)}]\n"
+            f"    r = m.regs\n{body}    return {result}\n"
         )
-        namespace: dict[str, Any] = {"match": pattern.match, "g": groups, "kw": self._keywords, "T": self._token}
+        namespace: dict[str, Any] = {"match": pattern.match, "kw": self._keywords, "T": self._token}
         exec(source, namespace)  # the text is made here, from the shape's terminal types
         return namespace["read"]
 
@@ -411,6 +430,16 @@ class _FastParser:
         return self._run(_TokenSource(_ending(tokens)), self._start)
 
 
+_EXPRESSIONS = frozenset(get_args(ast.Expr))
+_IGNORED = " \t\f\r"  # the ignored characters that can stand between two tokens of one line
+_SUM_ENDS = ("", "#")  # where a line's last term ends: at the line's end, or where a comment starts
+
+
+def _ends_operand(char: str) -> bool:
+    """Whether ``char`` can end a name, a number or a parenthesis, so a sign after it is binary."""
+    return char.isalnum() or char in "_.)"
+
+
 def _no_tokens(*_: object) -> None:
     """The reader of no shape: before any line was replayed, and past the readers' bound."""
 
@@ -458,6 +487,7 @@ class _LineParser:
         # A shape's replay; False: seen once; None: not to be cached.
         self._by_shape: dict[tuple[str, ...], Callable[[list[Any]], list[ast.Statement]] | bool | None] = {}
         self._readers: dict[tuple[str, ...], Callable[[str, int, int], list[Any] | None]] = {}
+        self._term_readers: dict[tuple[str, ...], Callable[[str, int, int], Any]] = {}
 
     def parse(self, text: str) -> list[ast.Statement] | None:
         statements: list[ast.Statement] = []
@@ -471,8 +501,8 @@ class _LineParser:
         try:
             for line in text.split("\n"):
                 end = start + len(line)
-                if end - start > _LONGEST_LINE:  # a sum of 100,000 terms: read and parsed in one go
-                    extend(self._plain.parse_range(text, start, end))
+                if end - start > _LONGEST_LINE:  # a sum of 100,000 terms: parsed term by term, or in one go
+                    extend(self._sum(text, start, end) or self._plain.parse_range(text, start, end))
                     start = end + 1
                     continue
                 copy_ = by_text.get(line)
@@ -497,6 +527,112 @@ class _LineParser:
         except UnexpectedInput:
             return None
         return statements
+
+    def _sum(self, text: str, start: int, end: int) -> list[ast.Statement] | None:
+        """A long line that is a sum (``w0*x0 + w1*x1 + ...``, or ``y =`` one): its terms parsed as lines.
+
+        The line is cut at its binary ``+`` and ``-`` outside parentheses (``_term_end``), each term is
+        parsed as a line is (its shape replayed once Lark's tables have parsed it), and the terms are
+        folded left as the ``binary`` reduction folds them: the tree, spans included, is the one a run of
+        the tables over the line makes. The first term may be an assignment (``y = w0*x0``): the sum
+        becomes its value, as ``assign`` would have it. A term of the shape of the last one is read with
+        the sign after it by one regular expression (``_Tokens.reader(kinds, in_sum=True)``).
+
+        None where the line is anything else (a single term, a term that is not one expression, an empty
+        term, parentheses that do not match, a syntax error, a continuation): the caller parses the line in
+        one go, so an error is found, worded and placed as it always was.
+        """
+        tokens_of = self._tokens.line
+        by_shape = self._by_shape
+        guess_read: Callable[[str, int, int], Any] = _no_tokens
+        guess_replay: Callable[[list[Any]], list[ast.Statement]] = _no_tokens  # type: ignore[assignment]
+        expressions = _EXPRESSIONS
+        binary = ast.Binary
+        total: Any = None  # the sum so far
+        term: Any
+        parsed: list[Any]
+        assignment: ast.Assign | None = None  # the first term's, if it is one
+        op = ""
+        term_start = start
+        try:
+            while True:
+                found = guess_read(text, term_start, end)  # the last term's shape, and the sign after it
+                if found is not None:  # a shape replayed before: one expression again, as the first time
+                    tokens, sign, after = found
+                    (term,) = guess_replay(tokens)
+                    total = binary(op, total, term, total.start, term.end)
+                else:
+                    term_end = self._term_end(text, term_start, end)
+                    if term_end < 0:
+                        return None
+                    kinds, tokens = tokens_of(text, term_start, term_end)
+                    replay = by_shape.get(kinds)
+                    parsed = replay(tokens) if replay else self._first(kinds, tokens)  # type: ignore[operator]
+                    if len(parsed) != 1:
+                        return None  # an empty term, or one holding ';'
+                    (term,) = parsed
+                    if type(term) not in expressions:
+                        if total is not None or type(term) is not ast.Assign:
+                            return None  # a definition, a loop, or '=' past the first term
+                        assignment, term = term, term.expr
+                    elif replay:
+                        guess_read, guess_replay = self._term_reader(kinds), replay  # type: ignore[assignment]
+                    total = term if total is None else binary(op, total, term, total.start, term.end)
+                    sign, after = text[term_end : min(term_end + 1, end)], term_end + 1
+                if not sign:
+                    break
+                op = sign
+                term_start = after
+        except UnexpectedInput:
+            return None
+        if not op:
+            return None  # one term: nothing to fold, the line is parsed in one go
+        if assignment is None:
+            return [total]
+        assignment.expr, assignment.end = total, total.end
+        return [assignment]
+
+    def _term_end(self, text: str, start: int, end: int) -> int:
+        """Where the term of a sum that starts at ``start`` ends: its binary sign, or ``end``; -1 if nowhere.
+
+        A sign is binary after an operand's end (a name, a number, ``)``): where the grammar's
+        ``expr ADD_OP product`` reads it; any other sign is a unary one, inside its term. Signs inside
+        parentheses are inside the term. -1: parentheses closed that were not open or left open at the
+        line's end, or a continuation (the statement goes on past the line).
+        """
+        depth = 0
+        for match in self._tokens.sum_parts(text, start, end):
+            stop = match.group("stop")
+            if stop == "(":
+                depth += 1
+            elif stop == ")":
+                depth -= 1
+                if depth < 0:
+                    return -1
+            elif stop == "\\":
+                return -1
+            elif depth:
+                if stop in _SUM_ENDS:
+                    return -1
+            elif stop in _SUM_ENDS:
+                return end  # the line's end, or a comment running to it
+            else:
+                at = match.start("stop")
+                before = at - 1
+                while before >= start and text[before] in _IGNORED:
+                    before -= 1
+                if before >= start and _ends_operand(text[before]):
+                    return at
+        return -1  # pragma: no cover - the expression matches at the line's end
+
+    def _term_reader(self, kinds: tuple[str, ...]) -> Callable[[str, int, int], Any]:
+        """The reader of a sum's terms of the shape ``kinds`` with the sign after them, made once per shape."""
+        reader = self._term_readers.get(kinds)
+        if reader is None:
+            fits = len(self._term_readers) < _MOST_READERS
+            reader = self._tokens.reader(kinds, in_sum=True) if fits else _no_tokens
+            self._term_readers[kinds] = reader
+        return reader
 
     def _reader(self, kinds: tuple[str, ...]) -> Callable[[str, int, int], list[Any] | None]:
         """The shape's whole-line reader (``_Tokens.reader``), made once per shape for a bounded number."""
