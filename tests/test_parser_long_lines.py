@@ -140,12 +140,19 @@ def test_a_long_line_with_an_error_fails_as_it_always_did(line):
         LONG + "; b + c",  # two statements: the line is parsed in one go
         "f(a) = " + LONG,  # a definition
         "for t in 1..3 { s = s + " + LONG + " }",
-        "(" + LONG + ")",  # one term
         LONG + " + \\",  # a continuation
     ],
 )
 def test_a_long_line_that_is_not_a_sum_is_parsed_in_one_go(line):
     check(line, summed=False, fails=False, after="\n1\n")
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["(" + LONG + ")", "y = -(" + LONG + ")^2", "((((" + LONG + ") * 2) * 3) / 4)"],
+)
+def test_a_long_line_of_one_term_is_parsed_whole_from_its_tokens(line):
+    check(line, summed=True, fails=False, before="y = 1\n", after="\ny\n")
 
 
 def test_a_sum_of_100000_terms_and_nesting_10000_deep_parse_at_the_default_recursion_limit():

@@ -481,9 +481,9 @@ class _LineParser:
         self._log: list[tuple[Callable[[list], Any], tuple[Any, ...], Any]] = []
         self._recording = _FastParser(lark, wrap=self._recorded)
         self._tokens = self._plain._tokens
-        # A line's copier, or False where it has none (a definition); the texts seen once.
+        # A line's copier; True: seen once; False: it has none (a definition, or past the copiers' bound).
         self._by_text: dict[str, Callable[[int], list[ast.Statement]] | bool] = {}
-        self._seen_texts: set[str] = set()
+        self._copiers = 0
         # A shape's replay; False: seen once; None: not to be cached.
         self._by_shape: dict[tuple[str, ...], Callable[[list[Any]], list[ast.Statement]] | bool | None] = {}
         self._readers: dict[tuple[str, ...], Callable[[str, int, int], list[Any] | None]] = {}
@@ -506,7 +506,7 @@ class _LineParser:
                     start = end + 1
                     continue
                 copy_ = by_text.get(line)
-                if copy_:
+                if copy_ is not None and copy_ is not True and copy_ is not False:
                     extend(copy_(start))  # type: ignore[operator]
                 else:
                     tokens = guess_read(text, start, end)  # the shape of the last line replayed, usually
@@ -521,8 +521,11 @@ class _LineParser:
                         else:
                             parsed = self._first(kinds, tokens)
                     extend(parsed)
-                    if copy_ is None:
-                        self._remember(line, parsed, start)
+                    if copy_ is None:  # seen for the first time: remembered while there is room
+                        if len(by_text) < _MOST_ENTRIES:
+                            by_text[line] = True
+                    elif copy_:  # the second time: copied from now on
+                        by_text[line] = self._copier(parsed, start)
                 start = end + 1
         except UnexpectedInput:
             return None
@@ -538,9 +541,10 @@ class _LineParser:
         becomes its value, as ``assign`` would have it. A term of the shape of the last one is read with
         the sign after it by one regular expression (``_Tokens.reader(kinds, in_sum=True)``).
 
-        None where the line is anything else (a single term, a term that is not one expression, an empty
-        term, parentheses that do not match, a syntax error, a continuation): the caller parses the line in
-        one go, so an error is found, worded and placed as it always was.
+        A line of one term (``((x * 2) * 2)``) is parsed whole, from its tokens read in one pass. None where
+        the line is anything else (a term that is not one expression, an empty term, parentheses that do
+        not match, a syntax error, a continuation): the caller parses the line in one go, so an error is
+        found, worded and placed as it always was.
         """
         tokens_of = self._tokens.line
         by_shape = self._by_shape
@@ -585,8 +589,6 @@ class _LineParser:
                 term_start = after
         except UnexpectedInput:
             return None
-        if not op:
-            return None  # one term: nothing to fold, the line is parsed in one go
         if assignment is None:
             return [total]
         assignment.expr, assignment.end = total, total.end
@@ -657,14 +659,12 @@ class _LineParser:
         log.clear()
         return parsed
 
-    def _remember(self, line: str, parsed: list[ast.Statement], start: int) -> None:
-        """The second time a line's text is seen, make its copier (or remember that it has none)."""
-        seen = self._seen_texts
-        if line in seen:
-            by_text = self._by_text
-            by_text[line] = (len(by_text) < _MOST_COPIERS and _copier(parsed, start)) or False
-        elif len(seen) < _MOST_ENTRIES:
-            seen.add(line)
+    def _copier(self, parsed: list[ast.Statement], start: int) -> Callable[[int], list[ast.Statement]] | bool:
+        """The copier of a line seen twice (``_copier``), or False: none can be made, or enough were."""
+        if self._copiers >= _MOST_COPIERS:
+            return False
+        self._copiers += 1
+        return _copier(parsed, start) or False
 
     def _recorded(self, builder: Callable[[list], Any]) -> Callable[[list], Any]:
         log = self._log
