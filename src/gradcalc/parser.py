@@ -507,7 +507,7 @@ class _LineParser:
                     continue
                 copy_ = by_text.get(line)
                 if copy_ is not None and copy_ is not True and copy_ is not False:
-                    extend(copy_(start))  # type: ignore[operator]
+                    extend(copy_(start))
                 else:
                     tokens = guess_read(text, start, end)  # the shape of the last line replayed, usually
                     if tokens is not None:
