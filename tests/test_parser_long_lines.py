@@ -151,8 +151,13 @@ def test_a_long_line_that_is_not_a_sum_is_parsed_in_one_go(line):
     "line",
     ["(" + LONG + ")", "y = -(" + LONG + ")^2", "((((" + LONG + ") * 2) * 3) / 4)"],
 )
-def test_a_long_line_of_one_term_is_parsed_whole_from_its_tokens(line):
+def test_a_long_line_of_one_term_with_signs_inside_is_parsed_whole(line):
     check(line, summed=True, fails=False, before="y = 1\n", after="\ny\n")
+
+
+def test_a_long_line_without_a_sign_is_parsed_in_one_go():
+    line = "y = " + "(" * 300 + "x" + " * 1.0001)" * 300
+    check(line, summed=False, fails=False)
 
 
 def test_a_sum_of_100000_terms_and_nesting_10000_deep_parse_at_the_default_recursion_limit():

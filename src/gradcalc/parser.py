@@ -263,7 +263,11 @@ class _Tokens:
         terminals = [t for t in terminals if t.name not in embedded]
         skipped = "|".join(regexps[t.name] for t in terminals if t.name in ignore)
         tokens = "|".join(f"(?P<{t.name}>{regexps[t.name]})" for t in terminals if t.name not in ignore)
-        self._finditer = re.compile(f"(?:{skipped})*(?:{tokens}|(?P<{_BAD}>.)|\\Z)", re.DOTALL).finditer
+        whole = re.compile(f"(?:{skipped})*(?:{tokens}|(?P<{_BAD}>.)|\\Z)", re.DOTALL)
+        self._finditer = whole.finditer
+        self._group_names: list[str] = [""] * (whole.groups + 1)
+        for name, index in whole.groupindex.items():
+            self._group_names[index] = name
         self._token = token_type
         self._keywords = keywords
         self._skipped = skipped
@@ -301,28 +305,29 @@ class _Tokens:
             earlier = "|".join(regexps[name] for name in order[: order.index(base)])
             unless = f"(?!{earlier})" if earlier else ""
             pieces.append(f"(?>(?:{self._skipped})*){unless}(?P<t{k}>(?>{regexps[base]}))")
-            checks.append(f"    s{k}, e{k} = r[@t{k}]\n    v{k} = text[s{k}:e{k}]\n")
+            checks.append(f"    s{k}, e{k} = span(@t{k})\n    v{k} = text[s{k}:e{k}]\n")
             if kind != base:
                 checks.append(f"    if v{k} != {self._spelling(base, kind)!r}:\n        return None\n")
             elif base in self._keywords:
-                checks.append(f"    if v{k} in kw[{kind!r}]:\n        return None\n")
+                checks.append(f"    if v{k} in kw_{kind}:\n        return None\n")
             made.append(f"T({kind!r}, v{k}, s{k}, -1, -1, None, None, e{k})")
         tail = f"(?>(?:{self._skipped})*)" + (f"(?:(?P<sign>{regexps['ADD_OP']})|\\Z)" if in_sum else "\\Z")
         pattern = re.compile("".join(pieces) + tail, re.DOTALL)
         result = f"[{', '.join(made)}]"
         if in_sum:
-            checks.append("    s, e = r[@sign]\n")
+            checks.append("    s, e = span(@sign)\n")
             result += ", text[s:e], e"
         body = "".join(checks)
         for name, index in pattern.groupindex.items():
-            body = body.replace(f"@{name}]", f"{index}]")
+            body = body.replace(f"@{name})", f"{index})")
+        namespace: dict[str, Any] = {"match": pattern.match, "T": self._token}
+        namespace.update((f"kw_{base}", frozenset(spellings)) for base, spellings in self._keywords.items())
         source = (
-            "def read(text, start, end, match=match, kw=kw, T=T):\n"
+            f"def read(text, start, end, {', '.join(f'{name}={name}' for name in namespace)}):\n"
             "    m = match(text, start, end)\n"
             "    if m is None:\n        return None\n"
-            f"    r = m.regs\n{body}    return {result}\n"
+            f"    span = m.span\n{body}    return {result}\n"
         )
-        namespace: dict[str, Any] = {"match": pattern.match, "kw": self._keywords, "T": self._token}
         exec(source, namespace)  # the text is made here, from the shape's terminal types
         return namespace["read"]
 
@@ -331,35 +336,32 @@ class _Tokens:
 
     def line(self, text: str, start: int, end: int) -> tuple[tuple[str, ...], list[Any]]:
         """The terminal types and the tokens of ``text[start:end]``, one line, with offsets into ``text``."""
-        token = self._token
-        keywords = self._keywords
-        kinds: list[str] = []
-        tokens: list[Any] = []
-        for match in self._finditer(text, start, end):
-            kind = match.lastgroup
-            if kind is None:
-                break
-            first, last = match.span(kind)
-            value = text[first:last]
-            if kind in keywords:
-                kind = keywords[kind].get(value, kind)
-            kinds.append(kind)
-            tokens.append(token(kind, value, first, -1, -1, None, None, last))
-        return tuple(kinds), tokens
+        tokens = list(self._read(text, start, end))
+        return tuple([token.type for token in tokens]), tokens
 
     def stream(self, text: str, start: int = 0, end: int | None = None) -> Iterator[Any]:
+        yield from self._read(text, start, len(text) if end is None else end)
+        raise EOFError  # how the compiled loop learns that the text has ended
+
+    def _read(self, text: str, start: int, end: int) -> Iterator[Any]:
+        """The tokens of ``text[start:end]``. A match is the ignored text, then one terminal's group.
+
+        The group is the match's last (``lastindex``: a terminal's inner groups close before its own),
+        and it ends where the match ends: an index and one string, fewer calls than by the group's name.
+        """
         token = self._token
         keywords = self._keywords
-        for match in self._finditer(text, start, len(text) if end is None else end):
-            kind = match.lastgroup
-            if kind is None:  # the end of the text, after any ignored characters
+        names = self._group_names
+        for match in self._finditer(text, start, end):
+            index = match.lastindex
+            if index is None:  # the end of the text, after any ignored characters
                 break
-            start, end = match.span(kind)
-            value = text[start:end]
+            kind = names[index]
+            value = match.group(index)
+            last = match.end()
             if kind in keywords:
                 kind = keywords[kind].get(value, kind)
-            yield token(kind, value, start, -1, -1, None, None, end)
-        raise EOFError  # how the compiled loop learns that the text has ended
+            yield token(kind, value, last - len(value), -1, -1, None, None, last)
 
 
 _BAD = "UNEXPECTED_CHARACTER"
@@ -541,11 +543,13 @@ class _LineParser:
         becomes its value, as ``assign`` would have it. A term of the shape of the last one is read with
         the sign after it by one regular expression (``_Tokens.reader(kinds, in_sum=True)``).
 
-        A line of one term (``((x * 2) * 2)``) is parsed whole, from its tokens read in one pass. None where
-        the line is anything else (a term that is not one expression, an empty term, parentheses that do
-        not match, a syntax error, a continuation): the caller parses the line in one go, so an error is
-        found, worded and placed as it always was.
+        A line of one term with signs in it (``(a + b + ...)``) is parsed whole, once. None where the line has
+        no sign (``((x * 2) * 2)``, one term) or is anything else (a term that is not one expression, an empty
+        term, parentheses that do not match, a syntax error, a continuation): the caller parses the line in
+        one go, so an error is found, worded and placed as it always was.
         """
+        if text.find("+", start, end) < 0 and text.find("-", start, end) < 0:
+            return None  # no sign: one term, such as parentheses nested 100,000 deep
         tokens_of = self._tokens.line
         by_shape = self._by_shape
         guess_read: Callable[[str, int, int], Any] = _no_tokens
