@@ -38,7 +38,7 @@ def sum_line(terms: list[str], signs: list[str], *, target: str = "", comment: s
     """The terms joined by the signs, repeated until the line is long: ``y = t0 + t1 - ... # c``."""
     parts = [terms[0]]
     k = 1
-    while sum(map(len, parts)) <= _LONGEST_LINE:
+    while sum(map(len, parts)) <= _LONGEST_LINE or len(parts) < 3:  # long, and at least two terms
         parts += [signs[k % len(signs)], terms[k % len(terms)]]
         k += 1
     return (f"{target} = " if target else "") + "".join(parts) + comment
@@ -122,6 +122,8 @@ LONG = " + ".join(f"w{i}*x{i}" for i in range(100))
         LONG + " + y = 3",
         LONG + " + a == b",
         LONG + " + a b",
+        LONG + " + ;b",  # ';b' alone parses to one statement, b: the term must be made of all its tokens
+        LONG + " - ; - b",
         LONG + " * * 2",
         LONG + " + f(a,) + 1",
         "y = = " + LONG,
@@ -138,6 +140,8 @@ def test_a_long_line_with_an_error_fails_as_it_always_did(line):
     "line",
     [
         LONG + "; b + c",  # two statements: the line is parsed in one go
+        LONG + " + b;",
+        LONG + " + b; # c",
         "f(a) = " + LONG,  # a definition
         "for t in 1..3 { s = s + " + LONG + " }",
         LONG + " + \\",  # a continuation

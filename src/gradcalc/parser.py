@@ -576,8 +576,11 @@ class _LineParser:
                     kinds, tokens = tokens_of(text, term_start, term_end)
                     replay = by_shape.get(kinds)
                     parsed = replay(tokens) if replay else self._first(kinds, tokens)  # type: ignore[operator]
-                    if len(parsed) != 1:
-                        return None  # an empty term, or one holding ';'
+                    if len(parsed) != 1 or (parsed[0].start, parsed[0].end) != (
+                        tokens[0].start_pos,
+                        tokens[-1].end_pos,
+                    ):
+                        return None  # not one statement made of all its tokens: empty, or with a ';' in it
                     (term,) = parsed
                     if type(term) not in expressions:
                         if total is not None or type(term) is not ast.Assign:
