@@ -5,6 +5,7 @@ The transformer is embedded in the parser, so there is no parse tree and no recu
 grammar's parse tables are cached on disk, so a one-shot command does not rebuild them. A program is
 read line by line, and a line shape seen before replays the reductions the tables made for it
 (``_LineParser``): generated programs, thousands of lines of a few shapes, parse several times faster.
+A long line that is a sum is parsed the same way term by term (``_LineParser._sum``).
 """
 
 from __future__ import annotations
@@ -452,7 +453,8 @@ def _ending(tokens: list[Any]) -> Iterator[Any]:
 
 
 # A line's text or its shape is remembered only while it is short and the caches are not full: a line
-# of 100,000 terms is seen once, and a long REPL session must not grow the caches without bound.
+# of 100,000 terms is seen once (its terms' shapes are remembered: ``_LineParser._sum``), and a long
+# REPL session must not grow the caches without bound.
 _LONGEST_LINE = 400
 _MOST_TOKENS = 120
 _MOST_ENTRIES = 20_000
@@ -476,6 +478,10 @@ class _LineParser:
     the whole the statements of its lines in order; a line that does not parse alone (a block opened on
     one line and closed on another, a line ending in ``\\``, a syntax error) makes ``parse`` return None,
     and the whole program is parsed as one.
+
+    A line longer than ``_LONGEST_LINE`` is not remembered; where it is a sum (``w0*x0 + w1*x1 + ...``,
+    100,000 terms), its terms are parsed as lines are and folded as the ``binary`` reduction folds them
+    (``_sum``); any other long line runs through the tables token by token.
     """
 
     def __init__(self, lark: Lark) -> None:
