@@ -336,24 +336,38 @@ class _Tokens:
         return next(value for value, named in self._keywords[base].items() if named == kind)
 
     def line(self, text: str, start: int, end: int) -> tuple[tuple[str, ...], list[Any]]:
-        """The terminal types and the tokens of ``text[start:end]``, one line, with offsets into ``text``."""
-        tokens = list(self._read(text, start, end))
-        return tuple([token.type for token in tokens]), tokens
+        """The terminal types and the tokens of ``text[start:end]``, one line, with offsets into ``text``.
 
-    def stream(self, text: str, start: int = 0, end: int | None = None) -> Iterator[Any]:
-        yield from self._read(text, start, len(text) if end is None else end)
-        raise EOFError  # how the compiled loop learns that the text has ended
-
-    def _read(self, text: str, start: int, end: int) -> Iterator[Any]:
-        """The tokens of ``text[start:end]``. A match is the ignored text, then one terminal's group.
-
-        The group is the match's last (``lastindex``: a terminal's inner groups close before its own),
-        and it ends where the match ends: an index and one string, fewer calls than by the group's name.
+        As ``stream`` reads them, in a loop of its own: a generator's resumption per token costs more.
         """
         token = self._token
         keywords = self._keywords
         names = self._group_names
+        kinds: list[str] = []
+        tokens: list[Any] = []
         for match in self._finditer(text, start, end):
+            index = match.lastindex
+            if index is None:
+                break
+            kind = names[index]
+            value = match.group(index)
+            last = match.end()
+            if kind in keywords:
+                kind = keywords[kind].get(value, kind)
+            kinds.append(kind)
+            tokens.append(token(kind, value, last - len(value), -1, -1, None, None, last))
+        return tuple(kinds), tokens
+
+    def stream(self, text: str, start: int = 0, end: int | None = None) -> Iterator[Any]:
+        """The tokens of ``text[start:end]``, then EOFError. A match is the ignored text, then one terminal.
+
+        The terminal's group is the match's last (``lastindex``: a terminal's inner groups close before
+        its own), and it ends where the match ends: an index and one string, fewer calls than by name.
+        """
+        token = self._token
+        keywords = self._keywords
+        names = self._group_names
+        for match in self._finditer(text, start, len(text) if end is None else end):
             index = match.lastindex
             if index is None:  # the end of the text, after any ignored characters
                 break
@@ -363,6 +377,7 @@ class _Tokens:
             if kind in keywords:
                 kind = keywords[kind].get(value, kind)
             yield token(kind, value, last - len(value), -1, -1, None, None, last)
+        raise EOFError  # how the compiled loop learns that the text has ended
 
 
 _BAD = "UNEXPECTED_CHARACTER"
