@@ -164,6 +164,16 @@ def test_a_long_line_without_a_sign_is_parsed_in_one_go():
     check(line, summed=False, fails=False)
 
 
+def test_a_sum_of_terms_of_ever_new_shapes_is_parsed_in_one_go():
+    """Each term of a new shape is a run of the tables of its own: past a few, the line goes in one go."""
+    many = " + ".join("*".join(["x"] * k) for k in range(1, 60))
+    few = " + ".join("*".join(["x"] * (k % 5 + 1)) for k in range(200))  # five shapes, again and again
+    for line, summed in ((many, False), (few, True)):
+        _line_parser.cache_clear()  # shapes seen before are replayed, not new
+        assert went_term_by_term(line) is summed
+        assert_same_three_times(line + "\n")
+
+
 def test_a_sum_of_100000_terms_and_nesting_10000_deep_parse_at_the_default_recursion_limit():
     assert sys.getrecursionlimit() <= 1000
     deep = "(" * 10_000 + "x" + ")" * 10_000

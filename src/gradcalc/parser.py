@@ -449,6 +449,11 @@ class _FastParser:
 
 
 _EXPRESSIONS = frozenset(get_args(ast.Expr))
+# A sum whose terms are of many shapes (more than 1 in _SLOW_SHARE of a shape seen at most once, past
+# the first _MOST_SLOW_TERMS) is parsed in one go: each such term is a run of the tables of its own,
+# about 8 µs more than its tokens, and a replay is compiled (about 100 µs) for a shape seen twice.
+_MOST_SLOW_TERMS = 32
+_SLOW_SHARE = 4
 _IGNORED = " \t\f\r"  # the ignored characters that can stand between two tokens of one line
 _SUM_ENDS = ("", "#")  # where a line's last term ends: at the line's end, or where a comment starts
 
@@ -583,9 +588,11 @@ class _LineParser:
         assignment: ast.Assign | None = None  # the first term's, if it is one
         op = ""
         term_start = start
+        terms = slow = 0
         try:
             while True:
                 found = guess_read(text, term_start, end)  # the last term's shape, and the sign after it
+                terms += 1
                 if found is not None:  # a shape replayed before: one expression again, as the first time
                     tokens, sign, after = found
                     (term,) = guess_replay(tokens)
@@ -596,6 +603,10 @@ class _LineParser:
                         return None
                     kinds, tokens = tokens_of(text, term_start, term_end)
                     replay = by_shape.get(kinds)
+                    if not replay:
+                        slow += 1
+                        if slow > _MOST_SLOW_TERMS and slow * _SLOW_SHARE > terms:
+                            return None  # terms of many new shapes: slower than the line in one go
                     parsed = replay(tokens) if replay else self._first(kinds, tokens)  # type: ignore[operator]
                     if len(parsed) != 1 or (parsed[0].start, parsed[0].end) != (
                         tokens[0].start_pos,
