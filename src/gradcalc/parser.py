@@ -5,6 +5,7 @@ The transformer is embedded in the parser, so there is no parse tree and no recu
 grammar's parse tables are cached on disk, so a one-shot command does not rebuild them. A program is
 read line by line, and a line shape seen before replays the reductions the tables made for it
 (``_LineParser``): generated programs, thousands of lines of a few shapes, parse several times faster.
+A long line that is a sum is parsed the same way term by term (``_LineParser._sum``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from contextlib import contextmanager
 from functools import cache, partial
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -263,47 +264,73 @@ class _Tokens:
         terminals = [t for t in terminals if t.name not in embedded]
         skipped = "|".join(regexps[t.name] for t in terminals if t.name in ignore)
         tokens = "|".join(f"(?P<{t.name}>{regexps[t.name]})" for t in terminals if t.name not in ignore)
-        self._finditer = re.compile(f"(?:{skipped})*(?:{tokens}|(?P<{_BAD}>.)|\\Z)", re.DOTALL).finditer
+        if re.compile(skipped).groups:  # pragma: no cover - a grammar change: lastindex would point into it
+            raise ValueError("an ignored terminal's expression has a group")
+        whole = re.compile(f"(?:{skipped})*(?:{tokens}|(?P<{_BAD}>.)|\\Z)", re.DOTALL)
+        self._finditer = whole.finditer
+        self._group_names: list[str] = [""] * (whole.groups + 1)
+        for name, index in whole.groupindex.items():
+            self._group_names[index] = name
         self._token = token_type
         self._keywords = keywords
         self._skipped = skipped
         self._alternatives = [(t.name, regexps[t.name]) for t in terminals if t.name not in ignore]
         self._base = {kind: base for base, by_value in keywords.items() for kind in by_value.values()}
+        # The pieces of a long line that ``_LineParser._sum`` cuts into terms: the names and numbers,
+        # read whole by the grammar's own expressions (so the sign in ``1e+5`` stays in its number), and
+        # any other character but a sign, a parenthesis, a comment's '#' or a continuation's backslash.
+        # A match runs up to the next of those, its group ``stop``, or to the line's end ('').
+        self.sum_parts = re.compile(
+            f"(?:(?:{regexps['NAME']})|(?:{regexps['NUMBER']})|[^-+()#\\\\A-Za-z_0-9])*(?P<stop>[-+()#\\\\]|\\Z)"
+        ).finditer
 
-    def reader(self, kinds: tuple[str, ...]) -> Callable[[str, int, int], list[Any] | None]:
+    def reader(self, kinds: tuple[str, ...], in_sum: bool = False) -> Callable[[str, int, int], Any]:
         """A reader of the lines whose tokens have exactly the types ``kinds``: their tokens, or None.
 
-        One regular expression matches the whole line: for each token, the tokenizer's own expression
-        (the same terminals in the same order, the ignored text before them) in an atomic group, so
-        it takes exactly what the tokenizer takes at that place and cannot give it back to make the
-        line match; then a condition that the terminal it took is the expected one. A name spelled as
-        a keyword (or a keyword not so spelled) is checked after the match. Whatever is not exactly this
-        shape gives None, and the line is read token by token.
+        One regular expression matches the whole line: for each token, the ignored text before it, then
+        the expected terminal's own expression where none of the terminals the tokenizer tries before it
+        matches (a lookahead), each in an atomic group: so it takes exactly what the tokenizer takes at that
+        place, and cannot give it back to make the line match. A name spelled as a keyword (or a keyword
+        not so spelled) is checked after the match. Whatever is not exactly this shape gives None, and the
+        line is read token by token.
+
+        ``in_sum``: the reader of a term of a long sum (``_LineParser._sum``), which matches from the
+        term's start up to the sign after it, or to the line's end: it gives the tokens, the sign ('' at
+        the end) and where the next term starts.
         """
         pieces = []
         checks = []
         made = []
+        order = [name for name, _ in self._alternatives]
+        regexps = dict(self._alternatives)
         for k, kind in enumerate(kinds):
             base = self._base.get(kind, kind)
-            alternatives = "|".join(
-                f"(?P<t{k}>{regexp})" if name == base else f"(?:{regexp})" for name, regexp in self._alternatives
-            )
-            pieces.append(f"(?>(?:{self._skipped})*(?:{alternatives}|.))(?(t{k})|(?!))")
-            checks.append(f"    s{k}, e{k} = r[g[{k}]]\n    v{k} = text[s{k}:e{k}]\n")
+            earlier = "|".join(regexps[name] for name in order[: order.index(base)])
+            unless = f"(?!{earlier})" if earlier else ""
+            pieces.append(f"(?>(?:{self._skipped})*){unless}(?P<t{k}>(?>{regexps[base]}))")
+            checks.append(f"    s{k}, e{k} = span(@t{k})\n    v{k} = text[s{k}:e{k}]\n")
             if kind != base:
                 checks.append(f"    if v{k} != {self._spelling(base, kind)!r}:\n        return None\n")
             elif base in self._keywords:
-                checks.append(f"    if v{k} in kw[{kind!r}]:\n        return None\n")
+                checks.append(f"    if v{k} in kw_{kind}:\n        return None\n")
             made.append(f"T({kind!r}, v{k}, s{k}, -1, -1, None, None, e{k})")
-        pattern = re.compile("".join(pieces) + f"(?>(?:{self._skipped})*)\\Z", re.DOTALL)
-        groups = [pattern.groupindex[f"t{k}"] for k in range(len(kinds))]
+        tail = f"(?>(?:{self._skipped})*)" + (f"(?:(?P<sign>{regexps['ADD_OP']})|\\Z)" if in_sum else "\\Z")
+        pattern = re.compile("".join(pieces) + tail, re.DOTALL)
+        result = f"[{', '.join(made)}]"
+        if in_sum:
+            checks.append("    s, e = span(@sign)\n")
+            result += ", text[s:e], e"
+        body = "".join(checks)
+        for name, index in pattern.groupindex.items():
+            body = body.replace(f"@{name})", f"{index})")
+        namespace: dict[str, Any] = {"match": pattern.match, "T": self._token}
+        namespace.update((f"kw_{base}", frozenset(spellings)) for base, spellings in self._keywords.items())
         source = (
-            "def read(text, start, end, match=match, g=g, kw=kw, T=T):\n"
+            f"def read(text, start, end, {', '.join(f'{name}={name}' for name in namespace)}):\n"
             "    m = match(text, start, end)\n"
             "    if m is None:\n        return None\n"
-            "    r = m.regs\n" + "".join(checks) + f"    return [{', '.join(made)}]\n"
+            f"    span = m.span\n{body}    return {result}\n"
         )
-        namespace: dict[str, Any] = {"match": pattern.match, "g": groups, "kw": self._keywords, "T": self._token}
         exec(source, namespace)  # the text is made here, from the shape's terminal types
         return namespace["read"]
 
@@ -311,35 +338,47 @@ class _Tokens:
         return next(value for value, named in self._keywords[base].items() if named == kind)
 
     def line(self, text: str, start: int, end: int) -> tuple[tuple[str, ...], list[Any]]:
-        """The terminal types and the tokens of ``text[start:end]``, one line, with offsets into ``text``."""
+        """The terminal types and the tokens of ``text[start:end]``, one line, with offsets into ``text``.
+
+        As ``stream`` reads them, in a loop of its own: a generator's resumption per token costs more.
+        """
         token = self._token
         keywords = self._keywords
+        names = self._group_names
         kinds: list[str] = []
         tokens: list[Any] = []
         for match in self._finditer(text, start, end):
-            kind = match.lastgroup
-            if kind is None:
+            index = match.lastindex
+            if index is None:
                 break
-            first, last = match.span(kind)
-            value = text[first:last]
+            kind = names[index]
+            value = match.group(index)
+            last = match.end()
             if kind in keywords:
                 kind = keywords[kind].get(value, kind)
             kinds.append(kind)
-            tokens.append(token(kind, value, first, -1, -1, None, None, last))
+            tokens.append(token(kind, value, last - len(value), -1, -1, None, None, last))
         return tuple(kinds), tokens
 
     def stream(self, text: str, start: int = 0, end: int | None = None) -> Iterator[Any]:
+        """The tokens of ``text[start:end]``, then EOFError. A match is the ignored text, then one terminal.
+
+        The terminal's group is the match's last (``lastindex``: a terminal's inner groups close before
+        its own), and it ends where the match ends: an index and one string, fewer calls than by name.
+        """
         token = self._token
         keywords = self._keywords
+        names = self._group_names
         for match in self._finditer(text, start, len(text) if end is None else end):
-            kind = match.lastgroup
-            if kind is None:  # the end of the text, after any ignored characters
+            index = match.lastindex
+            if index is None:  # the end of the text, after any ignored characters
                 break
-            start, end = match.span(kind)
-            value = text[start:end]
+            kind = names[index]
+            value = match.group(index)
+            last = match.end()
             if kind in keywords:
                 kind = keywords[kind].get(value, kind)
-            yield token(kind, value, start, -1, -1, None, None, end)
+            yield token(kind, value, last - len(value), -1, -1, None, None, last)
         raise EOFError  # how the compiled loop learns that the text has ended
 
 
@@ -411,6 +450,21 @@ class _FastParser:
         return self._run(_TokenSource(_ending(tokens)), self._start)
 
 
+_EXPRESSIONS = frozenset(get_args(ast.Expr))
+# A sum whose terms are of many shapes (more than 1 in _SLOW_SHARE of a shape seen at most once, past
+# the first _MOST_SLOW_TERMS) is parsed in one go: each such term is a run of the tables of its own,
+# about 8 µs more than its tokens, and a replay is compiled (about 100 µs) for a shape seen twice.
+_MOST_SLOW_TERMS = 32
+_SLOW_SHARE = 4
+_IGNORED = " \t\f\r"  # the ignored characters that can stand between two tokens of one line
+_SUM_ENDS = ("", "#")  # where a line's last term ends: at the line's end, or where a comment starts
+
+
+def _ends_operand(char: str) -> bool:
+    """Whether ``char`` can end a name, a number or a parenthesis, so a sign after it is binary."""
+    return char.isalnum() or char in "_.)"
+
+
 def _no_tokens(*_: object) -> None:
     """The reader of no shape: before any line was replayed, and past the readers' bound."""
 
@@ -421,7 +475,8 @@ def _ending(tokens: list[Any]) -> Iterator[Any]:
 
 
 # A line's text or its shape is remembered only while it is short and the caches are not full: a line
-# of 100,000 terms is seen once, and a long REPL session must not grow the caches without bound.
+# of 100,000 terms is seen once (its terms' shapes are remembered: ``_LineParser._sum``), and a long
+# REPL session must not grow the caches without bound.
 _LONGEST_LINE = 400
 _MOST_TOKENS = 120
 _MOST_ENTRIES = 20_000
@@ -445,6 +500,10 @@ class _LineParser:
     the whole the statements of its lines in order; a line that does not parse alone (a block opened on
     one line and closed on another, a line ending in ``\\``, a syntax error) makes ``parse`` return None,
     and the whole program is parsed as one.
+
+    A line longer than ``_LONGEST_LINE`` is not remembered; where it is a sum (``w0*x0 + w1*x1 + ...``,
+    100,000 terms), its terms are parsed as lines are and folded as the ``binary`` reduction folds them
+    (``_sum``); any other long line runs through the tables token by token.
     """
 
     def __init__(self, lark: Lark) -> None:
@@ -452,12 +511,13 @@ class _LineParser:
         self._log: list[tuple[Callable[[list], Any], tuple[Any, ...], Any]] = []
         self._recording = _FastParser(lark, wrap=self._recorded)
         self._tokens = self._plain._tokens
-        # A line's copier, or False where it has none (a definition); the texts seen once.
+        # A line's copier; True: seen once; False: it has none (a definition, or past the copiers' bound).
         self._by_text: dict[str, Callable[[int], list[ast.Statement]] | bool] = {}
-        self._seen_texts: set[str] = set()
+        self._copiers = 0
         # A shape's replay; False: seen once; None: not to be cached.
         self._by_shape: dict[tuple[str, ...], Callable[[list[Any]], list[ast.Statement]] | bool | None] = {}
         self._readers: dict[tuple[str, ...], Callable[[str, int, int], list[Any] | None]] = {}
+        self._term_readers: dict[tuple[str, ...], Callable[[str, int, int], Any]] = {}
 
     def parse(self, text: str) -> list[ast.Statement] | None:
         statements: list[ast.Statement] = []
@@ -471,13 +531,13 @@ class _LineParser:
         try:
             for line in text.split("\n"):
                 end = start + len(line)
-                if end - start > _LONGEST_LINE:  # a sum of 100,000 terms: read and parsed in one go
-                    extend(self._plain.parse_range(text, start, end))
+                if end - start > _LONGEST_LINE:  # a sum of 100,000 terms: parsed term by term, or in one go
+                    extend(self._sum(text, start, end) or self._plain.parse_range(text, start, end))
                     start = end + 1
                     continue
                 copy_ = by_text.get(line)
-                if copy_:
-                    extend(copy_(start))  # type: ignore[operator]
+                if copy_ is not None and copy_ is not True and copy_ is not False:
+                    extend(copy_(start))
                 else:
                     tokens = guess_read(text, start, end)  # the shape of the last line replayed, usually
                     if tokens is not None:
@@ -491,12 +551,131 @@ class _LineParser:
                         else:
                             parsed = self._first(kinds, tokens)
                     extend(parsed)
-                    if copy_ is None:
-                        self._remember(line, parsed, start)
+                    if copy_ is None:  # seen for the first time: remembered while there is room
+                        if len(by_text) < _MOST_ENTRIES:
+                            by_text[line] = True
+                    elif copy_:  # the second time: copied from now on
+                        by_text[line] = self._copier(parsed, start)
                 start = end + 1
         except UnexpectedInput:
             return None
         return statements
+
+    def _sum(self, text: str, start: int, end: int) -> list[ast.Statement] | None:
+        """A long line that is a sum (``w0*x0 + w1*x1 + ...``, or ``y =`` one): its terms parsed as lines.
+
+        The line is cut at its binary ``+`` and ``-`` outside parentheses (``_term_end``), each term is
+        parsed as a line is (its shape replayed once Lark's tables have parsed it), and the terms are
+        folded left as the ``binary`` reduction folds them: the tree, spans included, is the one a run of
+        the tables over the line makes. The first term may be an assignment (``y = w0*x0``): the sum
+        becomes its value, as ``assign`` would have it. A term of the shape of the last one is read with
+        the sign after it by one regular expression (``_Tokens.reader(kinds, in_sum=True)``).
+
+        A line of one term with signs in it (``(a + b + ...)``) is parsed whole, once. None where the line has
+        no sign (``((x * 2) * 2)``, one term) or is anything else (a term that is not one expression, an empty
+        term, parentheses that do not match, a syntax error, a continuation): the caller parses the line in
+        one go, so an error is found, worded and placed as it always was.
+        """
+        if text.find("+", start, end) < 0 and text.find("-", start, end) < 0:
+            return None  # no sign: one term, such as parentheses nested 100,000 deep
+        tokens_of = self._tokens.line
+        by_shape = self._by_shape
+        guess_read: Callable[[str, int, int], Any] = _no_tokens
+        guess_replay: Callable[[list[Any]], list[ast.Statement]] = _no_tokens  # type: ignore[assignment]
+        expressions = _EXPRESSIONS
+        binary = ast.Binary
+        total: Any = None  # the sum so far
+        term: Any
+        parsed: list[Any]
+        assignment: ast.Assign | None = None  # the first term's, if it is one
+        op = ""
+        term_start = start
+        terms = slow = 0
+        try:
+            while True:
+                found = guess_read(text, term_start, end)  # the last term's shape, and the sign after it
+                terms += 1
+                if found is not None:  # a shape replayed before: one expression again, as the first time
+                    tokens, sign, after = found
+                    (term,) = guess_replay(tokens)
+                    total = binary(op, total, term, total.start, term.end)
+                else:
+                    term_end = self._term_end(text, term_start, end)
+                    if term_end < 0:
+                        return None
+                    kinds, tokens = tokens_of(text, term_start, term_end)
+                    replay = by_shape.get(kinds)
+                    if not replay:
+                        slow += 1
+                        if slow > _MOST_SLOW_TERMS and slow * _SLOW_SHARE > terms:
+                            return None  # terms of many new shapes: slower than the line in one go
+                    parsed = replay(tokens) if replay else self._first(kinds, tokens)  # type: ignore[operator]
+                    if len(parsed) != 1 or (parsed[0].start, parsed[0].end) != (
+                        tokens[0].start_pos,
+                        tokens[-1].end_pos,
+                    ):
+                        return None  # not one statement made of all its tokens: empty, or with a ';' in it
+                    (term,) = parsed
+                    if type(term) not in expressions:
+                        if total is not None or type(term) is not ast.Assign:
+                            return None  # a definition, a loop, or '=' past the first term
+                        assignment, term = term, term.expr
+                    elif replay:
+                        guess_read, guess_replay = self._term_reader(kinds), replay  # type: ignore[assignment]
+                    total = term if total is None else binary(op, total, term, total.start, term.end)
+                    sign, after = text[term_end : min(term_end + 1, end)], term_end + 1
+                if not sign:
+                    break
+                op = sign
+                term_start = after
+        except UnexpectedInput:
+            return None
+        if assignment is None:
+            return [total]
+        assignment.expr, assignment.end = total, total.end
+        return [assignment]
+
+    def _term_end(self, text: str, start: int, end: int) -> int:
+        """Where the term of a sum that starts at ``start`` ends: its binary sign, or ``end``; -1 if nowhere.
+
+        A sign is binary after an operand's end (a name, a number, ``)``): where the grammar's
+        ``expr ADD_OP product`` reads it; any other sign is a unary one, inside its term. Signs inside
+        parentheses are inside the term. -1: parentheses closed that were not open or left open at the
+        line's end, or a continuation (the statement goes on past the line).
+        """
+        depth = 0
+        for match in self._tokens.sum_parts(text, start, end):
+            stop = match.group("stop")
+            if stop == "(":
+                depth += 1
+            elif stop == ")":
+                depth -= 1
+                if depth < 0:
+                    return -1
+            elif stop == "\\":
+                return -1
+            elif depth:
+                if stop in _SUM_ENDS:
+                    return -1
+            elif stop in _SUM_ENDS:
+                return end  # the line's end, or a comment running to it
+            else:
+                at = match.start("stop")
+                before = at - 1
+                while before >= start and text[before] in _IGNORED:
+                    before -= 1
+                if before >= start and _ends_operand(text[before]):
+                    return at
+        return -1  # pragma: no cover - the expression matches at the line's end
+
+    def _term_reader(self, kinds: tuple[str, ...]) -> Callable[[str, int, int], Any]:
+        """The reader of a sum's terms of the shape ``kinds`` with the sign after them, made once per shape."""
+        reader = self._term_readers.get(kinds)
+        if reader is None:
+            fits = len(self._term_readers) < _MOST_READERS
+            reader = self._tokens.reader(kinds, in_sum=True) if fits else _no_tokens
+            self._term_readers[kinds] = reader
+        return reader
 
     def _reader(self, kinds: tuple[str, ...]) -> Callable[[str, int, int], list[Any] | None]:
         """The shape's whole-line reader (``_Tokens.reader``), made once per shape for a bounded number."""
@@ -521,14 +700,12 @@ class _LineParser:
         log.clear()
         return parsed
 
-    def _remember(self, line: str, parsed: list[ast.Statement], start: int) -> None:
-        """The second time a line's text is seen, make its copier (or remember that it has none)."""
-        seen = self._seen_texts
-        if line in seen:
-            by_text = self._by_text
-            by_text[line] = (len(by_text) < _MOST_COPIERS and _copier(parsed, start)) or False
-        elif len(seen) < _MOST_ENTRIES:
-            seen.add(line)
+    def _copier(self, parsed: list[ast.Statement], start: int) -> Callable[[int], list[ast.Statement]] | bool:
+        """The copier of a line seen twice (``_copier``), or False: none can be made, or enough were."""
+        if self._copiers >= _MOST_COPIERS:
+            return False
+        self._copiers += 1
+        return _copier(parsed, start) or False
 
     def _recorded(self, builder: Callable[[list], Any]) -> Callable[[list], Any]:
         log = self._log
