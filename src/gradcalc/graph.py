@@ -36,11 +36,11 @@ class Node:
         op: Op,
         args: tuple[int, ...] = (),
         param: float | None = None,
+        text: str | None = None,
+        span: Span | None = None,
         *,
         name: str | None = None,
         version: int = 0,
-        text: str | None = None,
-        span: Span | None = None,
     ) -> None:
         self.op = op
         self.args = args
@@ -264,7 +264,7 @@ class Graph:
         span: Span | None = None,
     ) -> int:
         nodes = self.nodes
-        nodes.append(Node(op, args, param, text=text, span=span))
+        nodes.append(Node(op, args, param, text, span))
         return len(nodes) - 1
 
     def constant(self, value: float, text: str, span: Span | None = None) -> int:

@@ -1170,7 +1170,7 @@ def _replay(
     table = (*outside, *range(first, first + len(steps)))  # what a template's refs index
     append, name_node = nodes.append, graph.name_node
     for op, pick, param, text, start, end, name in steps:
-        append(Node(op, pick(table), param, text=text, span=Span(body_source, start, end)))
+        append(Node(op, pick(table), param, text, Span(body_source, start, end)))
         if name is not None:
             name_node(name, len(nodes) - 1)
     value = table[template.result]
@@ -1301,7 +1301,7 @@ def _replay_step(lowering: _Lowering, outside: list[int], template: _StepTemplat
     table = (*outside, *range(first, first + len(steps)))  # what a template's refs index
     append = nodes.append
     for op, pick, param, text, start, end, _ in steps:
-        append(Node(op, pick(table), param, text=text, span=Span(source, base + start, base + end)))
+        append(Node(op, pick(table), param, text, Span(source, base + start, base + end)))
     bind = graph.bind
     for name, index in template.binds:
         bind(name, table[index])

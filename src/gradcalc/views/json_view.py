@@ -116,13 +116,13 @@ def json_chunks(result: Result) -> Iterator[str]:
 
 _ROWS_PER_CHUNK = 8_192
 _ID = '"n%d"'
+_TWO_IDS = f"{_ID}, {_ID}"
 
 
 def _rows_text(result: Result, start: int, order: list[int], position: array[int], scopes: Scopes) -> str:
     """The rows of the nodes ``order``, from place ``start`` on, each but the very first after ``, ``."""
     evaluation, labels = result.evaluation, result.labels
     nodes = list(map(result.graph.nodes.__getitem__, order))
-    place = position.__getitem__
     orders = scopes.orders
     scope_texts = [
         (f', "scope": {_dumps(list(scopes.path(i)))}' if i in scopes.of_node else "")
@@ -134,12 +134,23 @@ def _rows_text(result: Result, start: int, order: list[int], position: array[int
         map(_ID.__mod__, range(start, start + len(order))),
         repeat(", "), _heads_text(nodes),
         repeat(', "label": '), map(_encode_string, map(labels.__getitem__, order)),
-        repeat(', "inputs": ['), [", ".join(map(_ID.__mod__, map(place, node.args))) for node in nodes],
+        repeat(', "inputs": ['), _inputs_text(nodes, position),
         repeat('], "value": '), _numbers_text(list(map(evaluation.values.__getitem__, order))),
         repeat(', "grad": '), _numbers_text(list(map(evaluation.grads.__getitem__, order))),
         repeat(', "local": ['), _lists_text(list(map(evaluation.local.__getitem__, order))),
         repeat("]"), scope_texts, repeat("}"),
     )))  # fmt: skip
+
+
+def _inputs_text(nodes: list[Node], position: array[int]) -> list[str]:
+    """Each node's inputs as ids, ``"n3", "n7"``: a gate of two (nearly every one) in one ``%``."""
+    place = position.__getitem__
+    return [
+        _TWO_IDS % (position[args[0]], position[args[1]])
+        if len(args) == 2
+        else ", ".join(map(_ID.__mod__, map(place, args)))
+        for args in map(attrgetter("args"), nodes)
+    ]
 
 
 def _gradients_text(result: Result) -> str:
