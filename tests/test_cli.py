@@ -255,3 +255,15 @@ def test_a_big_json_document_arrives_whole_and_its_warnings_too(gradcalc):
     doc = json.loads(out.stdout)
     assert len(doc["nodes"]) == 80_001 and doc["output"]["value"] == sum(0.5 * (i % 7) for i in range(20_000))
     assert "relu" in out.stderr and doc["warnings"]
+
+
+def test_under_a_profiler_the_process_ends_as_usual_so_the_profile_is_printed():
+    # the console script ends with os._exit (cli.collector.finish), except under a profiler or a tracer
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-m", "gradcalc", "eval", "x*2", "x=1", "--json"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert '"value": 2.0' in done.stdout and "function calls" in done.stdout
