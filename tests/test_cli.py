@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 
 import pytest
 
@@ -259,8 +260,6 @@ def test_a_big_json_document_arrives_whole_and_its_warnings_too(gradcalc):
 
 def test_under_a_profiler_the_process_ends_as_usual_so_the_profile_is_printed():
     # the console script ends with os._exit (cli.collector.finish), except under a profiler or a tracer
-    import sys
-
     done = subprocess.run(
         [sys.executable, "-m", "cProfile", "-m", "gradcalc", "eval", "x*2", "x=1", "--json"],
         capture_output=True, text=True, timeout=60,
