@@ -59,9 +59,9 @@ def keep(made: object) -> None:
 
 def finish(code: object) -> None:
     """End the console script's process with ``code`` (``SystemExit``'s), its output flushed, without
-    freeing what ``keep`` kept. Under a profiler, a debugger or coverage, the process ends as usual
-    instead, so that they can report."""
-    if sys.getprofile() is not None or sys.gettrace() is not None:
+    freeing what ``keep`` kept. Where nothing was kept (the REPL, a server), or under a profiler, a
+    debugger or coverage, the process ends as usual instead: its threads and tools end as they always did."""
+    if not _kept or sys.getprofile() is not None or sys.gettrace() is not None:
         return
     if code is not None and not isinstance(code, int):  # sys.exit("message"): what Python would do
         sys.stderr.write(f"{code}\n")
