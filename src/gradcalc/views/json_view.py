@@ -143,12 +143,15 @@ def _rows_text(result: Result, start: int, order: list[int], position: array[int
 
 
 def _inputs_text(nodes: list[Node], position: array[int]) -> list[str]:
-    """Each node's inputs as ids, ``"n3", "n7"``: a gate of two (nearly every one) in one ``%``."""
+    """Each node's inputs as ids, ``"n3", "n7"``: a gate of two (nearly every one) in one ``%``, a leaf
+    (a wide sum's 200,000 inputs) as nothing at once."""
     place = position.__getitem__
     return [
         _TWO_IDS % (position[args[0]], position[args[1]])
         if len(args) == 2
         else ", ".join(map(_ID.__mod__, map(place, args)))
+        if args
+        else ""
         for args in map(attrgetter("args"), nodes)
     ]
 
