@@ -89,8 +89,7 @@ def json_chunks(result: Result) -> Iterator[str]:
     them, and then hold the whole text (and its encoded copy) at once. Here each column of numbers
     (values, gradients, partials) of a piece is written by orjson in one call, the labels and op heads
     by ``map``, and the piece's rows are one ``join`` of the columns zipped with the text between them:
-    no Python code runs per row, and no row is a string of its own. ``document`` stays the definition:
-    tests compare the two.
+    no row is a string of its own. ``document`` stays the definition: tests compare the two.
     """
     evaluation, labels = result.evaluation, result.labels
     order = evaluation.order
