@@ -1209,26 +1209,26 @@ class _StepTemplate:
 
 def _step_reads(loop: ast.Loop) -> tuple[str, ...] | None:
     """The names a loop's body reads, or None if its steps cannot be replayed (see ``_StepTemplate``)."""
-    reads: dict[str, None] = {}
-    for item, _ in _walk(loop.body):
-        kind = type(item)
-        if kind is ast.Name:
-            if item.id == loop.var:
-                return None
-            reads[item.id] = None
-        elif (kind is ast.Call and item.func not in FUNCTIONS) or kind is ast.Loop or kind is ast.FunctionDef:
-            return None
-    return tuple(reads)
+    return _replayable_reads(loop.body, loop.var)
 
 
 def _statement_reads(statement: ast.Assign) -> tuple[str, ...] | None:
     """The names a top-level assignment reads, or None if it cannot be replayed (see ``_assign_statement``)."""
+    return _replayable_reads([statement], None)
+
+
+def _replayable_reads(body: list[ast.Statement], counter: str | None) -> tuple[str, ...] | None:
+    """The names ``body`` reads, in order, or None where its nodes are not a plain function of those: it
+    reads the loop's ``counter`` (a constant that folds differently each step), calls a function you
+    defined (or ``grad``), runs a loop or defines a function."""
     reads: dict[str, None] = {}
-    for item, _ in _walk([statement]):
+    for item, _ in _walk(body):
         kind = type(item)
         if kind is ast.Name:
+            if item.id == counter:
+                return None
             reads[item.id] = None
-        elif kind is ast.Call and item.func not in FUNCTIONS:
+        elif (kind is ast.Call and item.func not in FUNCTIONS) or kind is ast.Loop or kind is ast.FunctionDef:
             return None
     return tuple(reads)
 
