@@ -276,7 +276,9 @@ class Graph:
         if node is not None and self.nodes[node].op is INPUT and self.nodes[node].name == name:
             self.nodes[node].param = value
             return node
-        return self.bind(name, self.add(INPUT, param=value, span=span))
+        nodes = self.nodes
+        nodes.append(Node(INPUT, (), value, None, span))
+        return self.bind(name, len(nodes) - 1)
 
     def bind(self, name: str, node: int) -> int:
         """Give ``node`` the name (unless it already has one: ``b = a`` makes b an alias of a)."""

@@ -78,13 +78,13 @@ def _marked_labels(graph: Graph, shown: Iterable[int]) -> tuple[dict[int, str], 
     return marked, first
 
 
-def _fresh_names(*taken: Container[str]) -> Iterator[str]:
-    """The short names p, q, ..., v, p1, q1, ... that are in none of ``taken``."""
+def _fresh_names(bindings: Container[str], names: Container[str], counters: Container[str]) -> Iterator[str]:
+    """The short names p, q, ..., v, p1, q1, ... that are in none of the three."""
     for round_ in count():
         suffix = str(round_) if round_ else ""
         for letter in _LETTERS:
             name = letter + suffix
-            if not any(name in names for names in taken):
+            if name not in bindings and name not in names and name not in counters:
                 yield name
 
 
@@ -97,14 +97,16 @@ def node_labels(graph: Graph, order: list[int], output: int) -> dict[int, str]:
     fresh = _fresh_names(graph.bindings, names, counters)
     output_free = not any(OUTPUT_NAME in taken for taken in (graph.bindings, names, counters))
     labels: dict[int, str] = {}
+    unnamed: list[int] = []  # the nodes given a short name, all at once at the end (their places kept)
     for i in order:
         node = nodes[i]
         if node.name is not None:
             labels[i] = marked.get(i, node.name)
         elif node.op is CONST:
             labels[i] = node.text or format_number(node.param or 0.0)
-        elif i == output and output_free:
-            labels[i] = OUTPUT_NAME
         else:
-            labels[i] = next(fresh)
+            labels[i] = OUTPUT_NAME
+            if i != output or not output_free:
+                unnamed.append(i)
+    labels.update(zip(unnamed, fresh))
     return labels
