@@ -90,6 +90,43 @@ def test_a_replayed_call_makes_the_nodes_lowering_its_body_makes(text: str, monk
     assert _described(_graph(text, True, monkeypatch)) == _described(_graph(text, False, monkeypatch))
 
 
+@pytest.mark.parametrize("compiled_after", [1, 2])
+@pytest.mark.parametrize("text", PROGRAMS)
+def test_a_compiled_step_replay_makes_the_nodes_lowering_afresh_makes(
+    text: str, compiled_after: int, monkeypatch: pytest.MonkeyPatch
+):
+    """A step or a top-level assignment's template is compiled once replayed often (``_step_replayer``):
+    here from its first replay on, or its second (the loop's replay first, then the compiled one's)."""
+    monkeypatch.setattr(lowering, "_COMPILED_AFTER", compiled_after)
+    assert _described(_graph(text, True, monkeypatch)) == _described(_graph(text, False, monkeypatch))
+
+
+def test_a_long_chain_is_replayed_by_compiled_templates(monkeypatch: pytest.MonkeyPatch):
+    compiled: list[lowering._StepTemplate] = []
+    original = lowering._step_replayer
+
+    def counting(template: lowering._StepTemplate) -> lowering._StepReplay:
+        compiled.append(template)
+        return original(template)
+
+    monkeypatch.setattr(lowering, "_step_replayer", counting)
+    lines = ["x = 0.5", "h = x * 1.0001"] + ["h = h * 1.0001" if i % 2 else "h = h + x" for i in range(300)]
+    text = "\n".join(lines)
+    assert _described(_graph(text, True, monkeypatch)) == _described(_graph(text, False, monkeypatch))
+    assert len(compiled) == 2  # one template for each of the two texts
+    assert all(template.uses == lowering._COMPILED_AFTER for template in compiled)
+    result = run(text)
+    assert (result.evaluation.value, gradients(result)["x"]) == pytest.approx(_chain(300), rel=1e-12)
+
+
+def _chain(statements: int) -> tuple[float, float]:
+    """The chain's value at x = 0.5 and its derivative in x, step by step."""
+    h, dh = 0.5 * 1.0001, 1.0001
+    for i in range(statements):
+        h, dh = (h * 1.0001, dh * 1.0001) if i % 2 else (h + 0.5, dh + 1)
+    return h, dh
+
+
 def test_calls_of_one_shape_are_replayed_and_others_recorded():
     functions: lowering.Functions = {}
     graph = Graph()

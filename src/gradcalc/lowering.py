@@ -1198,13 +1198,26 @@ class _StepTemplate:
     nodes from the nodes the names they read are bound to at each step's start. A step is replayed
     only where it is a plain function of those: its body reads no counter (a constant that folds
     differently each step), calls no function you defined, runs no loop, assigns no constant, and is
-    not in a call. ``binds`` are its assignments in order, each ``(name, ref)``; ``last`` what the
-    step leaves as the program's output so far.
+    not in a call. ``steps`` are the nodes it makes; ``binds`` its assignments in order, each ``(name,
+    index)``, an index into the table of ``_index``; ``last`` what the step leaves as the program's output
+    so far.
     """
 
-    steps: list[_Step]
-    binds: list[tuple[str, int]]  # indices into the table, as a step's arguments
+    steps: list[_RecordedStep]
+    binds: list[tuple[str, int]]  # (name, index)
+    outside: int  # how many nodes from outside the table starts with
     last: tuple[int, str | None] | None
+    uses: int = 0
+    replay: _StepReplay | None = None  # compiled once replayed _COMPILED_AFTER times (``_step_replayer``)
+
+
+# A template replayed this often is compiled: compiling costs about 30 µs a node, and saves a third of a
+# replay's 1.5 µs a node, so a loop of a few big steps never pays for it and a chain of 50,000 does.
+_COMPILED_AFTER = 64
+# (op, pick, param, text, start, end, args): ``pick`` takes the node's arguments from the table, at the
+# indices ``args`` (``_picker``); the span is counted from the step's start.
+_RecordedStep = tuple[Op, Callable[[tuple[int, ...]], tuple[int, ...]], float | None, str | None, int, int, list[int]]
+_StepReplay = Callable[[list[Node], Source, list[int], int, Callable[[str, int], int]], int]
 
 
 def _step_reads(loop: ast.Loop) -> tuple[str, ...] | None:
@@ -1264,7 +1277,7 @@ def _record_steps(
             return None
         return node - first if node >= first else refs.get(node)
 
-    steps: list[_Step] = []
+    steps: list[_RecordedStep] = []
     source = lowering.source
     for i in range(first, len(nodes)):
         node = nodes[i]
@@ -1272,9 +1285,9 @@ def _record_steps(
         if span is None or span.source is not source or any(a < first and a not in refs for a in node.args):
             return None
         args = tuple([a - first if a >= first else refs[a] for a in node.args])
-        steps.append(
-            (node.op, _picker(args, len(outside)), node.param, node.text, span.start - base, span.end - base, None)
-        )
+        indices = [_index(arg, len(outside)) for arg in args]
+        pick = _picker(args, len(outside))
+        steps.append((node.op, pick, node.param, node.text, span.start - base, span.end - base, indices))
     binds: list[tuple[str, int]] = []
     for name, value in bound:
         found = ref(value)
@@ -1287,27 +1300,64 @@ def _record_steps(
         if found is None:
             return None
         replayed_last = (_index(found, len(outside)), last[1])
-    return _StepTemplate(steps, binds, replayed_last)
+    return _StepTemplate(steps, binds, len(outside), replayed_last)
 
 
 def _replay_step(lowering: _Lowering, outside: list[int], template: _StepTemplate, base: int = 0) -> None:
     """A loop step (or a top-level assignment, its spans counted from ``base``) lowered from its template
-    (see ``_StepTemplate``)."""
+    (see ``_StepTemplate``): by a loop over its steps, or by its compiled replay once it has one."""
     graph = lowering.graph
     nodes = graph.nodes
     source = lowering.source
-    steps = template.steps
     first = len(nodes)
-    table = (*outside, *range(first, first + len(steps)))  # what a template's refs index
-    append = nodes.append
-    for op, pick, param, text, start, end, _ in steps:
-        append(Node(op, pick(table), param, text, Span(source, base + start, base + end)))
-    bind = graph.bind
-    for name, index in template.binds:
-        bind(name, table[index])
+    replay = template.replay
+    if replay is not None:
+        replay(nodes, source, outside, base, graph.bind)
+    else:
+        template.uses += 1
+        if template.uses >= _COMPILED_AFTER:
+            template.replay = _step_replayer(template)
+        table = (*outside, *range(first, first + len(template.steps)))
+        append = nodes.append
+        for op, pick, param, text, start, end, _ in template.steps:
+            append(Node(op, pick(table), param, text, Span(source, base + start, base + end)))
+        bind = graph.bind
+        for name, index in template.binds:
+            bind(name, table[index])
     if template.last is not None:
         index, last_name = template.last
-        lowering.last = (table[index], last_name)
+        lowering.last = (outside[index] if index < template.outside else first + index - template.outside, last_name)
+
+
+def _step_replayer(template: _StepTemplate) -> _StepReplay:
+    """``template``'s replay as straight-line code: ``replay(nodes, source, outside_nodes, base, bind)``
+    appends its nodes and makes its assignments as ``_replay_step``'s loop does, without the loop, the
+    table or a call per node's arguments; it gives the first node's id.
+    """
+    steps, binds, outside = template.steps, template.binds, template.outside
+
+    def entry(index: int) -> str:  # an index into the table: an outside node, or one the replay makes
+        return f"outside[{index}]" if index < outside else f"first + {index - outside}"
+
+    body = ["    first = len(nodes)", "    append = nodes.append"]
+    for k, (*_, start, end, args) in enumerate(steps):
+        picked = "".join(f"{entry(index)}, " for index in args)
+        span = f"Span(source, base + {start}, base + {end})"
+        body.append(f"    append(Node(ops[{k}], ({picked}), params[{k}], texts[{k}], {span}))")
+    body += [f"    bind(names[{k}], {entry(index)})" for k, (_, index) in enumerate(binds)]
+    bound = {
+        "Node": Node,
+        "Span": Span,
+        "ops": tuple(step[0] for step in steps),
+        "params": tuple(step[2] for step in steps),
+        "texts": tuple(step[3] for step in steps),
+        "names": tuple(name for name, _ in binds),
+    }
+    defaults = "".join(f", {key}={key}" for key in bound)
+    code = f"def replay(nodes, source, outside, base, bind{defaults}):\n" + "\n".join(body) + "\n    return first\n"
+    namespace = dict(bound)
+    exec(code, namespace)  # the text is made here, from the recorded indices and offsets only
+    return namespace["replay"]  # type: ignore[return-value]
 
 
 def _index(ref: int, outside: int) -> int:
