@@ -115,7 +115,11 @@ def json_chunks(result: Result) -> Iterator[str]:
 
 _ROWS_PER_CHUNK = 8_192
 _ID = '"n%d"'
-_TWO_IDS = f"{_ID}, {_ID}"
+# The text around a row's own pieces, joined to the piece before or after it: a row is ten pieces, not twenty.
+_ROW_START = ', {"id": "n%d", '
+_INPUTS = ', "inputs": [%s], "value": '
+_TWO_INPUTS = _INPUTS % f"{_ID}, {_ID}"
+_NO_INPUTS = _INPUTS % ""
 
 
 def _rows_text(result: Result, start: int, order: list[int], position: array[int], scopes: Scopes) -> str:
@@ -123,34 +127,36 @@ def _rows_text(result: Result, start: int, order: list[int], position: array[int
     evaluation, labels = result.evaluation, result.labels
     nodes = list(map(result.graph.nodes.__getitem__, order))
     orders = scopes.orders
-    scope_texts = [
-        (f', "scope": {_dumps(list(scopes.path(i)))}' if i in scopes.of_node else "")
+    ends = [
+        "]"
+        + (f', "scope": {_dumps(list(scopes.path(i)))}' if i in scopes.of_node else "")
         + (f', "order": {orders[i]}' if i in orders else "")
+        + "}"
         for i in order
-    ] if scopes.of_node or orders else repeat("")  # fmt: skip
-    return "".join(chain.from_iterable(zip(
-        chain(('{"id": ' if start == 0 else ', {"id": ',), repeat(', {"id": ')),
-        map(_ID.__mod__, range(start, start + len(order))),
-        repeat(", "), _heads_text(nodes),
-        repeat(', "label": '), map(_encode_string, map(labels.__getitem__, order)),
-        repeat(', "inputs": ['), _inputs_text(nodes, position),
-        repeat('], "value": '), _numbers_text(list(map(evaluation.values.__getitem__, order))),
+    ] if scopes.of_node or orders else repeat("]}")  # fmt: skip
+    text = "".join(chain.from_iterable(zip(
+        map(_ROW_START.__mod__, range(start, start + len(order))),
+        _heads_text(nodes),  # each ends with '"label": '
+        map(_encode_string, map(labels.__getitem__, order)),
+        _inputs_text(nodes, position),  # each ends with '"value": '
+        _numbers_text(list(map(evaluation.values.__getitem__, order))),
         repeat(', "grad": '), _numbers_text(list(map(evaluation.grads.__getitem__, order))),
         repeat(', "local": ['), _lists_text(list(map(evaluation.local.__getitem__, order))),
-        repeat("]"), scope_texts, repeat("}"),
+        ends,
     )))  # fmt: skip
+    return text[2:] if start == 0 else text  # the very first row follows '[', not a row
 
 
 def _inputs_text(nodes: list[Node], position: array[int]) -> list[str]:
-    """Each node's inputs as ids, ``"n3", "n7"``: a gate of two (nearly every one) in one ``%``, a leaf
-    (a wide sum's 200,000 inputs) as nothing at once."""
+    """Each node's ``, "inputs": [...], "value": ``, its inputs as ids: a gate of two (nearly every one)
+    in one ``%``, a leaf (a wide sum's 200,000 inputs) as one text for all."""
     place = position.__getitem__
     return [
-        _TWO_IDS % (position[args[0]], position[args[1]])
+        _TWO_INPUTS % (position[args[0]], position[args[1]])
         if len(args) == 2
-        else ", ".join(map(_ID.__mod__, map(place, args)))
+        else _INPUTS % ", ".join(map(_ID.__mod__, map(place, args)))
         if args
-        else ""
+        else _NO_INPUTS
         for args in map(attrgetter("args"), nodes)
     ]
 
@@ -177,7 +183,7 @@ def _pieces(items: list[int]) -> Iterator[list[int]]:
 
 
 def _heads_text(nodes: list[Node]) -> list[str]:
-    """Each node's ``"op": ..., "symbol": ...``, encoded once per op (and per folded constant)."""
+    """Each node's ``"op": ..., "symbol": ..., "label": ``, encoded once per op (and per folded constant)."""
     ops = list(map(attrgetter("op"), nodes))
     heads = {op: _head(op, None) for op in dict.fromkeys(ops)}
     if not any(op.parametric for op in heads):
@@ -197,7 +203,8 @@ def _heads_text(nodes: list[Node]) -> list[str]:
 
 
 def _head(op: Op, param: float | None) -> str:
-    return f'"op": {_encode_string(op.name)}, "symbol": {_encode_string(op.gate_symbol(param, format_number))}'
+    symbol = _encode_string(op.gate_symbol(param, format_number))
+    return f'"op": {_encode_string(op.name)}, "symbol": {symbol}, "label": '
 
 
 def _numbers_text(numbers: list[float]) -> list[str]:
