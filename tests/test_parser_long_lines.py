@@ -155,8 +155,9 @@ def test_a_long_line_that_is_not_a_sum_is_parsed_in_one_go(line):
     "line",
     ["(" + LONG + ")", "y = -(" + LONG + ")^2", "((((" + LONG + ") * 2) * 3) / 4)"],
 )
-def test_a_long_line_of_one_term_with_signs_inside_is_parsed_whole(line):
-    check(line, summed=True, fails=False, before="y = 1\n", after="\ny\n")
+def test_a_long_line_of_one_term_with_signs_inside_is_not_a_sum(line):
+    """It is parsed group by group (``tests/test_parser_groups.py``), or in one go."""
+    check(line, summed=False, fails=False, before="y = 1\n", after="\ny\n")
 
 
 def test_a_long_line_without_a_sign_is_parsed_in_one_go():

@@ -5,7 +5,8 @@ The transformer is embedded in the parser, so there is no parse tree and no recu
 grammar's parse tables are cached on disk, so a one-shot command does not rebuild them. A program is
 read line by line, and a line shape seen before replays the reductions the tables made for it
 (``_LineParser``): generated programs, thousands of lines of a few shapes, parse several times faster.
-A long line that is a sum is parsed the same way term by term (``_LineParser._sum``).
+A long line that is a sum is parsed the same way term by term (``_LineParser._sum``), and one of
+deep parentheses group by group (``_LineParser._groups``).
 """
 
 from __future__ import annotations
@@ -169,8 +170,10 @@ class _Builder:
         return ast.Number(float(token.value), token.start_pos, token.end_pos)
 
     @staticmethod
-    def name(children: list) -> ast.Name:
+    def name(children: list) -> ast.Expr:
         (token,) = children
+        if token.value is _GROUP:  # parentheses parsed before, read as a name (``_LineParser._groups``)
+            return token.expr
         return ast.Name(token.value, token.start_pos, token.end_pos)
 
     @staticmethod
@@ -465,6 +468,10 @@ def _ends_operand(char: str) -> bool:
     return char.isalnum() or char in "_.)"
 
 
+class _NotGrouped(Exception):
+    """A line that ``_LineParser._groups`` leaves to the tables."""
+
+
 def _no_tokens(*_: object) -> None:
     """The reader of no shape: before any line was replayed, and past the readers' bound."""
 
@@ -478,6 +485,13 @@ def _ending(tokens: list[Any]) -> Iterator[Any]:
 # of 100,000 terms is seen once (its terms' shapes are remembered: ``_LineParser._sum``), and a long
 # REPL session must not grow the caches without bound.
 _LONGEST_LINE = 400
+# A group of parentheses already parsed, as the tokens of the group around it read it: a name whose
+# value is this very string (``_Builder.name`` gives its expression); no name is spelled so, and a
+# token read from text holds a string of its own.
+_GROUP = "(...)"
+_PARENTHESES = re.compile(r"\(+|\)")
+_CALLED = re.compile(r"[A-Za-z0-9_.)][ \t\f\r]*\(")  # a call's parentheses (or an error: 2(x), (a)(b))
+_NOT_GROUPED = re.compile(r"[\[\]{}#\\]")  # brackets, braces, a comment or a continuation: the line in one go
 _MOST_TOKENS = 120
 _MOST_ENTRIES = 20_000
 _MOST_READERS = 200  # a reader's expression takes about a millisecond to compile
@@ -503,7 +517,9 @@ class _LineParser:
 
     A line longer than ``_LONGEST_LINE`` is not remembered; where it is a sum (``w0*x0 + w1*x1 + ...``,
     100,000 terms), its terms are parsed as lines are and folded as the ``binary`` reduction folds them
-    (``_sum``); any other long line runs through the tables token by token.
+    (``_sum``); a long line of one term with parentheses (``((x * 2) * 2) ...``, 100,000 deep) is parsed
+    group by group, each group as a line (``_groups``); any other long line runs through the tables token
+    by token.
     """
 
     def __init__(self, lark: Lark) -> None:
@@ -511,6 +527,8 @@ class _LineParser:
         self._log: list[tuple[Callable[[list], Any], tuple[Any, ...], Any]] = []
         self._recording = _FastParser(lark, wrap=self._recorded)
         self._tokens = self._plain._tokens
+        self._group_token = _group_token_type(self._tokens._token)
+        self._last_piece: tuple[Callable[[str, int, int], list[Any] | None], tuple[str, ...]] = (_no_tokens, ())
         # A line's copier; True: seen once; False: it has none (a definition, or past the copiers' bound).
         self._by_text: dict[str, Callable[[int], list[ast.Statement]] | bool] = {}
         self._copiers = 0
@@ -532,7 +550,10 @@ class _LineParser:
             for line in text.split("\n"):
                 end = start + len(line)
                 if end - start > _LONGEST_LINE:  # a sum of 100,000 terms: parsed term by term, or in one go
-                    extend(self._sum(text, start, end) or self._plain.parse_range(text, start, end))
+                    parsed = self._sum(text, start, end)
+                    if parsed is None:
+                        parsed = self._groups(text, start, end)
+                    extend(parsed if parsed is not None else self._plain.parse_range(text, start, end))
                     start = end + 1
                     continue
                 copy_ = by_text.get(line)
@@ -571,10 +592,10 @@ class _LineParser:
         becomes its value, as ``assign`` would have it. A term of the shape of the last one is read with
         the sign after it by one regular expression (``_Tokens.reader(kinds, in_sum=True)``).
 
-        A line of one term with signs in it (``(a + b + ...)``) is parsed whole, once. None where the line has
-        no sign (``((x * 2) * 2)``, one term) or is anything else (a term that is not one expression, an empty
-        term, parentheses that do not match, a syntax error, a continuation): the caller parses the line in
-        one go, so an error is found, worded and placed as it always was.
+        None where the line is one term (``((x * 2) + 1) * 2``, signs inside parentheses or none), which
+        ``_groups`` may parse, or is anything else (a term that is not one expression, an empty term,
+        parentheses that do not match, a syntax error, a continuation): the caller parses the line in one go,
+        so an error is found, worded and placed as it always was.
         """
         if text.find("+", start, end) < 0 and text.find("-", start, end) < 0:
             return None  # no sign: one term, such as parentheses nested 100,000 deep
@@ -601,8 +622,8 @@ class _LineParser:
                     total = binary(op, total, term, total.start, term.end)
                 else:
                     term_end = self._term_end(text, term_start, end)
-                    if term_end < 0:
-                        return None
+                    if term_end < 0 or (total is None and term_end == end):
+                        return None  # no sum, or one of one term: parsed by its groups, or in one go
                     kinds, tokens = tokens_of(text, term_start, term_end)
                     replay = by_shape.get(kinds)
                     if not replay:
@@ -634,6 +655,94 @@ class _LineParser:
             return [total]
         assignment.expr, assignment.end = total, total.end
         return [assignment]
+
+    def _groups(self, text: str, start: int, end: int) -> list[ast.Statement] | None:
+        """A long line of parentheses (``((x * 1.0001) * 1.0001) ...``, 100,000 deep), group by group.
+
+        Each group of parentheses is parsed as a line is, innermost first, once every group in it is
+        parsed: its tokens are its own, with each group inside it read as a name that stands for that
+        group's expression (``_GROUP``). The grammar reads a parenthesized expression where it reads a
+        name (``atom``), so this is the tree the tables make of the whole line, spans included; and the
+        groups of one shape are one shape of line, replayed after the tables have parsed it. Where a
+        group is not one expression, or stands where a name means more than a value (before ``=``), or
+        is a call's, or the line has brackets, braces, a comment or a continuation: None, and the
+        caller parses the line in one go, so an error is found, worded and placed as it always was.
+        """
+        if text.find("(", start, end) < 0 or _NOT_GROUPED.search(text, start, end) or _CALLED.search(text, start, end):
+            return None
+        token = self._tokens._token
+        group_token = self._group_token
+        by_shape = self._by_shape
+        opens: list[int] = []  # where each group open now starts, innermost last
+        inside: list[list[Any] | None] = []  # the groups parsed so far in each of those (None: none yet)
+        outside: list[Any] = []  # the groups of the line itself
+        try:
+            for match in _PARENTHESES.finditer(text, start, end):
+                at, after = match.span()
+                if text[at] == "(":  # a run of them: ((((
+                    opens.extend(range(at, after))
+                    inside.extend([None] * (after - at))
+                    continue
+                if not opens:
+                    return None
+                open_ = opens.pop()
+                kinds = ["LPAR"]
+                tokens = [token("LPAR", "(", open_, -1, -1, None, None, open_ + 1)]
+                self._grouped(text, open_ + 1, at, inside.pop() or (), kinds, tokens)
+                kinds.append("RPAR")
+                tokens.append(token("RPAR", ")", at, -1, -1, None, None, after))
+                shape = tuple(kinds)
+                replay = by_shape.get(shape)
+                parsed = replay(tokens) if replay else self._first(shape, tokens)  # type: ignore[operator]
+                if len(parsed) != 1 or type(parsed[0]) not in _EXPRESSIONS:
+                    return None
+                group = group_token("NAME", _GROUP, open_, -1, -1, None, None, after)
+                group.expr = parsed[0]
+                if not inside:
+                    outside.append(group)
+                elif inside[-1] is None:
+                    inside[-1] = [group]
+                else:
+                    inside[-1].append(group)
+            if opens:
+                return None
+            kinds, tokens = [], []
+            self._grouped(text, start, end, outside, kinds, tokens)
+            shape = tuple(kinds)
+            replay = by_shape.get(shape)
+            return replay(tokens) if replay else self._first(shape, tokens)  # type: ignore[operator]
+        except (UnexpectedInput, _NotGrouped):
+            return None
+
+    def _grouped(
+        self, text: str, start: int, end: int, groups: Collection[Any], kinds: list[str], tokens: list[Any]
+    ) -> None:
+        """The kinds and tokens of ``text[start:end]`` added to ``kinds`` and ``tokens``, each of ``groups`` in
+        it as one name (``_groups``).
+
+        The text between two groups is read token by token, or by the reader of its shape where the
+        last two pieces were of that shape, as the line's pieces usually are. A group before ``=`` raises
+        ``_NotGrouped``: ``(x) = 2`` is no assignment.
+        """
+        for group in [*groups, None]:
+            until = end if group is None else group.start_pos
+            if until > start:
+                read, read_kinds = self._last_piece
+                found = read(text, start, until)
+                if found is None:
+                    last_kinds = read_kinds
+                    read_kinds, found = self._tokens.line(text, start, until)
+                    # A shape read twice in a row is read by its reader from then on (one is made per shape).
+                    again = read_kinds == last_kinds and _BAD not in read_kinds
+                    self._last_piece = (self._reader(read_kinds) if again else _no_tokens, read_kinds)
+                if found and tokens[-1:] and tokens[-1].value is _GROUP and found[0].type == "EQUAL":
+                    raise _NotGrouped
+                kinds += read_kinds
+                tokens += found
+            if group is not None:
+                kinds.append("NAME")
+                tokens.append(group)
+                start = group.end_pos
 
     def _term_end(self, text: str, start: int, end: int) -> int:
         """Where the term of a sum that starts at ``start`` ends: its binary sign, or ``end``; -1 if nowhere.
@@ -789,6 +898,12 @@ def _copier(statements: list[ast.Statement], offset: int) -> Callable[[int], lis
         body.append(f"    {made[id(node)]} = {cls}({', '.join(parts)})")
     result = "[" + ", ".join(made[id(statement)] for statement in statements) + "]"
     return _compiled(body or ["    pass"], result, bound, "o")
+
+
+@cache
+def _group_token_type(token_type: type) -> type:
+    """The token that stands for a group of parentheses already parsed: ``token_type`` with its expression."""
+    return type("GroupToken", (token_type,), {"__slots__": ("expr",)} if not issubclass(token_type, str) else {})
 
 
 def _compiled_token_type() -> type:
