@@ -295,6 +295,22 @@ def test_lane_view_of_10000_nodes():
     check_lane_view(wide_sum(2_500))
 
 
+def test_a_lane_view_past_max_rows_draws_its_first_and_last_rows_and_carries_the_lanes_across():
+    result = wide_sum(500)  # 1,999 nodes: the 1,000 inputs, then the products and the sums
+    full = render_text(result, layout="lane").rows
+    drawing = render_text(result, layout="lane", max_rows=40)
+    rows = drawing.rows
+    assert len(rows) == 1 + 20 + 1 + 20 and drawing.fits
+    gap = rows[21]
+    assert gap.endswith("… 1,959 more nodes (--rows 0 shows all)")
+    assert gap.split("…")[0].rstrip() == " ".join(["│"] * MAX_LANES)  # the first inputs hold every lane across
+    # the rows drawn are those of the whole drawing, words and numbers alike (the columns may be narrower)
+    assert [row.split() for row in rows[1:21]] == [row.split() for row in full[1:21]]
+    assert [row.split() for row in rows[-20:]] == [row.split() for row in full[-20:]]
+    assert render_text(result, layout="lane", max_rows=0).rows == full
+    assert render_text(result, layout="lane", max_rows=len(result.evaluation.order)).rows == full
+
+
 @pytest.mark.slow
 def test_lane_view_of_100000_nodes_at_the_default_recursion_limit():
     result = wide_sum(25_000)

@@ -134,6 +134,19 @@ def test_show_draws_the_graph_in_a_pipe_plain_with_the_current_values(tmp_path: 
     assert out.rstrip().endswith("∂g/∂z = 5")  # the session went on after the error
 
 
+def test_show_of_a_long_session_draws_the_first_and_last_rows_as_the_table_does(tmp_path: Path):
+    pytest.importorskip("gradcalc.views.text_graph")
+    lines = ["x = 0.5", "h = x * 2"] + ["h = h + x" if i % 2 else "h = h * 1.0001" for i in range(3_000)]
+    done = run_gradcalc("repl", "--rows", "20", stdin="\n".join([*lines, ":show"]) + "\n", home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.splitlines()
+    drawing = out[out.index(next(line for line in out if line.lstrip().startswith("node"))) :]
+    assert len(drawing) == 1 + 10 + 1 + 10 + 1  # heading, first rows, the gap, last rows, a blank line
+    assert drawing[1].split() == ["○", "x", "input", "▲", "0.50", "▼", "1620.58"]
+    assert drawing[11] == "│ │ │  … 4,483 more nodes (--rows 0 shows all)"  # 4,503 nodes: x, 2, h, then 4,500
+    assert drawing[-2].split() == ["●─╯", "h'3000", "+", "h'2999,", "x", "▲", "810.29", "▼", "1.00"]
+
+
 def test_watch_in_a_pipe_says_it_needs_a_terminal_and_the_session_goes_on(tmp_path: Path):
     done = run_gradcalc(stdin="x = 3\n:watch on\nx * x\n", home=tmp_path)
     assert done.returncode == 0, done.stderr

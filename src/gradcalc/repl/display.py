@@ -63,7 +63,7 @@ def renderable(
         labels = [outcome.result.labels[i] for i in outcome.result.inputs]
         return hessian_table(outcome.result.output_label, labels, outcome.matrix, precision)
     if isinstance(outcome, Drawn):
-        return _drawing(outcome.result, width, unicode)
+        return _drawing(outcome.result, width, unicode, rows)
     if isinstance(outcome, VariablesShown):
         return _variables(outcome, precision)
     if isinstance(outcome, HelpShown):
@@ -104,11 +104,14 @@ def report_line_error(error: GradcalcError, text: str, first_line: int, source_n
     report_error(error)
 
 
-def _drawing(result: Result, width: int | None, unicode: bool) -> RenderableType:
-    """The text drawing with its colours (Rich drops them for NO_COLOR and pipes); a summary if too big."""
+def _drawing(result: Result, width: int | None, unicode: bool, rows: int) -> RenderableType:
+    """The text drawing with its colours (Rich drops them for NO_COLOR and pipes); a summary if too big.
+
+    A graph of more than ``rows`` nodes draws its first and last rows, as the table shows them.
+    """
     from gradcalc.views.text_graph import render_text
 
-    drawing = render_text(result, charset="unicode" if unicode else "ascii", width=width)
+    drawing = render_text(result, charset="unicode" if unicode else "ascii", width=width, max_rows=rows)
     if not drawing.fits:
         why = f" ({drawing.reason})" if drawing.reason else ""
         return Text(f"{drawing.summary}\ntoo big to draw here{why}: :render FILE draws it as a picture", style="dim")

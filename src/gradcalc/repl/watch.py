@@ -69,7 +69,7 @@ def panel_text(frame: Frame) -> str:
     )
     if drawing.fits:
         return rule + "\n" + drawing.text(color=frame.color)
-    why = f" ({drawing.reason}; :show or :render FILE draws it in full)" if drawing.reason else ""
+    why = f" ({drawing.reason}; :show or :render FILE draws it)" if drawing.reason else ""
     return rule + "\n" + _one_line(drawing.summary + why, width)
 
 

@@ -65,8 +65,12 @@ def render_text(
     width: int | None = None,
     max_height: int | None = None,
     layout: str = "auto",
+    max_rows: int = 0,
 ) -> TextDrawing:
-    """Draw ``result`` as text: the circuit when it can and fits, else the lane view (see the module doc)."""
+    """Draw ``result`` as text: the circuit when it can and fits, else the lane view (see the module doc).
+
+    A lane view of more than ``max_rows`` nodes draws its first and last rows (0 draws all).
+    """
     if layout not in LAYOUTS:
         raise UsageError(f"unknown text layout {layout!r}", hint=f"choose one of: {', '.join(LAYOUTS)}")
     if charset not in CHARSETS:
@@ -103,7 +107,7 @@ def render_text(
                     if too_wide
                     else f"the circuit needs {len(rows)} rows, more than the {max_height} available"
                 )
-    lanes = render_lanes(result, number, chars, width)
+    lanes = render_lanes(result, number, chars, width, max_rows)
     height = len(lanes.rows)
     fits = not lanes.truncated and (max_height is None or height <= max_height)
     wide = max(len(row) for row in lanes.rows)

@@ -39,12 +39,14 @@ def short(label: str, limit: int, charset: Charset) -> str:
     return label if len(label) <= limit else label[: limit - 1] + charset.ellipsis
 
 
-def marked_names(result: Result, limit: int, charset: Charset) -> dict[int, str]:
-    """Each shown node's label, shortened, and marked with its derivative order if ``grad`` made it: ``q②``."""
-    order = result.evaluation.order
+def marked_names(result: Result, limit: int, charset: Charset, shown: list[int] | None = None) -> dict[int, str]:
+    """Each shown node's label (of ``shown``, or of every node), shortened, and marked with its derivative
+    order if ``grad`` made it: ``q②``."""
+    order = result.evaluation.order if shown is None else shown
     names = {i: short(result.labels[i], limit, charset) for i in order}
     for i, k in result_scopes(result).orders.items():
-        names[i] += charset.order_mark(k)
+        if i in names:
+            names[i] += charset.order_mark(k)
     return names
 
 
@@ -57,11 +59,22 @@ def order_legend(result: Result, charset: Charset) -> str:
     )
 
 
-def render_lanes(result: Result, number: Callable[[float], str], charset: Charset, width: int | None) -> Lanes:
-    """The lane view of ``result``; with ``width``, the gutter narrows to fit and longer rows are cut."""
+def render_lanes(
+    result: Result, number: Callable[[float], str], charset: Charset, width: int | None, max_rows: int = 0
+) -> Lanes:
+    """The lane view of ``result``; with ``width``, the gutter narrows to fit and longer rows are cut.
+
+    A graph of more than ``max_rows`` nodes shows its first and last rows (0 shows all), as the table
+    does, with a row between them that says how many are not drawn and carries the lanes across them.
+    """
     evaluation, nodes = result.evaluation, result.graph.nodes
-    order, values, grads = evaluation.order, evaluation.values, evaluation.grads
-    names = marked_names(result, MAX_NAME, charset)
+    values, grads = evaluation.values, evaluation.grads
+    order = evaluation.order
+    gap = None  # the place in order of the first row not drawn
+    if max_rows and len(order) > max_rows:
+        gap = max_rows // 2
+        order = [*order[:gap], *order[-gap:]]
+    names = marked_names(result, MAX_NAME, charset, [*order, *(a for i in order for a in nodes[i].args)])
 
     def symbol(i: int) -> str:
         node = nodes[i]
@@ -75,7 +88,7 @@ def render_lanes(result: Result, number: Callable[[float], str], charset: Charse
     shown_grads = [number(grads[i]) for i in order]
     output = short(result.output_label, MAX_NAME, charset)
     heading_grad = f"{charset.partial}{output}/{charset.partial}node"
-    name_w = max(4, *(len(n) for n in names.values()))
+    name_w = max(4, *(len(names[i]) for i in order))
     op_w = max(2, *(len(o) for o in ops))
     in_w = max(6, *(len(t) for t in inputs))
     value_w = max(len("value"), *(len(v) for v in shown_values))
@@ -83,7 +96,7 @@ def render_lanes(result: Result, number: Callable[[float], str], charset: Charse
     # gutter | name | op | inputs | mark value | mark gradient, two spaces apart
     rest = 2 + name_w + 2 + op_w + 2 + in_w + 2 + 2 + value_w + 2 + 2 + grad_w
     lanes = MAX_LANES if width is None else max(1, min(MAX_LANES, (width - rest - 1) // 2))
-    gutters = _gutter(result, lanes, charset)
+    gutters, live = _gutter(result, lanes, charset, gap, len(evaluation.order) - len(order))
     gutter_w = max(len(g) for g in gutters)
 
     name_at = gutter_w + 2
@@ -104,6 +117,10 @@ def render_lanes(result: Result, number: Callable[[float], str], charset: Charse
         f"{{:<{gutter_w}}}  {{:<{name_w}}}  {{:<{op_w}}}  {{:<{in_w}}}  {vm} {{:>{value_w}}}  {gm} {{:>{grad_w}}}"
     ).format
     for k, i in enumerate(order):
+        if k == gap:
+            hidden = len(evaluation.order) - len(order)
+            rows.append(f"{live:<{gutter_w}}  {charset.ellipsis} {hidden:,} more nodes (--rows 0 shows all)")
+            spans.append([])
         name = names[i]
         rows.append(line(gutters[k], name, ops[k], inputs[k], shown_values[k], shown_grads[k]))
         key = ("const" if nodes[i].op is CONST else "name", len(name))
@@ -122,10 +139,15 @@ def render_lanes(result: Result, number: Callable[[float], str], charset: Charse
     return Lanes(rows, spans, truncated)
 
 
-def _gutter(result: Result, lanes: int, charset: Charset) -> list[str]:
-    """The gutter of every row: lane c at column 2c, the overflow column at 2 * lanes."""
+def _gutter(
+    result: Result, lanes: int, charset: Charset, gap: int | None = None, hidden: int = 0
+) -> tuple[list[str], str]:
+    """The gutter of every row, lane c at column 2c, the overflow column at 2 * lanes; and the lanes alive
+    across the ``hidden`` rows from place ``gap`` on, which get no gutter of their own."""
     evaluation, nodes = result.evaluation, result.graph.nodes
     order = evaluation.order
+    live = ""
+    skipped = range(gap, gap + hidden) if gap is not None else range(0)
     glyph = charset.lines
     uses = dict.fromkeys(order, 0)
     for i in order:
@@ -136,7 +158,9 @@ def _gutter(result: Result, lanes: int, charset: Charset) -> list[str]:
     gutters = []
     vertical, horizontal = glyph[N | S], glyph[E | W]
     base = [" "] * (2 * lanes + 1)  # the gutter with only the live lanes drawn, kept up to date
-    for i in order:
+    for k, i in enumerate(order):
+        if k == skipped.start:
+            live = "".join(base).rstrip()
         node = nodes[i]
         args = list(dict.fromkeys(node.args)) if node.args else ()
         for a in node.args:
@@ -165,5 +189,6 @@ def _gutter(result: Result, lanes: int, charset: Charset) -> list[str]:
             owner[mine] = i
             lane_of[i] = mine
             base[2 * mine] = vertical
-        gutters.append("".join(cells).rstrip())
-    return gutters
+        if k not in skipped:
+            gutters.append("".join(cells).rstrip())
+    return gutters, live
