@@ -162,24 +162,28 @@ def _gutter(
         if k == skipped.start:
             live = "".join(base).rstrip()
         node = nodes[i]
-        args = list(dict.fromkeys(node.args)) if node.args else ()
-        for a in node.args:
+        args = node.args
+        for a in args:
             uses[a] -= 1
+        if len(args) > 1:
+            args = tuple(dict.fromkeys(args))  # x * x holds one lane
         held = [(lane_of[a], a) for a in args if a in lane_of]
         ending = [c for c, a in held if uses[a] == 0]
         mine: int | None
-        mine = min(ending) if ending else next((c for c in range(lanes) if owner[c] is None), None)
-        at = 2 * mine if mine is not None else 2 * lanes
-        cells = base.copy()
-        if held:
-            lo = min(at, *(2 * c for c, _ in held))
-            hi = max(at, *(2 * c for c, _ in held))
-            for x in range(lo, hi + 1):
-                cells[x] = vertical if cells[x] != " " else horizontal
-            for c, a in held:
-                x = 2 * c
-                cells[x] = glyph[N | (E if x < at else W) | (S if uses[a] else 0)]
-        cells[at] = charset.leaf if node.is_leaf else charset.gate
+        mine = min(ending) if ending else owner.index(None) if None in owner else None
+        if k not in skipped:  # a row drawn: its lanes joined to its dot
+            at = 2 * mine if mine is not None else 2 * lanes
+            cells = base.copy()
+            if held:
+                lo = min(at, *(2 * c for c, _ in held))
+                hi = max(at, *(2 * c for c, _ in held))
+                for x in range(lo, hi + 1):
+                    cells[x] = vertical if cells[x] != " " else horizontal
+                for c, a in held:
+                    x = 2 * c
+                    cells[x] = glyph[N | (E if x < at else W) | (S if uses[a] else 0)]
+            cells[at] = charset.leaf if node.is_leaf else charset.gate
+            gutters.append("".join(cells).rstrip())
         for c, a in held:
             if uses[a] == 0:
                 owner[c] = None
@@ -189,6 +193,4 @@ def _gutter(
             owner[mine] = i
             lane_of[i] = mine
             base[2 * mine] = vertical
-        if k not in skipped:
-            gutters.append("".join(cells).rstrip())
     return gutters, live
