@@ -173,7 +173,8 @@ def _gradients_text(result: Result) -> str:
 
     def pairs(part: list[int]) -> str:
         keys = map(_encode_string, map(labels.__getitem__, part))
-        return ", ".join(map("%s: %s".__mod__, zip(keys, _numbers_text(list(map(grads.__getitem__, part))))))
+        values = _numbers_text(list(map(grads.__getitem__, part)))
+        return "".join(chain.from_iterable(zip(keys, repeat(": "), values, repeat(", "))))[:-2]
 
     return ", ".join(map(pairs, _pieces(inputs)))
 
