@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gradcalc.errors import EvaluationError, GradcalcError, ProgramSyntaxError, UsageError
+from gradcalc.parser import parse
 from gradcalc.program import run_source
 from gradcalc.repl import commands
 from gradcalc.repl.commands import run_line
@@ -303,6 +304,24 @@ def test_save_replays_ans_del_and_rebinding(tmp_path: Path):
     assert rows(replayed(session)) == rows(session.last_result())
 
 
+def test_save_counts_the_statements_it_writes(tmp_path: Path):
+    session = Session()
+    run_lines(
+        session,
+        "x = 1; y = 3",
+        "f(t) = {\n  u = t * 2\n  u + 1\n}",
+        "for i in 1..3 {\n  x = x + i\n}",
+        "f(x) * y",
+        ":del y",
+        "ans * 2",
+    )
+    text, count = session.saved_program()
+    assert count == len(parse(Source(text)).statements) == 6  # x, y, f, the loop, ans = f(x) * y, ans * 2
+    (shown,) = run_line(session, f":save {tmp_path / 's.gc'}", 7)
+    assert shown == Message(f"saved 6 statements to {tmp_path / 's.gc'}")
+    assert (tmp_path / "s.gc").read_text() == text
+
+
 LINES = st.sampled_from(
     [
         "a = 1.5",
@@ -347,6 +366,8 @@ def test_any_session_saved_replays_to_the_same_graph(lines: list[str]):
             run_line(session, line, number)
         if line == ":reset":  # it forgot k too: bind it again
             session.run("k = 7")
+    text, count = session.saved_program()
+    assert count == len(parse(Source(text)).statements)  # what :save says it saved
     if session.last is None:
         return
     try:

@@ -247,15 +247,11 @@ def _reset(session: Session, args: str) -> list[Outcome]:
 def _save(session: Session, args: str) -> list[Outcome]:
     (where,) = _words(args, ":save FILE", 1, 1)
     path = Path(where).expanduser()
-    text = session.program_text()
+    text, count = session.saved_program()
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise GradcalcError(f"cannot write {path}: {exc.strerror or exc}") from None
-    from gradcalc.parser import parse  # here: the prompt comes up before the parser is imported
-    from gradcalc.source import Source
-
-    count = len(parse(Source(text)).statements)  # a loop or a definition over several lines is one
     return [Message(f"saved {count} statement{'s' if count != 1 else ''} to {path}")]
 
 

@@ -275,6 +275,10 @@ class Session:
         return self.execute(Source(text, name), every=False)
 
     def program_text(self) -> str:
+        return self.saved_program()[0]
+
+    def saved_program(self) -> tuple[str, int]:
+        """The session as a program (what ``:save`` writes), and how many statements it has."""
         flags = (" --expand" if self.settings.expanded else "") + (
             f" -p {self.settings.precision}" if self.settings.precision != 6 else ""
         )

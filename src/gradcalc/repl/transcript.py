@@ -78,8 +78,9 @@ class Transcript:
         """The unnamed result ``node`` is now called ans: its statement replays as ``ans = EXPR``."""
         self._created[node].assign_ans = True
 
-    def program(self, graph: Graph, last: int | None, header: str) -> str:
-        """The session as a program whose last statement is the session's last result.
+    def program(self, graph: Graph, last: int | None, header: str) -> tuple[str, int]:
+        """The session as a program whose last statement is the session's last result, and how many
+        statements it has (a definition or a loop written over several lines is one).
 
         The writer follows the bindings the program will have as it runs (``bound``), which differ from
         the session's only by the names ``:del`` removed: where the session then made a *new* input of
@@ -88,11 +89,13 @@ class Transcript:
         """
         nodes = graph.nodes
         lines = [header]
+        comments = 1
         bound: dict[str, int] = {}
         written_last: int | None = None
         for entry in self.entries:
             if isinstance(entry, Deletion):
                 lines.append(f"# :del {entry.name}")
+                comments += 1
                 continue
             if entry.kind == "update":  # no new node: the input's creation is written with its current value
                 continue
@@ -132,7 +135,7 @@ class Transcript:
             name = _name_bound_to(bound, nodes, last)
             if name is not None:
                 lines.append(name)
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines) + "\n", len(lines) - comments
 
 
 def _is_input_named(node: Node, name: str) -> bool:
