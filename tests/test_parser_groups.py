@@ -157,3 +157,15 @@ def test_parentheses_100000_deep_parse_at_the_default_recursion_limit():
         expr = expr.left
     assert depth == 100_000
     assert isinstance(expr, ast.Name) and expr.id == "x"
+
+
+def test_pure_lark_tokens_stand_for_groups_too():
+    """Where lark-cython has no wheel, the tokens are pure Lark's (strings): a group's token is one too."""
+    from gradcalc import parser
+    from test_parser_line_cache import dump
+
+    pure = parser._LineParser(parser._lark(compiled=False))
+    line = "y = " + nested(300, "x", " * -(2 + x))")
+    parsed = pure._groups(line, 0, len(line))
+    assert parsed is not None
+    assert dump(ast.Program(parsed, Source(line))) == dump(parse(Source(line), by_lines=False))
