@@ -23,6 +23,7 @@ from gradcalc.errors import ProgramSyntaxError
 from gradcalc.parser import _LONGEST_LINE, _line_parser, parse
 from gradcalc.source import Source
 from test_parser_line_cache import assert_same_three_times, outcome
+from test_parser_long_lines import check_long_line
 
 
 def went_group_by_group(line: str) -> bool:
@@ -31,11 +32,7 @@ def went_group_by_group(line: str) -> bool:
 
 def check(line: str, *, grouped: bool, fails: bool, before: str = "", after: str = "\n") -> None:
     """The line, in a program, parses or fails as one run of the tables; group by group if ``grouped``."""
-    text = before + line + after
-    assert_same_three_times(text)
-    assert len(line) > _LONGEST_LINE
-    assert went_group_by_group(line) is grouped, line
-    assert (outcome(text, by_lines=False)[0] == "error") is fails
+    check_long_line(line, went_group_by_group, grouped, fails, before, after)
 
 
 def nested(depth: int, inner: str = "x", around: str = " * 1.0001)") -> str:

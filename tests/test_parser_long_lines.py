@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import sys
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -50,10 +51,15 @@ def went_term_by_term(line: str) -> bool:
 
 def check(line: str, *, summed: bool, fails: bool, before: str = "", after: str = "\n") -> None:
     """The line, in a program, parses or fails as one run of the tables; term by term if ``summed``."""
+    check_long_line(line, went_term_by_term, summed, fails, before, after)
+
+
+def check_long_line(line: str, went: Callable[[str], bool], taken: bool, fails: bool, before: str, after: str) -> None:
+    """The line, in a program, parses or fails as one run of the tables; ``went`` its own way if ``taken``."""
     text = before + line + after
     assert_same_three_times(text)
     assert len(line) > _LONGEST_LINE
-    assert went_term_by_term(line) is summed, line
+    assert went(line) is taken, line
     assert (outcome(text, by_lines=False)[0] == "error") is fails
 
 
