@@ -1,6 +1,6 @@
 """The garbage collector is paused while the command line starts, and resumed before a command runs.
 
-Starting ``gradcalc eval`` imports Typer, pydantic and Lark and builds the parser: a few hundred
+Starting ``gradcalc eval`` imports Typer and Lark and builds the parser: a few hundred
 thousand objects, none of them garbage, that the collector would otherwise walk again and again as
 they pile up (a fifth of the start-up of ``gradcalc eval x x=1 --json``, see
 ``benchmarks/bench_startup.py``). Before the command itself runs, everything made so far is frozen

@@ -1,9 +1,9 @@
 """The ``gradcalc`` console script: alone, it opens the REPL without building the command line.
 
-Building the typer app, and the pydantic that typer imports to read options, takes about as long as
-importing prompt_toolkit itself; the bare ``gradcalc`` skips both to be ready to type sooner. Every
-other command line (``gradcalc repl -p 3`` included) goes to ``cli.app``, with the garbage collector
-paused until its command runs (``cli.collector``).
+Importing typer and building the app costs tens of milliseconds before the prompt could show; the bare
+``gradcalc`` skips both to be ready to type sooner. Every other command line (``gradcalc repl -p 3``
+included) goes to ``cli.app``, with the garbage collector paused until its command runs
+(``cli.collector``).
 """
 
 from __future__ import annotations
