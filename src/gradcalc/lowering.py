@@ -1143,7 +1143,8 @@ def _record(lowering: _Lowering, graph_scope: int, outside: list[int], value: Op
             args = tuple([a - first if a >= first else refs[a] for a in node.args])
         except KeyError:  # a node from outside that the shape does not say: never seen, but then no template
             return None
-        steps.append((node.op, _picker(args, len(outside)), node.param, node.text, span.start, span.end, node.name))
+        pick = _picker([_index(arg, len(outside)) for arg in args])
+        steps.append((node.op, pick, node.param, node.text, span.start, span.end, node.name))
     if type(value) is not int:
         return None
     result = value - first if value >= first else refs.get(value)
@@ -1286,8 +1287,7 @@ def _record_steps(
             return None
         args = tuple([a - first if a >= first else refs[a] for a in node.args])
         indices = [_index(arg, len(outside)) for arg in args]
-        pick = _picker(args, len(outside))
-        steps.append((node.op, pick, node.param, node.text, span.start - base, span.end - base, indices))
+        steps.append((node.op, _picker(indices), node.param, node.text, span.start - base, span.end - base, indices))
     binds: list[tuple[str, int]] = []
     for name, value in bound:
         found = ref(value)
@@ -1366,12 +1366,12 @@ def _index(ref: int, outside: int) -> int:
     return outside + ref if ref >= 0 else ~ref
 
 
-def _picker(refs: tuple[int, ...], outside: int) -> Callable[[tuple[int, ...]], tuple[int, ...]]:
-    """What picks a node's arguments out of a replay's table, as a tuple, in one C call.
+def _picker(indices: list[int]) -> Callable[[tuple[int, ...]], tuple[int, ...]]:
+    """What picks a node's arguments out of a replay's table, at ``indices`` (``_index``), as a tuple, in
+    one C call.
 
     ``itemgetter(i, j)`` gives a tuple; one argument (or none) is a slice of the table, a tuple too.
     """
-    indices = [_index(ref, outside) for ref in refs]
     if len(indices) >= 2:
         return itemgetter(*indices)
     return itemgetter(slice(indices[0], indices[0] + 1) if indices else slice(0, 0))

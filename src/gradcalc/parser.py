@@ -672,7 +672,6 @@ class _LineParser:
             return None
         token = self._tokens._token
         group_token = self._group_token
-        by_shape = self._by_shape
         opens: list[int] = []  # where each group open now starts, innermost last
         inside: list[list[Any] | None] = []  # the groups parsed so far in each of those (None: none yet)
         outside: list[Any] = []  # the groups of the line itself
@@ -691,9 +690,7 @@ class _LineParser:
                 self._grouped(text, open_ + 1, at, inside.pop() or (), kinds, tokens)
                 kinds.append("RPAR")
                 tokens.append(token("RPAR", ")", at, -1, -1, None, None, after))
-                shape = tuple(kinds)
-                replay = by_shape.get(shape)
-                parsed = replay(tokens) if replay else self._first(shape, tokens)  # type: ignore[operator]
+                parsed = self._shaped(tuple(kinds), tokens)
                 if len(parsed) != 1 or type(parsed[0]) not in _EXPRESSIONS:
                     return None
                 group = group_token("NAME", _GROUP, open_, -1, -1, None, None, after)
@@ -708,9 +705,7 @@ class _LineParser:
                 return None
             kinds, tokens = [], []
             self._grouped(text, start, end, outside, kinds, tokens)
-            shape = tuple(kinds)
-            replay = by_shape.get(shape)
-            return replay(tokens) if replay else self._first(shape, tokens)  # type: ignore[operator]
+            return self._shaped(tuple(kinds), tokens)
         except (UnexpectedInput, _NotGrouped):
             return None
 
@@ -793,6 +788,11 @@ class _LineParser:
             reader = self._tokens.reader(kinds) if len(self._readers) < _MOST_READERS else _no_tokens
             self._readers[kinds] = reader
         return reader
+
+    def _shaped(self, kinds: tuple[str, ...], tokens: list[Any]) -> list[ast.Statement]:
+        """The statements of one line's tokens: the replay of their shape, or the tables' parse (``_first``)."""
+        replay = self._by_shape.get(kinds)
+        return replay(tokens) if replay else self._first(kinds, tokens)  # type: ignore[operator]
 
     def _first(self, kinds: tuple[str, ...], tokens: list[Any]) -> list[ast.Statement]:
         """A shape seen at most once before: Lark's tables parse it; the second time, recording."""

@@ -74,7 +74,9 @@ def render_lanes(
     if max_rows and len(order) > max_rows:
         gap = max_rows // 2
         order = [*order[:gap], *order[-gap:]]
-    names = marked_names(result, MAX_NAME, charset, [*order, *(a for i in order for a in nodes[i].args)])
+    # The rows drawn name their inputs, which may be rows not drawn.
+    named = order if gap is None else [*order, *(a for i in order for a in nodes[i].args)]
+    names = marked_names(result, MAX_NAME, charset, named)
 
     def symbol(i: int) -> str:
         node = nodes[i]
@@ -96,7 +98,8 @@ def render_lanes(
     # gutter | name | op | inputs | mark value | mark gradient, two spaces apart
     rest = 2 + name_w + 2 + op_w + 2 + in_w + 2 + 2 + value_w + 2 + 2 + grad_w
     lanes = MAX_LANES if width is None else max(1, min(MAX_LANES, (width - rest - 1) // 2))
-    gutters, live = _gutter(result, lanes, charset, gap, len(evaluation.order) - len(order))
+    hidden = len(evaluation.order) - len(order)
+    gutters, live = _gutter(result, lanes, charset, gap, hidden)
     gutter_w = max(len(g) for g in gutters)
 
     name_at = gutter_w + 2
@@ -118,7 +121,6 @@ def render_lanes(
     ).format
     for k, i in enumerate(order):
         if k == gap:
-            hidden = len(evaluation.order) - len(order)
             rows.append(f"{live:<{gutter_w}}  {charset.ellipsis} {hidden:,} more nodes (--rows 0 shows all)")
             spans.append([])
         name = names[i]
