@@ -8,7 +8,6 @@ recorded, replayed or copied), and each result must be the uncached one, node fo
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 
 import pytest
@@ -34,13 +33,13 @@ def dump(program: ast.Program) -> list[tuple]:
             continue
         row: list[object] = [type(node).__name__]
         children: list[object] = []
-        for field in dataclasses.fields(node):  # type: ignore[arg-type]
-            value = getattr(node, field.name)
-            if dataclasses.is_dataclass(value) or isinstance(value, (list, tuple)):
-                row.append(field.name)
+        for field in type(node).__slots__:
+            value = getattr(node, field)
+            if hasattr(type(value), "__slots__") or isinstance(value, (list, tuple)):
+                row.append(field)
                 children.append(value)
             else:
-                row.append((field.name, type(value).__name__, repr(value)))
+                row.append((field, type(value).__name__, repr(value)))
         out.append(tuple(row))
         stack.extend(reversed(children))
     return out

@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import compress
+from typing import NamedTuple
 
 from gradcalc.errors import EvaluationError
 from gradcalc.graph import Graph
@@ -20,8 +21,7 @@ from gradcalc.ops import INPUT, Op, Syntax
 from gradcalc.source import Span
 
 
-@dataclass(slots=True, frozen=True)
-class Warning_:
+class Warning_(NamedTuple):
     """Something true of an evaluation that the user should see: a kink, an infinite gradient."""
 
     node: int

@@ -10,9 +10,9 @@ the body, with its own caret.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
 from itertools import pairwise
+from typing import NamedTuple
 
 from gradcalc.source import Source, Span
 
@@ -26,8 +26,7 @@ class ExitStatus(IntEnum):
     INTERRUPTED = 130
 
 
-@dataclass(frozen=True, slots=True)
-class Frame:
+class Frame(NamedTuple):
     """A call of a user function or a step of a loop, as an error names it.
 
     ``site`` is the call as written where it was made (None for a step: a step's statements are

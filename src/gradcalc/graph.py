@@ -90,7 +90,7 @@ def _bound_rules(op: Op, param: float) -> tuple[Callable[..., float], Callable[.
                 _BOUND.clear()
             _BOUND[key] = rules
     return rules
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Scope:
     """A call of a user function or a step of a loop, and where it sits."""
 

@@ -63,25 +63,30 @@ def _runs(names: list[str]) -> list[tuple[str, int]]:
     return runs
 
 
-@dataclass(slots=True, eq=False)
 class _Const:
     """A constant subexpression not yet made into a node: folding needs its value, labels its text.
 
     ``text`` and ``source`` are set where the constant came from elsewhere than the text being
-    lowered: a loop's counter, a constant argument seen inside the function's body.
+    lowered: a loop's counter, a constant argument seen inside the function's body. (The records
+    here that no caller outside this module sees are plain slotted classes: every command imports
+    this module, and a dataclass costs about 0.2 ms to make.)
     """
 
-    value: float
-    start: int
-    end: int
-    text: str | None = None
-    source: Source | None = None
+    __slots__ = ("end", "source", "start", "text", "value")
+
+    def __init__(
+        self, value: float, start: int, end: int, text: str | None = None, source: Source | None = None
+    ) -> None:
+        self.value = value
+        self.start = start
+        self.end = end
+        self.text = text
+        self.source = source
 
 
 _Step = tuple[Op, Callable[[tuple[int, ...]], tuple[int, ...]], float | None, str | None, int, int, str | None]
 
 
-@dataclass(slots=True, eq=False)
 class _Template:
     """A call's nodes, recorded at the first call of one *shape* and replayed for every later one.
 
@@ -92,11 +97,14 @@ class _Template:
     the same node (``f(h, h)``). Each step is ``(op, pick, param, text, start, end, name)``: the
     replay makes a table of the arguments and free names' nodes, then the nodes it makes, and
     ``pick`` takes a node's arguments from it (``_picker``); ``name`` is a local name given to the node
-    (``a`` in ``{ a = 2*x; a + 1 }``).
+    (``a`` in ``{ a = 2*x; a + 1 }``). ``result`` is the call's value: an index into the table.
     """
 
-    steps: list[_Step]
-    result: int  # the call's value: an index into the table
+    __slots__ = ("result", "steps")
+
+    def __init__(self, steps: list[_Step], result: int) -> None:
+        self.steps = steps
+        self.result = result
 
 
 @dataclass(slots=True, eq=False)
@@ -134,7 +142,7 @@ Functions = dict[str, Function]
 Operand = int | _Const
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Lowered:
     """What lowering a program produced."""
 
@@ -1191,7 +1199,6 @@ def _seen_in(lowering: _Lowering, function: Function, call: ast.Call) -> ScopedS
     return ScopedSource(function.source, lowering.source, f"{name} #{number}", name, (call.start, call.end))
 
 
-@dataclass(slots=True, eq=False)
 class _StepTemplate:
     """A loop step's nodes and assignments, recorded at the first step of a shape and replayed after.
 
@@ -1200,16 +1207,26 @@ class _StepTemplate:
     only where it is a plain function of those: its body reads no counter (a constant that folds
     differently each step), calls no function you defined, runs no loop, assigns no constant, and is
     not in a call. ``steps`` are the nodes it makes; ``binds`` its assignments in order, each ``(name,
-    index)``, an index into the table of ``_index``; ``last`` what the step leaves as the program's output
-    so far.
+    index)``, an index into the table of ``_index``; ``outside`` how many nodes from outside the table
+    starts with; ``last`` what the step leaves as the program's output so far. ``replay`` is set once it
+    has been replayed ``_COMPILED_AFTER`` times (``_step_replayer``).
     """
 
-    steps: list[_RecordedStep]
-    binds: list[tuple[str, int]]  # (name, index)
-    outside: int  # how many nodes from outside the table starts with
-    last: tuple[int, str | None] | None
-    uses: int = 0
-    replay: _StepReplay | None = None  # compiled once replayed _COMPILED_AFTER times (``_step_replayer``)
+    __slots__ = ("binds", "last", "outside", "replay", "steps", "uses")
+
+    def __init__(
+        self,
+        steps: list[_RecordedStep],
+        binds: list[tuple[str, int]],
+        outside: int,
+        last: tuple[int, str | None] | None,
+    ) -> None:
+        self.steps = steps
+        self.binds = binds
+        self.outside = outside
+        self.last = last
+        self.uses = 0
+        self.replay: _StepReplay | None = None
 
 
 # A template replayed this often is compiled: compiling costs about 30 µs a node, and saves a third of a

@@ -15,7 +15,7 @@ the parts add up to the gradient.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gradcalc.graph import Graph
 from gradcalc.numbers import format_number
@@ -45,8 +45,7 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-@dataclass(frozen=True, slots=True)
-class Scopes:
+class Scopes(NamedTuple):
     """The scopes of the nodes a result shows: each node's innermost scope, and each scope's name."""
 
     of_node: dict[int, int]  # node -> its innermost scope (nodes in none are absent)
@@ -78,8 +77,7 @@ def result_scopes(result: Result) -> Scopes:
     return Scopes(of_node, scope_names(graph, sorted(shown)), parents, orders)
 
 
-@dataclass(frozen=True, slots=True)
-class StepSplit:
+class StepSplit(NamedTuple):
     """An input's gradient as the sum of what flows back to it through each step's gates."""
 
     node: int

@@ -21,8 +21,7 @@ the table's width, so no line ends in blanks.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from rich import box
 from rich.cells import cell_len
@@ -60,30 +59,26 @@ def listing(texts: Sequence[str]) -> Cell:
     return tuple((("", text + ("," if k < last else "")),) for k, text in enumerate(texts))
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     header: Cell
     justify: Literal["left", "right"] = "left"
     numbers: bool = False  # a column of numbers is the last to give way on a screen too narrow
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     cells: Sequence[Cell]
     style: str = ""  # the whole row's
     cell_styles: Sequence[str] = ()  # each cell's, when some differ
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(NamedTuple):
     """A table's columns and rows at one label width."""
 
     columns: Sequence[Column]
     rows: Sequence[Row]
 
 
-@dataclass(frozen=True)
-class Widths:
+class Widths(NamedTuple):
     """Per column: the narrowest width, then the widths that fit more and more on one line."""
 
     narrowest: list[int]
