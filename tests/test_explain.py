@@ -109,6 +109,22 @@ def test_an_input_feeding_several_gates_sums_over_its_consumers() -> None:
     assert "argument 1" not in text
 
 
+def test_a_sum_of_more_than_six_terms_writes_its_first_and_last_two() -> None:
+    """An input used by many gates: its gradient's sum shows the first and last two terms, not every term on
+    one line (5,000 numbers for a generated program); the total is the whole sum's."""
+
+    def sums(terms: int) -> list[str]:
+        program = "x = 2\n" + " + ".join(f"x*{k}" for k in range(1, terms + 1))
+        latex = render_explanation(run_source(Source(program)), "latex")
+        assert isinstance(latex, str)
+        return [line for line in markdown(program).splitlines() + latex.splitlines() if "used" in line]
+
+    assert sums(6)[0].endswith("∂f/∂x = 1 + 2 + 3 + 4 + 5 + 6 = 21")
+    text, latex = sums(5_000)
+    assert text.endswith("∂f/∂x = 1 + 2 + … + 4999 + 5000 = 12502500")
+    assert r"&= 1 + 2 + \ldots + 4999 + 5000 = 12502500 &&" in latex
+
+
 def test_a_reused_argument_sums_one_term_per_argument_for_every_op() -> None:
     """The combined formula comes from the op table's text: equal terms are counted, others summed."""
     assert "∂f/∂x = 1 + 1 = 2" in markdown("x + x", {"x": 3.0})

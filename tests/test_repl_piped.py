@@ -109,6 +109,24 @@ def test_explain_tells_the_chain_rule_of_the_last_result(tmp_path: Path):
     assert "∂g/∂x = ∂g/∂p * ∂p/∂x = -3 * 1 = -3" in done.stdout
 
 
+def test_explain_of_a_graph_bigger_than_rows_tells_the_first_steps_of_each_pass(tmp_path: Path):
+    """As :table shows a big graph's first and last rows, :explain tells at most --rows steps of each pass
+    and says how to have them all told in the REPL."""
+    lines = ["x = 0.5", "h = x * 2"] + ["h = h + x"] * 9 + [":explain"]
+    done = run_gradcalc("repl", "--rows", "4", stdin="\n".join(lines) + "\n", home=tmp_path, NO_COLOR="1")
+    assert done.returncode == 0, done.stderr
+    forward, backward = done.stdout.split("Backward pass")
+    steps = [line.split(" = ")[0].strip() for line in forward.splitlines() if line.startswith("  h")]
+    assert steps == ["h", "h'", "h''", "h" + "'" * 3]
+    assert "  … 6 more steps of the forward pass left out (--rows 0 tells them all)" in forward
+    assert "  … 6 more steps of the backward pass left out (--rows 0 tells them all)" in backward
+    assert "∂h'9/∂x = 11" in backward.split("Gradients")[1]
+
+    everything = run_gradcalc("repl", "--rows", "0", stdin="\n".join(lines) + "\n", home=tmp_path, NO_COLOR="1")
+    assert "left out" not in everything.stdout
+    assert "h'9 = h'8 + x" in everything.stdout
+
+
 def test_an_error_in_a_node_from_an_earlier_line_names_both_lines(tmp_path: Path):
     done = run_gradcalc(stdin="x = -1\ny = log(x)\nx = -2\ny\nx = 3\ny\n", home=tmp_path)
     assert done.stdout.splitlines() == ["x = -1", "x = -2", "x = 3", "y = 1.098612", "∂y/∂x = 0.333333"]

@@ -53,10 +53,10 @@ def renderable(
         return summary(outcome.result, precision, rows)
     if isinstance(outcome, TableShown):
         return Group(node_table(outcome.result, precision, rows), summary(outcome.result, precision, rows))
-    if isinstance(outcome, Explained):
+    if isinstance(outcome, Explained):  # as the table is: a graph of more than ``rows`` gates is told in part
         from gradcalc.views.explain_view import render_explanation
 
-        return render_explanation(outcome.result, "rich", precision)
+        return render_explanation(outcome.result, "rich", precision, rows, "--rows 0 tells them all")
     if isinstance(outcome, HessianShown):
         from gradcalc.views.hessian_view import hessian_table
 

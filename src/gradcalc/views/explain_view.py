@@ -44,19 +44,21 @@ if TYPE_CHECKING:
 Format = Literal["rich", "markdown", "latex"]
 FORMATS: tuple[str, ...] = get_args(Format)
 _ROUTES_SHOWN = 6  # a node with more consumers than this gets path counts, not each path written out
+SEE_ALL = "explain --max-steps 0 tells them all"  # what a left-out note says, unless its caller knows better
 
 
 def render_explanation(
-    result: Result, fmt: Format = "rich", precision: int = 6, max_steps: int = MAX_STEPS
+    result: Result, fmt: Format = "rich", precision: int = 6, max_steps: int = MAX_STEPS, see_all: str = SEE_ALL
 ) -> RenderableType | str:
     """The explanation of ``result``: a Rich renderable for ``"rich"``, a string for Markdown and LaTeX.
 
-    At most ``max_steps`` steps of each pass are told (0: all), and the text says how many were left out.
+    At most ``max_steps`` steps of each pass are told (0: all), and the text says how many were left out
+    and, in ``see_all``, how to have them all told.
     """
     explanation = explain(result, max_steps)
     if fmt == "latex":
-        return render_latex(explanation, precision)
-    sections = list(_sections(explanation, _Notation(precision)))
+        return render_latex(explanation, precision, see_all)
+    sections = list(_sections(explanation, _Notation(precision), see_all))
     if fmt == "markdown":
         return _markdown(sections)
     return _rich(sections)
@@ -201,29 +203,26 @@ class _Notation(_Printed):
         return " = " if holds else " ≈ "
 
 
-SEE_ALL = "explain --max-steps 0 tells them all"
-
-
-def left_out_note(count: int, what: str) -> str:
+def left_out_note(count: int, what: str, see_all: str) -> str:
     """``… 98,000 more steps of the backward pass left out (explain --max-steps 0 tells them all)``."""
-    return f"… {count:,} more {what} left out ({SEE_ALL})"
+    return f"… {count:,} more {what} left out ({see_all})"
 
 
-def _sections(e: Explanation, n: _Notation) -> Iterator[Section]:
+def _sections(e: Explanation, n: _Notation, see_all: str) -> Iterator[Section]:
     out = e.output_label
     forward: list[Line] = []
     if e.leaves:
         inputs = ", ".join(f"{leaf.label} = {n.num(leaf.value)}" for leaf in e.leaves)
         forward.append(_say("", "The inputs: ", inputs))
         if e.inputs_left_out:
-            forward.append(_say("", left_out_note(e.inputs_left_out, "inputs")))
+            forward.append(_say("", left_out_note(e.inputs_left_out, "inputs", see_all)))
     for computed in e.forward:
         values = _bracket_negatives(computed.gate, tuple(text for text, _ in n.arguments(computed.gate)))
         symbolic, numeric = n.gate(computed.gate, computed.gate.args), n.gate(computed.gate, values)
         result = n.eq(n.forward_holds(computed)) + n.num(computed.value)
         forward.append(_say(f"{computed.label} = {symbolic} = {numeric}{result}"))
     if e.forward_left_out:
-        forward.append(_say("", left_out_note(e.forward_left_out, "steps of the forward pass")))
+        forward.append(_say("", left_out_note(e.forward_left_out, "steps of the forward pass", see_all)))
     if not e.leaves:
         value = n.num(e.value)
         said = value if out == value else f"{out} = {value}"
@@ -240,7 +239,7 @@ def _sections(e: Explanation, n: _Notation) -> Iterator[Section]:
     for step in e.backward:
         backward.extend(_backward_lines(e, step, n))
     if e.backward_left_out:
-        backward.append(_say("", left_out_note(e.backward_left_out, "steps of the backward pass")))
+        backward.append(_say("", left_out_note(e.backward_left_out, "steps of the backward pass", see_all)))
     for total in e.input_sums:
         backward.append(_sum_line(out, total, n))
     yield Section(f"Backward pass, from {out} back to the inputs", backward)
@@ -248,13 +247,13 @@ def _sections(e: Explanation, n: _Notation) -> Iterator[Section]:
     if e.gradients:
         lines = [_say(", ".join(f"{n.d(out, leaf.label)} = {n.num(leaf.value)}" for leaf in e.gradients))]
         if e.inputs_left_out:
-            lines.append(_say("", left_out_note(e.inputs_left_out, "gradients")))
+            lines.append(_say("", left_out_note(e.inputs_left_out, "gradients", see_all)))
         labels = {leaf.node: leaf.label for leaf in e.gradients}
         for split in e.steps:  # backprop through time: what each step of the loop adds
             if split.node not in labels:  # an input --max-steps left out of the list
                 continue
             parts = split.parts
-            shown = parts if len(parts) <= _STEPS_SHOWN else (*parts[:2], ("…", math.nan), *parts[-2:])
+            shown = parts if len(parts) <= _TERMS_SHOWN else (*parts[:2], ("…", math.nan), *parts[-2:])
             terms = " + ".join("…" if step == "…" else n.num(value) for step, value in shown)
             names = ", ".join(step for step, _ in shown)
             lines.append(
@@ -266,7 +265,14 @@ def _sections(e: Explanation, n: _Notation) -> Iterator[Section]:
         yield Section("Gradients", lines)
 
 
-_STEPS_SHOWN = 6  # a longer sum over a loop's steps shows its first and last two
+_TERMS_SHOWN = 6  # a longer sum (over a loop's steps, or an input's uses) shows its first and last two terms
+
+
+def _sum_terms(products: list[float], term: Callable[[float], str], gap: str = "…") -> str:
+    """``t1 + t2 + … + t9 + t10``: a sum's terms, only its first and last two past ``_TERMS_SHOWN``."""
+    if len(products) > _TERMS_SHOWN:
+        return " + ".join([*map(term, products[:2]), gap, *map(term, products[-2:])])
+    return " + ".join(map(term, products))
 
 
 def _constants_remark(constants: tuple[str, ...], name: Callable[[str], str]) -> str:
@@ -366,7 +372,7 @@ def _uses(total: PathSum, name: Callable[[str], str]) -> str:
 
 
 def _sum_line(out: str, total: PathSum, n: _Notation) -> Line:
-    terms = " + ".join(n.num(product) for _, product in total.terms)
+    terms = _sum_terms([product for _, product in total.terms], n.num)
     paths = _count(total.paths, "path")
     if len(total.consumers) <= _ROUTES_SHOWN:
         paths += f" ({_routes(total.label, total.consumers, '→'.join, str)})"
@@ -410,7 +416,7 @@ def _rich(sections: list[Section]) -> RenderableType:
 # LaTeX: the same steps, with partials as fractions, in align* environments ready for a slide.
 
 
-def render_latex(e: Explanation, precision: int = 6) -> str:
+def render_latex(e: Explanation, precision: int = 6, see_all: str = SEE_ALL) -> str:
     printed = _Printed(precision)
     num = _latex_number(precision)
     out = _latex_label(e.output_label)
@@ -443,7 +449,7 @@ def render_latex(e: Explanation, precision: int = 6) -> str:
         result = eq(printed.forward_holds(computed)) + num(computed.value)
         forward.append(f"{_latex_label(computed.label)} &= {symbolic} = {numeric}{result}")
     if e.forward_left_out:
-        forward.append(rf"&\text{{{left_out_note(e.forward_left_out, 'steps of the forward pass')}}}")
+        forward.append(rf"&\text{{{left_out_note(e.forward_left_out, 'steps of the forward pass', see_all)}}}")
     if not e.forward:
         forward.append(f"{out} &= {num(e.value)}" if out != num(e.value) else f"&{out}")
     if not e.leaves:  # a constant: nothing to differentiate
@@ -452,7 +458,7 @@ def render_latex(e: Explanation, precision: int = 6) -> str:
     backward = [f"{d(e.output_label, e.output_label)} &= 1"]
 
     def sum_row(total: PathSum) -> str:
-        terms = " + ".join(_latex_operand(num(p)) for _, p in total.terms)
+        terms = _sum_terms([p for _, p in total.terms], lambda p: _latex_operand(num(p)), r"\ldots")
         uses = _uses(total, lambda label: f"${_latex_label(label)}$")
         paths = _count(total.paths, "path")
         if len(total.consumers) <= _ROUTES_SHOWN:
@@ -499,7 +505,7 @@ def render_latex(e: Explanation, precision: int = 6) -> str:
             else:
                 backward.append(f"{d(e.output_label, p.arg_label)} &= {chain} = {numbers}")
     if e.backward_left_out:
-        backward.append(rf"&\text{{{left_out_note(e.backward_left_out, 'steps of the backward pass')}}}")
+        backward.append(rf"&\text{{{left_out_note(e.backward_left_out, 'steps of the backward pass', see_all)}}}")
     backward.extend(sum_row(total) for total in e.input_sums)
 
     lines = [
@@ -514,7 +520,7 @@ def render_latex(e: Explanation, precision: int = 6) -> str:
             _align([f"{d(e.output_label, leaf.label)} &= {num(leaf.value)}" for leaf in e.gradients]),
         ]
         if e.inputs_left_out:
-            lines.append(left_out_note(e.inputs_left_out, "gradients and inputs").replace("…", r"\ldots"))
+            lines.append(left_out_note(e.inputs_left_out, "gradients and inputs", see_all).replace("…", r"\ldots"))
         if e.constants:
             lines.append(_constants_remark(e.constants, lambda label: f"${_latex_label(label)}$"))
     return "\n".join(lines) + "\n"
