@@ -147,3 +147,26 @@ def test_a_syntax_error_keeps_its_caret_after_the_shape_was_seen():
         parse(Source(good + "a = b * * 2\n"))
     assert caught.value.render() == outcome(good + "a = b * * 2\n", by_lines=False)[1]  # type: ignore[index]
     assert "^" in caught.value.render()
+
+
+@pytest.mark.parametrize(
+    ("line", "inlined"),
+    [
+        ("w7 = 0.51", True),
+        ("h = h * 1.0001", True),
+        ("y = -x ^ 2 - 3 / z", True),
+        ("a = 1; b = a + 2", True),
+        ("h = tanh(w * h)", False),  # a call: its tokens are replayed
+        ("h = (h + 1) * 2", False),  # parentheses: likewise
+    ],
+)
+def test_a_line_shape_whose_reductions_inline_is_read_and_built_by_one_function(line: str, inlined: bool) -> None:
+    """From a shape's third line on, it is read by one function: the reductions' inline forms, run on the
+    values and offsets a regular expression read, make the AST with no token and no builder call (or, for
+    a shape with a call or parentheses, the tokens read are replayed). Either way, the tables' AST."""
+    text = f"{line}\n{line} \n{line}  \n{line}\n"  # one shape, four texts: no line is copied
+    assert_same_three_times(text)
+    kinds = _line_parser()._tokens.line(line, 0, len(line))[0]
+    reader = _line_parser()._line_readers[kinds]
+    # The generated reader (``_Tokens.reader``) builds the AST itself; ``_replayed`` wraps a reader of tokens.
+    assert (reader.__name__ == "read") is inlined

@@ -108,6 +108,70 @@ def _join_lines_in_parens(text: str) -> str:
     return "".join(chars) if chars else text
 
 
+class _Child:
+    """A reduction's child as Python text, for the builders' inline forms (``_INLINE``).
+
+    Its attributes are the text that reads them: ``c0.value`` in a builder compiled for the tables;
+    ``v0``, ``s0``, ``e0`` for a token of a line read by an inlined reader, which makes no token
+    objects; ``r2.start`` for a node an earlier reduction made. Text that is not there (a token as an
+    object, a node's token attributes) raises ``_NotInlined``.
+    """
+
+    __slots__ = ("_attributes", "_text")
+
+    def __init__(self, text: str | None, **attributes: str) -> None:
+        self._text = text
+        self._attributes = attributes
+
+    @classmethod
+    def read(cls, name: str) -> _Child:
+        """A child read at run time: a token or a node, whichever the tables give."""
+        return cls(name, **{a: f"{name}.{a}" for a in ("value", "start_pos", "end_pos", "start", "end")})
+
+    def __getattr__(self, attribute: str) -> str:
+        try:
+            return self._attributes[attribute]
+        except KeyError:
+            raise _NotInlined from None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            raise _NotInlined
+        return self._text
+
+
+class _NotInlined(Exception):
+    """A reduction with no inline form for its children: the shape is replayed by calling the builders."""
+
+
+# The builders that are one expression, written as the text of that expression over their children
+# (``_Child``). The tables' callbacks are compiled from it (``_compiled_builder``), and a line shape
+# whose reductions all have one is read and built by one function (``_LineParser._line_reader``): no
+# token objects, no call per reduction. ``name`` and the two line rules are methods too, for what only
+# the tables meet: a group read as a name (``_GROUP``), and a line of no statement.
+_INLINE: dict[str, Callable[..., str]] = {
+    "assign": lambda name, _, expr: f"Assign({name.value}, {expr}, {name.start_pos}, {expr.end})",
+    "binary": lambda left, op, right: f"Binary({op.value}, {left}, {right}, {left.start}, {right.end})",
+    "unary": lambda op, operand: f"Unary({op.value}, {operand}, {op.start_pos}, {operand.end})",
+    "number": lambda token: f"Number(float({token.value}), {token.start_pos}, {token.end_pos})",
+    "name": lambda token: f"Name({token.value}, {token.start_pos}, {token.end_pos})",  # a token read from text
+    "first_line": lambda *statement: f"[{', '.join(map(str, statement))}]",
+    "next_line": lambda lines, _, *statement: f"[*{lines}, {', '.join(map(str, statement))}]",
+}
+_AST_NAMES: dict[str, Any] = {"Assign": ast.Assign, "Binary": ast.Binary, "Unary": ast.Unary, "Number": ast.Number,
+                              "Name": ast.Name}  # fmt: skip
+
+
+def _compiled_builder(rule: str, arity: int) -> Callable[[list], Any]:
+    """The tables' callback for ``rule``, of ``arity`` children, compiled from its inline form."""
+    names = [f"c{k}" for k in range(arity)]
+    expression = _INLINE[rule](*map(_Child.read, names))
+    source = f"def {rule}(children):\n    {', '.join(names)}, = children\n    return {expression}\n"
+    namespace = dict(_AST_NAMES)
+    exec(source, namespace)
+    return namespace[rule]
+
+
 class _Builder:
     """The callbacks of the reductions: one method per aliased grammar rule, each returns an AST node.
 
@@ -128,10 +192,10 @@ class _Builder:
             lines.append(children[2])
         return lines
 
-    @staticmethod
-    def assign(children: list) -> ast.Assign:
-        name, _, expr = children
-        return ast.Assign(name.value, expr, name.start_pos, expr.end)
+    assign = staticmethod(_compiled_builder("assign", 3))
+    binary = staticmethod(_compiled_builder("binary", 3))
+    unary = staticmethod(_compiled_builder("unary", 2))
+    number = staticmethod(_compiled_builder("number", 1))
 
     @staticmethod
     def define(children: list) -> ast.FunctionDef:
@@ -153,21 +217,6 @@ class _Builder:
     def list_loop(children: list) -> ast.Loop:
         keyword, name, _, _, items, close, body = children
         return ast.Loop(name.value, None, tuple(items), body.statements, keyword.start_pos, body.end, close.end_pos)
-
-    @staticmethod
-    def binary(children: list) -> ast.Binary:
-        left, op, right = children
-        return ast.Binary(op.value, left, right, left.start, right.end)
-
-    @staticmethod
-    def unary(children: list) -> ast.Unary:
-        op, operand = children
-        return ast.Unary(op.value, operand, op.start_pos, operand.end)
-
-    @staticmethod
-    def number(children: list) -> ast.Number:
-        (token,) = children
-        return ast.Number(float(token.value), token.start_pos, token.end_pos)
 
     @staticmethod
     def name(children: list) -> ast.Expr:
@@ -287,7 +336,9 @@ class _Tokens:
             f"(?:(?:{regexps['NAME']})|(?:{regexps['NUMBER']})|[^-+()#\\\\A-Za-z_0-9])*(?P<stop>[-+()#\\\\]|\\Z)"
         ).finditer
 
-    def reader(self, kinds: tuple[str, ...], in_sum: bool = False) -> Callable[[str, int, int], Any]:
+    def reader(
+        self, kinds: tuple[str, ...], in_sum: bool = False, build: tuple[list[str], str] | None = None
+    ) -> Callable[[str, int, int], Any]:
         """A reader of the lines whose tokens have exactly the types ``kinds``: their tokens, or None.
 
         One regular expression matches the whole line: for each token, the ignored text before it, then
@@ -300,6 +351,10 @@ class _Tokens:
         ``in_sum``: the reader of a term of a long sum (``_LineParser._sum``), which matches from the
         term's start up to the sign after it, or to the line's end: it gives the tokens, the sign ('' at
         the end) and where the next term starts.
+
+        ``build``: the shape's reductions inlined (``_inlined``), code over the tokens' values and offsets
+        (``v0``, ``s0``, ``e0``), and what it gives: the reader gives that, the line's statements, in place
+        of the tokens, and makes no token.
         """
         pieces = []
         checks = []
@@ -319,14 +374,16 @@ class _Tokens:
             made.append(f"T({kind!r}, v{k}, s{k}, -1, -1, None, None, e{k})")
         tail = f"(?>(?:{self._skipped})*)" + (f"(?:(?P<sign>{regexps['ADD_OP']})|\\Z)" if in_sum else "\\Z")
         pattern = re.compile("".join(pieces) + tail, re.DOTALL)
-        result = f"[{', '.join(made)}]"
+        result = f"[{', '.join(made)}]" if build is None else build[1]
+        if build is not None:
+            checks += [f"    {line}\n" for line in build[0]]
         if in_sum:
             checks.append("    s, e = span(@sign)\n")
             result += ", text[s:e], e"
         body = "".join(checks)
         for name, index in pattern.groupindex.items():
             body = body.replace(f"@{name})", f"{index})")
-        namespace: dict[str, Any] = {"match": pattern.match, "T": self._token}
+        namespace: dict[str, Any] = {"match": pattern.match, "T": self._token, **(_AST_NAMES if build else {})}
         namespace.update((f"kw_{base}", frozenset(spellings)) for base, spellings in self._keywords.items())
         source = (
             f"def read(text, start, end, {', '.join(f'{name}={name}' for name in namespace)}):\n"
@@ -534,7 +591,10 @@ class _LineParser:
         self._copiers = 0
         # A shape's replay; False: seen once; None: not to be cached.
         self._by_shape: dict[tuple[str, ...], Callable[[list[Any]], list[ast.Statement]] | bool | None] = {}
+        # A shape's reductions inlined (``_inlined``), or None: some have no inline form.
+        self._inline: dict[tuple[str, ...], tuple[list[str], str] | None] = {}
         self._readers: dict[tuple[str, ...], Callable[[str, int, int], list[Any] | None]] = {}
+        self._line_readers: dict[tuple[str, ...], Callable[[str, int, int], list[ast.Statement] | None]] = {}
         self._term_readers: dict[tuple[str, ...], Callable[[str, int, int], Any]] = {}
 
     def parse(self, text: str) -> list[ast.Statement] | None:
@@ -543,8 +603,7 @@ class _LineParser:
         by_text = self._by_text
         by_shape = self._by_shape
         read = self._tokens.line
-        guess_read: Callable[[str, int, int], list[Any] | None] = _no_tokens
-        guess_replay: Callable[[list[Any]], list[ast.Statement]] = _no_tokens  # type: ignore[assignment]
+        guess: Callable[[str, int, int], list[ast.Statement] | None] = _no_tokens
         start = 0
         try:
             for line in text.split("\n"):
@@ -560,15 +619,15 @@ class _LineParser:
                 if copy_ is not None and copy_ is not True and copy_ is not False:
                     extend(copy_(start))
                 else:
-                    tokens = guess_read(text, start, end)  # the shape of the last line replayed, usually
-                    if tokens is not None:
-                        parsed = guess_replay(tokens)
+                    found = guess(text, start, end)  # the shape of the last line replayed, usually
+                    if found is not None:
+                        parsed = found
                     else:
                         kinds, tokens = read(text, start, end)
                         replay = by_shape.get(kinds)
                         if replay:
                             parsed = replay(tokens)  # type: ignore[operator]
-                            guess_read, guess_replay = self._reader(kinds), replay  # type: ignore[assignment]
+                            guess = self._line_reader(kinds)
                         else:
                             parsed = self._first(kinds, tokens)
                     extend(parsed)
@@ -601,8 +660,7 @@ class _LineParser:
             return None  # no sign: one term, such as parentheses nested 100,000 deep
         tokens_of = self._tokens.line
         by_shape = self._by_shape
-        guess_read: Callable[[str, int, int], Any] = _no_tokens
-        guess_replay: Callable[[list[Any]], list[ast.Statement]] = _no_tokens  # type: ignore[assignment]
+        guess: Callable[[str, int, int], Any] = _no_tokens
         expressions = _EXPRESSIONS
         binary = ast.Binary
         total: Any = None  # the sum so far
@@ -614,11 +672,11 @@ class _LineParser:
         terms = slow = 0
         try:
             while True:
-                found = guess_read(text, term_start, end)  # the last term's shape, and the sign after it
+                found = guess(text, term_start, end)  # the last term's shape, and the sign after it
                 terms += 1
                 if found is not None:  # a shape replayed before: one expression again, as the first time
-                    tokens, sign, after = found
-                    (term,) = guess_replay(tokens)
+                    parsed, sign, after = found
+                    (term,) = parsed
                     total = binary(op, total, term, total.start, term.end)
                 else:
                     term_end = self._term_end(text, term_start, end)
@@ -642,7 +700,7 @@ class _LineParser:
                             return None  # a definition, a loop, or '=' past the first term
                         assignment, term = term, term.expr
                     elif replay:
-                        guess_read, guess_replay = self._term_reader(kinds), replay  # type: ignore[assignment]
+                        guess = self._term_reader(kinds)
                     total = term if total is None else binary(op, total, term, total.start, term.end)
                     sign, after = text[term_end : min(term_end + 1, end)], term_end + 1
                 if not sign:
@@ -773,12 +831,26 @@ class _LineParser:
         return -1  # pragma: no cover - the expression matches at the line's end
 
     def _term_reader(self, kinds: tuple[str, ...]) -> Callable[[str, int, int], Any]:
-        """The reader of a sum's terms of the shape ``kinds`` with the sign after them, made once per shape."""
-        reader = self._term_readers.get(kinds)
+        """The reader of a sum's terms of the replayed shape ``kinds``: (statements, sign after, next start)."""
+        return self._built_reader(kinds, self._term_readers, in_sum=True)
+
+    def _line_reader(self, kinds: tuple[str, ...]) -> Callable[[str, int, int], list[ast.Statement] | None]:
+        """The reader of the lines of the replayed shape ``kinds``: their statements, or None."""
+        return self._built_reader(kinds, self._line_readers, in_sum=False)
+
+    def _built_reader(self, kinds: tuple[str, ...], made: dict, in_sum: bool) -> Callable[[str, int, int], Any]:
+        """A reader that builds what it reads (``_Tokens.reader``), made once per shape for a bounded number:
+        one function where the shape's reductions all inline, else its reader of tokens and their replay."""
+        reader = made.get(kinds)
         if reader is None:
-            fits = len(self._term_readers) < _MOST_READERS
-            reader = self._tokens.reader(kinds, in_sum=True) if fits else _no_tokens
-            self._term_readers[kinds] = reader
+            build = self._inline.get(kinds)
+            if len(made) >= _MOST_READERS:
+                reader = _no_tokens
+            elif build is not None:
+                reader = self._tokens.reader(kinds, in_sum, build)
+            else:
+                reader = _replayed(self._tokens.reader(kinds, in_sum), self._by_shape[kinds], in_sum)  # type: ignore[arg-type]
+            made[kinds] = reader
         return reader
 
     def _reader(self, kinds: tuple[str, ...]) -> Callable[[str, int, int], list[Any] | None]:
@@ -806,6 +878,7 @@ class _LineParser:
         log.clear()
         parsed = self._recording.parse_tokens(tokens)
         by_shape[kinds] = _replay(tokens, log, parsed)
+        self._inline[kinds] = _inlined(tokens, log, parsed)
         log.clear()
         return parsed
 
@@ -843,6 +916,43 @@ def _replay(tokens: list[Any], log: list, parsed: object) -> Callable[[list[Any]
     if id(parsed) not in where:  # pragma: no cover
         return None
     return _compiled(body, where[id(parsed)], {name: builder for builder, name in names.items()}, "t")
+
+
+def _inlined(tokens: list[Any], log: list, parsed: object) -> tuple[list[str], str] | None:
+    """The recorded reductions as straight-line code over the tokens' values and offsets, and what it
+    gives: each reduction's inline form (``_INLINE``) on its children. None where one has none."""
+    where = {id(t): _Child(None, value=f"v{k}", start_pos=f"s{k}", end_pos=f"e{k}") for k, t in enumerate(tokens)}
+    body = []
+    try:
+        for step, (builder, children, made) in enumerate(log):
+            inline = _INLINE.get(builder.__name__)
+            args = [where.get(id(child)) for child in children]
+            if inline is None or None in args:
+                return None
+            body.append(f"r{step} = {inline(*args)}")
+            where[id(made)] = _Child(f"r{step}", start=f"r{step}.start", end=f"r{step}.end")
+        return body, str(where[id(parsed)])
+    except (_NotInlined, KeyError):
+        return None
+
+
+def _replayed(
+    read: Callable[[str, int, int], Any], replay: Callable[[list[Any]], list[ast.Statement]], in_sum: bool
+) -> Callable[[str, int, int], Any]:
+    """A reader of tokens (``_Tokens.reader``) and the replay of their shape, as one reader that builds."""
+    if in_sum:
+
+        def read_term(text: str, start: int, end: int) -> tuple[list[ast.Statement], str, int] | None:
+            found = read(text, start, end)
+            return None if found is None else (replay(found[0]), found[1], found[2])
+
+        return read_term
+
+    def read_line(text: str, start: int, end: int) -> list[ast.Statement] | None:
+        tokens = read(text, start, end)
+        return None if tokens is None else replay(tokens)
+
+    return read_line
 
 
 def _compiled(body: list[str], result: str, bound: dict[str, object], argument: str) -> Callable:
