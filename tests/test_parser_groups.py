@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 
 from fuzz_programs import expressions
 from gradcalc import ast
-from gradcalc.parser import _LONGEST_LINE, _line_parser, parse
+from gradcalc.parser import _LONGEST_LINE, _lark, _line_parser, _LineParser, parse
 from gradcalc.source import Source
-from test_parser_line_cache import assert_same_three_times, outcome
+from test_parser_line_cache import assert_same_three_times, dump, outcome
 from test_parser_long_lines import check_long_line
 
 
@@ -57,6 +57,26 @@ def nested(depth: int, inner: str = "x", around: str = " * 1.0001)") -> str:
 )
 def test_a_long_line_of_parentheses_parses_group_by_group_as_one_run_of_the_tables(line: str):
     check(line, grouped=True, fails=False, before="x = 2; y = 3; w0 = 1\n", after="\ny\n")
+
+
+@pytest.mark.parametrize(
+    ("line", "copied"),
+    [
+        (nested(200, "x", " * 2 - -y)"), ("(", " * 2 - -y")),
+        (nested(100, "x", ")") + " * " + nested(100, "(y)", " / 2)"), ("(", " / 2")),  # ((x)) is not copied
+        (nested(100, "x", " * (x / 2))"), ("(", " * ", "")),  # two groups in each group
+    ],
+)
+def test_groups_of_one_text_are_copied_around_the_groups_inside_them(line: str, copied: tuple[str, ...]):
+    """From the third group of one text (but for the groups inside it) on, a group is built by copying the
+    second's AST, its offsets counted from the nearest parenthesis: each inner group is longer than the
+    last, so only those stay the same. The tables' AST all the same, spans included."""
+    check(line, grouped=True, fails=False, before="x = 2; y = 3\n")
+    fresh = _LineParser(_lark(compiled=True))  # the program's own parser has made all its copiers by now
+    statements = fresh.parse(line)
+    assert callable(fresh._group_copiers[copied])
+    assert statements is not None
+    assert dump(ast.Program(statements, Source(line))) == dump(parse(Source(line), by_lines=False))
 
 
 @pytest.mark.parametrize(

@@ -16,9 +16,11 @@ import gc
 import hashlib
 import os
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from functools import cache, partial
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, get_args
@@ -589,6 +591,8 @@ class _LineParser:
         # A line's copier; True: seen once; False: it has none (a definition, or past the copiers' bound).
         self._by_text: dict[str, Callable[[int], list[ast.Statement]] | bool] = {}
         self._copiers = 0
+        # A group's copier (``_group_copier``), by its text but for the groups in it; True: seen once.
+        self._group_copiers: dict[tuple[str, ...], Callable[..., list[ast.Statement]] | bool] = {}
         # A shape's replay; False: seen once; None: not to be cached.
         self._by_shape: dict[tuple[str, ...], Callable[[list[Any]], list[ast.Statement]] | bool | None] = {}
         # A shape's reductions inlined (``_inlined``), or None: some have no inline form.
@@ -635,7 +639,7 @@ class _LineParser:
                         if len(by_text) < _MOST_ENTRIES:
                             by_text[line] = True
                     elif copy_:  # the second time: copied from now on
-                        by_text[line] = self._copier(parsed, start)
+                        by_text[line] = self._copier(partial(_copier, parsed, start))
                 start = end + 1
         except UnexpectedInput:
             return None
@@ -730,6 +734,7 @@ class _LineParser:
             return None
         token = self._tokens._token
         group_token = self._group_token
+        copiers = self._group_copiers
         opens: list[int] = []  # where each group open now starts, innermost last
         inside: list[list[Any] | None] = []  # the groups parsed so far in each of those (None: none yet)
         outside: list[Any] = []  # the groups of the line itself
@@ -743,16 +748,30 @@ class _LineParser:
                 if not opens:
                     return None
                 open_ = opens.pop()
-                kinds = ["LPAR"]
-                tokens = [token("LPAR", "(", open_, -1, -1, None, None, open_ + 1)]
-                self._grouped(text, open_ + 1, at, inside.pop() or (), kinds, tokens)
-                kinds.append("RPAR")
-                tokens.append(token("RPAR", ")", at, -1, -1, None, None, after))
-                parsed = self._shaped(tuple(kinds), tokens)
-                if len(parsed) != 1 or type(parsed[0]) not in _EXPRESSIONS:
-                    return None
+                groups = inside.pop() or ()
+                # The group's text but for the groups inside it: a group of the same is built by copying.
+                ends = [open_, *chain.from_iterable((g.start_pos, g.end_pos) for g in groups), at]
+                key = tuple(map(text.__getitem__, map(slice, ends[::2], ends[1::2])))
+                copier = copiers.get(key)
+                expr: ast.Statement
+                if copier and copier is not True:
+                    (expr,) = copier(ends, [g.expr for g in groups])
+                else:
+                    kinds = ["LPAR"]
+                    tokens = [token("LPAR", "(", open_, -1, -1, None, None, open_ + 1)]
+                    self._grouped(text, open_ + 1, at, groups, kinds, tokens)
+                    kinds.append("RPAR")
+                    tokens.append(token("RPAR", ")", at, -1, -1, None, None, after))
+                    parsed = self._shaped(tuple(kinds), tokens)
+                    if len(parsed) != 1 or type(parsed[0]) not in _EXPRESSIONS:
+                        return None
+                    (expr,) = parsed
+                    if copier is None and len(copiers) < _MOST_ENTRIES:
+                        copiers[key] = True  # seen once
+                    elif copier:  # the second time: copied from now on
+                        copiers[key] = self._copier(partial(_group_copier, expr, ends, [g.expr for g in groups]))
                 group = group_token("NAME", _GROUP, open_, -1, -1, None, None, after)
-                group.expr = parsed[0]
+                group.expr = expr
                 if not inside:
                     outside.append(group)
                 elif inside[-1] is None:
@@ -882,12 +901,13 @@ class _LineParser:
         log.clear()
         return parsed
 
-    def _copier(self, parsed: list[ast.Statement], start: int) -> Callable[[int], list[ast.Statement]] | bool:
-        """The copier of a line seen twice (``_copier``), or False: none can be made, or enough were."""
+    def _copier(self, make: Callable[[], Callable | None]) -> Callable | bool:
+        """The copier of a line or a group seen twice (``_copier``, ``_group_copier``) that ``make`` makes,
+        or False: none can be made, or enough were."""
         if self._copiers >= _MOST_COPIERS:
             return False
         self._copiers += 1
-        return _copier(parsed, start) or False
+        return make() or False
 
     def _recorded(self, builder: Callable[[list], Any]) -> Callable[[list], Any]:
         log = self._log
@@ -980,13 +1000,44 @@ def _copier(statements: list[ast.Statement], offset: int) -> Callable[[int], lis
     in as constants, offsets are ``o`` plus the distance from the line's start. None where the line
     holds something else than expressions and assignments (a definition, a loop).
     """
+    return _copier_of(statements, lambda at: f"o + {at - offset}", "o")
+
+
+def _group_copier(
+    expr: ast.Statement, anchors: list[int], holes: list[ast.Expr]
+) -> Callable[..., list[ast.Statement]] | None:
+    """A function ``build(a, g)`` that builds a group's ``expr`` again elsewhere: the same text between the
+    same parentheses, around groups of other expressions ``g`` (the ``holes``, left as they are).
+
+    Its offsets are each an anchor's (``a``: the group's '(' and ')' and each inner group's ends) plus
+    the distance from the last anchor before it: the text between two anchors is the same, and the inner
+    groups' lengths are not. None for a group of just a group, ``((x))``: its expression is the inner
+    one with its offsets moved to the outer parentheses, which a copy would leave where they were.
+    """
+    if any(hole is expr for hole in holes):
+        return None
+
+    def offset(at: int) -> str:
+        k = bisect_right(anchors, at) - 1
+        return f"a[{k}] + {at - anchors[k]}"
+
+    return _copier_of([expr], offset, "a, g", {id(hole): f"g[{k}]" for k, hole in enumerate(holes)})
+
+
+def _copier_of(
+    statements: list[ast.Statement], offset: Callable[[int], str], argument: str, holes: dict[int, str] | None = None
+) -> Callable[..., list[ast.Statement]] | None:
+    """The copier of ``statements`` (``_copier``): an offset is written ``offset(it)``; the nodes ``holes``
+    are the variables named there (not rebuilt); ``argument`` the function's arguments."""
     constants: list[object] = []
     bound: dict[str, object] = {"c": constants}
     body: list[str] = []
-    made: dict[int, str] = {}
+    made: dict[int, str] = dict(holes or {})
     stack: list[tuple[Any, bool]] = [(statement, False) for statement in reversed(statements)]
     while stack:
         node, ready = stack.pop()
+        if not ready and id(node) in made:  # a hole
+            continue
         fields = _COPIED.get(type(node))
         if fields is None:
             return None
@@ -1003,11 +1054,11 @@ def _copier(statements: list[ast.Statement], offset: int) -> Callable[[int], lis
             parts.append("(" + "".join(f"{made[id(arg)]}, " for arg in children) + ")")
         else:
             parts += [made[id(child)] for child in children]
-        parts += [f"o + {node.start - offset}", f"o + {node.end - offset}"]
-        made[id(node)] = f"n{len(made)}"
+        parts += [offset(node.start), offset(node.end)]
+        made[id(node)] = f"n{len(body)}"
         body.append(f"    {made[id(node)]} = {cls}({', '.join(parts)})")
     result = "[" + ", ".join(made[id(statement)] for statement in statements) + "]"
-    return _compiled(body or ["    pass"], result, bound, "o")
+    return _compiled(body or ["    pass"], result, bound, argument)
 
 
 @cache
