@@ -20,7 +20,6 @@ from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from functools import cache, partial
-from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, get_args
@@ -557,6 +556,20 @@ _MOST_READERS = 200  # a reader's expression takes about a millisecond to compil
 _MOST_COPIERS = 500  # each is compiled (tens of µs): for the lines that repeat, as a chain's do
 
 
+class _Budget:
+    """How many more copiers may be made: each is compiled, for tens of µs."""
+
+    def __init__(self, most: int) -> None:
+        self.left = most
+
+    def spend(self, make: Callable[[], Callable | None]) -> Callable | bool:
+        """The copier ``make`` makes (``_copier``, ``_group_copier``), or False: it made none, or enough were."""
+        if self.left <= 0:
+            return False
+        self.left -= 1
+        return make() or False
+
+
 class _LineParser:
     """Parses a program line by line, replaying the parse of every line shape it has seen before.
 
@@ -590,9 +603,10 @@ class _LineParser:
         self._last_piece: tuple[Callable[[str, int, int], list[Any] | None], tuple[str, ...]] = (_no_tokens, ())
         # A line's copier; True: seen once; False: it has none (a definition, or past the copiers' bound).
         self._by_text: dict[str, Callable[[int], list[ast.Statement]] | bool] = {}
-        self._copiers = 0
+        self._line_copies = _Budget(_MOST_COPIERS)
         # A group's copier (``_group_copier``), by its text but for the groups in it; True: seen once.
-        self._group_copiers: dict[tuple[str, ...], Callable[..., list[ast.Statement]] | bool] = {}
+        self._group_copiers: dict[str, Callable[..., list[ast.Statement]] | bool] = {}
+        self._group_copies = _Budget(_MOST_COPIERS)
         # A shape's replay; False: seen once; None: not to be cached.
         self._by_shape: dict[tuple[str, ...], Callable[[list[Any]], list[ast.Statement]] | bool | None] = {}
         # A shape's reductions inlined (``_inlined``), or None: some have no inline form.
@@ -639,7 +653,7 @@ class _LineParser:
                         if len(by_text) < _MOST_ENTRIES:
                             by_text[line] = True
                     elif copy_:  # the second time: copied from now on
-                        by_text[line] = self._copier(partial(_copier, parsed, start))
+                        by_text[line] = self._line_copies.spend(partial(_copier, parsed, start))
                 start = end + 1
         except UnexpectedInput:
             return None
@@ -749,9 +763,13 @@ class _LineParser:
                     return None
                 open_ = opens.pop()
                 groups = inside.pop() or ()
-                # The group's text but for the groups inside it: a group of the same is built by copying.
-                ends = [open_, *chain.from_iterable((g.start_pos, g.end_pos) for g in groups), at]
-                key = tuple(map(text.__getitem__, map(slice, ends[::2], ends[1::2])))
+                # The group's text but for the groups inside it (one line: no newline in it), and where
+                # those are: a group of the same text is built by copying.
+                ends = [open_]
+                for g in groups:
+                    ends += (g.start_pos, g.end_pos)
+                ends.append(at)
+                key = "\n".join([text[ends[k] : ends[k + 1]] for k in range(0, len(ends), 2)])
                 copier = copiers.get(key)
                 expr: ast.Statement
                 if copier and copier is not True:
@@ -769,7 +787,8 @@ class _LineParser:
                     if copier is None and len(copiers) < _MOST_ENTRIES:
                         copiers[key] = True  # seen once
                     elif copier:  # the second time: copied from now on
-                        copiers[key] = self._copier(partial(_group_copier, expr, ends, [g.expr for g in groups]))
+                        holes = [g.expr for g in groups]
+                        copiers[key] = self._group_copies.spend(partial(_group_copier, expr, ends, holes))
                 group = group_token("NAME", _GROUP, open_, -1, -1, None, None, after)
                 group.expr = expr
                 if not inside:
@@ -900,14 +919,6 @@ class _LineParser:
         self._inline[kinds] = _inlined(tokens, log, parsed)
         log.clear()
         return parsed
-
-    def _copier(self, make: Callable[[], Callable | None]) -> Callable | bool:
-        """The copier of a line or a group seen twice (``_copier``, ``_group_copier``) that ``make`` makes,
-        or False: none can be made, or enough were."""
-        if self._copiers >= _MOST_COPIERS:
-            return False
-        self._copiers += 1
-        return make() or False
 
     def _recorded(self, builder: Callable[[list], Any]) -> Callable[[list], Any]:
         log = self._log
