@@ -159,8 +159,7 @@ _INLINE: dict[str, Callable[..., str]] = {
     "first_line": lambda *statement: f"[{', '.join(map(str, statement))}]",
     "next_line": lambda lines, _, *statement: f"[*{lines}, {', '.join(map(str, statement))}]",
 }
-_AST_NAMES: dict[str, Any] = {"Assign": ast.Assign, "Binary": ast.Binary, "Unary": ast.Unary, "Number": ast.Number,
-                              "Name": ast.Name}  # fmt: skip
+_AST_NAMES: dict[str, Any] = {node.__name__: node for node in (ast.Assign, ast.Binary, ast.Unary, ast.Number, ast.Name)}
 
 
 def _compiled_builder(rule: str, arity: int) -> Callable[[list], Any]:

@@ -254,7 +254,7 @@ def _sections(e: Explanation, n: _Notation, see_all: str) -> Iterator[Section]:
                 continue
             parts = split.parts
             shown = parts if len(parts) <= _TERMS_SHOWN else (*parts[:2], ("…", math.nan), *parts[-2:])
-            terms = " + ".join("…" if step == "…" else n.num(value) for step, value in shown)
+            terms = _sum_terms([value for _, value in parts], n.num)
             names = ", ".join(step for step, _ in shown)
             lines.append(
                 _say(f"{n.d(out, labels[split.node])} = {terms}", f": what flows back to {labels[split.node]} through "
