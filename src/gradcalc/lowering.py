@@ -295,7 +295,7 @@ class _Lowering:
         defined, ``grad`` or a loop, or that makes an input (``w0 = 0.51``), is lowered afresh.
         """
         if type(statement.expr) is ast.Number:  # w0 = 0.51: an input, nothing to replay
-            return self._assign(statement)
+            return self._input(statement, statement.expr)
         text = self.source.text[statement.start : statement.end]
         reads = self.statement_reads.get(text, _MISSING)
         if reads is _MISSING or reads is None:
@@ -323,6 +323,19 @@ class _Lowering:
                 recorded = _record_steps(self, first, outside, [(statement.name, value)], None, statement.start)
             self.statement_templates[key] = recorded
         return node
+
+    def _input(self, statement: ast.Assign, number: ast.Number) -> int:
+        """``name = NUMBER`` among the program's own names: an input, valued as the user says if they do.
+
+        ``_assign`` of a number, without its walk: a wide sum's program is half such lines.
+        """
+        name, value = statement.name, number.value
+        if not math.isfinite(value):
+            self._number(number, ())  # says why
+        if name in self.overrides:
+            self.used_overrides.add(name)
+            value = self.overrides[name]
+        return self.graph.set_input(name, value, Span(self.source, statement.start, statement.end))
 
     def _assign_value(self, name: str, value: Operand, statement: ast.Statement) -> int:
         """What ``name = value`` means among the program's own names (not in a call)."""

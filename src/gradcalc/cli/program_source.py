@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from gradcalc.cli import collector
 from gradcalc.files import decode_text, read_text
 from gradcalc.lowering import on_command_line
 from gradcalc.program import Result, parse_bindings, run_source
@@ -50,6 +51,6 @@ def program_source(program: str) -> Source:
 def evaluate_source(source: Source, bindings: list[str] | None, expand: bool, collapse: bool = False) -> Result:
     """Run a command's program with its ``NAME=VALUE`` arguments (expanded into primitive gates if asked,
     each call of a user function one gate with ``collapse``)."""
-    return run_source(
-        source, parse_bindings(bindings or []), expanded=expand, missing_hint=on_command_line, collapsed=collapse
-    )
+    overrides = parse_bindings(bindings or [])
+    with collector.lasting():  # the result lasts to the process's end: see cli.collector
+        return run_source(source, overrides, expanded=expand, missing_hint=on_command_line, collapsed=collapse)
