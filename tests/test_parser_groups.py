@@ -14,12 +14,20 @@ import re
 import sys
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from fuzz_programs import expressions
 from gradcalc import ast
-from gradcalc.parser import _LONGEST_LINE, _lark, _line_parser, _LineParser, parse
+from gradcalc.parser import (
+    _LONGEST_LINE,
+    _join_lines_in_parens,
+    _joined_bracket_by_bracket,
+    _lark,
+    _line_parser,
+    _LineParser,
+    parse,
+)
 from gradcalc.source import Source
 from test_parser_line_cache import assert_same_three_times, dump, outcome
 from test_parser_long_lines import check_long_line
@@ -182,3 +190,18 @@ def test_pure_lark_tokens_stand_for_groups_too():
     parsed = pure._groups(line, 0, len(line))
     assert parsed is not None
     assert dump(ast.Program(parsed, Source(line))) == dump(parse(Source(line), by_lines=False))
+
+
+@given(st.text(alphabet="()[]\n\n#a +", max_size=60))
+@settings(max_examples=500, deadline=None)
+def test_newlines_in_brackets_are_blanked_as_bracket_by_bracket(text: str) -> None:
+    """The count at C speed of a text without comments or unmatched closes blanks what the reading of
+    it bracket by bracket blanks (and the texts it does not take are read so). A text of one line has
+    nothing to join: it is left as it is."""
+    assume("\n" in text)
+    assert _join_lines_in_parens(text) == _joined_bracket_by_bracket(text)
+
+
+def test_newlines_inside_brackets_are_blanked_and_no_others() -> None:
+    text = "f = max(a,\n  b)\ng = [1,\n 2]\n((x\n * 2)\n)\ng\n"
+    assert _join_lines_in_parens(text) == "f = max(a,   b)\ng = [1,  2]\n((x  * 2) )\ng\n"

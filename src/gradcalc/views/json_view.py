@@ -93,15 +93,14 @@ def json_chunks(result: Result) -> Iterator[str]:
     """
     evaluation, labels = result.evaluation, result.labels
     order = evaluation.order
-    position = array("q", bytes(8 * len(result.graph.nodes)))  # a node's id is "n" and its place in order
-    for place, i in enumerate(order):
-        position[i] = place
+    position = _places(order, len(result.graph.nodes))  # a node's id is "n" and its place in order
     document_ = {
         "output": {"label": result.output_name, "value": _number(evaluation.value)},
         "gradients": None,
         "nodes": None,
         "warnings": [
-            {"node": f"n{position[w.node]}", "message": f"{labels[w.node]}: {w.message}"} for w in evaluation.warnings
+            {"node": f"n{_place(w.node, position)}", "message": f"{labels[w.node]}: {w.message}"}
+            for w in evaluation.warnings
         ],
     }
     head, _, tail = _dumps(document_).partition('"gradients": null')
@@ -118,11 +117,10 @@ _ID = '"n%d"'
 # The text around a row's own pieces, joined to the piece before or after it: a row is ten pieces, not twenty.
 _ROW_START = ', {"id": "n%d", '
 _INPUTS = ', "inputs": [%s], "value": '
-_TWO_INPUTS = _INPUTS % f"{_ID}, {_ID}"
 _NO_INPUTS = _INPUTS % ""
 
 
-def _rows_text(result: Result, start: int, order: list[int], position: array[int], scopes: Scopes) -> str:
+def _rows_text(result: Result, start: int, order: list[int], position: array[int] | None, scopes: Scopes) -> str:
     """The rows of the nodes ``order``, from place ``start`` on, each but the very first after ``, ``."""
     evaluation, labels = result.evaluation, result.labels
     nodes = list(map(result.graph.nodes.__getitem__, order))
@@ -147,18 +145,41 @@ def _rows_text(result: Result, start: int, order: list[int], position: array[int
     return text[2:] if start == 0 else text  # the very first row follows '[', not a row
 
 
-def _inputs_text(nodes: list[Node], position: array[int]) -> list[str]:
-    """Each node's ``, "inputs": [...], "value": ``, its inputs as ids: a gate of two (nearly every one)
-    in one ``%``, a leaf (a wide sum's 200,000 inputs) as one text for all."""
-    place = position.__getitem__
-    return [
-        _TWO_INPUTS % (position[args[0]], position[args[1]])
-        if len(args) == 2
-        else _INPUTS % ", ".join(map(_ID.__mod__, map(place, args)))
-        if args
-        else _NO_INPUTS
-        for args in map(attrgetter("args"), nodes)
-    ]
+def _places(order: list[int], size: int) -> array[int] | None:
+    """Each node's place in ``order`` (by node id), or None where every node is at its own id's place
+    (a program that assigns its inputs before it computes, as generated ones do)."""
+    if len(order) == size and order == list(range(size)):
+        return None
+    position = array("q", bytes(8 * size))
+    for place, i in enumerate(order):
+        position[i] = place
+    return position
+
+
+def _place(node: int, position: array[int] | None) -> int:
+    return node if position is None else position[node]
+
+
+class _InputsFormats(dict[int, str]):
+    """By a node's number of inputs, its ``, "inputs": [...], "value": `` to fill in with their places."""
+
+    def __missing__(self, arity: int) -> str:
+        made = self[arity] = _INPUTS % ", ".join([_ID] * arity)
+        return made
+
+
+_INPUTS_FORMATS = _InputsFormats()
+
+
+def _inputs_text(nodes: list[Node], position: array[int] | None) -> list[str]:
+    """Each node's ``, "inputs": [...], "value": ``, its inputs as ids: one ``%`` of its arguments'
+    places (its arguments themselves where every node is at its own place); a leaf's is one text for all."""
+    inputs = list(map(attrgetter("args"), nodes))
+    if position is not None:
+        place = position.__getitem__
+        inputs = [tuple(map(place, args)) for args in inputs]
+    formats = _INPUTS_FORMATS
+    return [formats[len(args)] % args if args else _NO_INPUTS for args in inputs]
 
 
 def _gradients_text(result: Result) -> str:
