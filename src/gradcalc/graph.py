@@ -268,7 +268,9 @@ class Graph:
         return len(nodes) - 1
 
     def constant(self, value: float, text: str, span: Span | None = None) -> int:
-        return self.add(CONST, param=value, text=text, span=span)
+        nodes = self.nodes
+        nodes.append(Node(CONST, (), value, text, span))
+        return len(nodes) - 1
 
     def set_input(self, name: str, value: float, span: Span | None = None) -> int:
         """Bind ``name`` to an input with ``value``; an existing input of that name changes in place."""

@@ -492,9 +492,12 @@ class _Lowering:
                         b if b is not None else self._name(right, ()),
                     )))
                 else:
-                    todo.append((item, 2))
+                    todo.append([item])  # then apply it (below)
                     todo.append(right)
                     todo.append(left)
+            elif kind is list:  # a binary operator's two operands are lowered: apply it
+                b = results.pop()
+                results[-1] = binary(item[0], (results[-1], b))
             elif kind is tuple:  # all of this node's children are lowered: apply it
                 expr, arity = item
                 args = results[-arity:]
@@ -615,13 +618,15 @@ class _Lowering:
     def _binary(self, expr: ast.Binary, args: Sequence[Operand]) -> Operand:
         op = INFIX[expr.op]
         a, b = args
-        if type(a) is int and type(b) is int:  # two nodes: no folding to consider
-            return self.graph.add(op, (a, b), span=Span(self.source, expr.start, expr.end))
-        if op is not POW and (type(a) is int or type(b) is int):  # h * 1.0001: a node and a constant's node
+        if type(a) is not int or type(b) is not int:
+            if op is POW or (type(a) is not int and type(b) is not int):
+                return self._folded(op, expr, args)
+            # h * 1.0001: a node and a constant's node
             a = a if type(a) is int else self._materialize(a)
             b = b if type(b) is int else self._materialize(b)
-            return self.graph.add(op, (a, b), span=Span(self.source, expr.start, expr.end))
-        return self._folded(op, expr, args)
+        nodes = self.graph.nodes  # graph.add, spelled out: a big program's every other node is made here
+        nodes.append(Node(op, (a, b), None, None, Span(self.source, expr.start, expr.end)))
+        return len(nodes) - 1
 
     def _folded(self, op: Op, expr: ast.Expr, args: Sequence[Operand]) -> Operand:
         """``op`` applied, a constant exponent folded into its gate: ``x^2`` and ``pow(x, 2)`` are one ``^2``."""
