@@ -296,17 +296,18 @@ class Graph:
         return [i for i in ids if self.nodes[i].op is INPUT]
 
     def ancestors(self, output: int) -> list[int]:
-        """Every node ``output`` depends on, and itself, in topological (id) order."""
+        """Every node ``output`` depends on, and itself, in topological (id) order.
+
+        A node's arguments are older nodes (a node is made after them), so one sweep from ``output`` down
+        to the first node finds them all: each node met that is marked marks its arguments.
+        """
         nodes = self.nodes
         seen = bytearray(output + 1)
         seen[output] = 1
         ids: list[int | None] = [None] * (output + 1)  # the ids the nodes' args hold: no new int per node
         ids[output] = output
-        stack = [output]
-        while stack:
-            for arg in nodes[stack.pop()].args:
-                if not seen[arg]:
-                    seen[arg] = 1
-                    ids[arg] = arg
-                    stack.append(arg)
+        for node in compress(reversed(nodes[: output + 1]), reversed(seen)):  # marked before it is met
+            for arg in node.args:
+                seen[arg] = 1
+                ids[arg] = arg
         return list(compress(ids, seen))  # type: ignore[arg-type]
