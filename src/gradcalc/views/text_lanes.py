@@ -161,19 +161,17 @@ def _gutter(
     vertical, horizontal = glyph[N | S], glyph[E | W]
     base = [" "] * (2 * lanes + 1)  # the gutter with only the live lanes drawn, kept up to date
     for k, i in enumerate(order):
-        if k == skipped.start:
-            live = "".join(base).rstrip()
         node = nodes[i]
         args = node.args
         for a in args:
             uses[a] -= 1
-        if len(args) > 1:
-            args = tuple(dict.fromkeys(args))  # x * x holds one lane
-        held = [(lane_of[a], a) for a in args if a in lane_of]
-        ending = [c for c, a in held if uses[a] == 0]
-        mine: int | None
-        mine = min(ending) if ending else owner.index(None) if None in owner else None
-        if k not in skipped:  # a row drawn: its lanes joined to its dot
+        if k in skipped:  # a row not drawn (most rows of a long session): only its lanes change
+            if k == skipped.start:
+                live = "".join(base).rstrip()
+        else:  # a row drawn: its inputs' lanes joined to its dot
+            held = [(lane_of[a], a) for a in dict.fromkeys(args) if a in lane_of]  # x * x holds one lane
+            ending = [c for c, a in held if uses[a] == 0]
+            mine = min(ending) if ending else owner.index(None) if None in owner else None
             at = 2 * mine if mine is not None else 2 * lanes
             cells = base.copy()
             if held:
@@ -186,13 +184,20 @@ def _gutter(
                     cells[x] = glyph[N | (E if x < at else W) | (S if uses[a] else 0)]
             cells[at] = charset.leaf if node.is_leaf else charset.gate
             gutters.append("".join(cells).rstrip())
-        for c, a in held:
-            if uses[a] == 0:
-                owner[c] = None
-                base[2 * c] = " "
+        # The lanes of the values read for the last time are freed; this value, read later, takes the
+        # first of them (the lane its dot is drawn in), or else the first free lane, if there is one.
+        first_freed: int | None = None
+        for a in args:  # x * x: the second a finds its lane freed by the first
+            lane = lane_of.get(a)
+            if lane is not None and uses[a] == 0:
+                owner[lane] = None
+                base[2 * lane] = " "
                 del lane_of[a]
-        if mine is not None and uses[i] > 0:
-            owner[mine] = i
-            lane_of[i] = mine
-            base[2 * mine] = vertical
+                first_freed = lane if first_freed is None else min(first_freed, lane)
+        if uses[i] > 0:
+            taken = first_freed if first_freed is not None else owner.index(None) if None in owner else None
+            if taken is not None:
+                owner[taken] = i
+                lane_of[i] = taken
+                base[2 * taken] = vertical
     return gutters, live
