@@ -30,6 +30,7 @@ from gradcalc.scopes import StepSplit, step_contributions
 _SIMPLE_LABEL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.'")
 PATH_CAP = 10**12  # path counts saturate here: they can grow exponentially with the program
 ROUTE_SHOWN = 4  # a unique path to the output is written out up to this many nodes past the start
+ROUTES_WRITTEN = 6  # a node with more consumers than this gets path counts: no consumer's route is found
 MAX_STEPS = EXPLAIN_STEPS  # steps told per pass (2,000 in all) and inputs listed, unless asked for more
 
 
@@ -113,7 +114,9 @@ class Consumer:
     label: str
     uses: int  # how many of the gate's arguments are the node
     paths: int  # paths from the node to the output through this gate: uses × the gate's own paths
-    route: tuple[str, ...] | None  # the gate's one path to the output (labels, "…" where cut), if unique
+    # The gate's one path to the output (labels, "…" where cut), if it is unique and the node has at most
+    # ROUTES_WRITTEN consumers (an input used 5,000 times is told by its path counts).
+    route: tuple[str, ...] | None
     product: float  # ∂out/∂gate · ∂gate/∂node
 
 
@@ -207,12 +210,14 @@ def explain(result: Result, max_steps: int = MAX_STEPS) -> Explanation:
     successor = [-1] * len(nodes)  # a gate using the node: the next step of its path when it is unique
     paths[output] = 1
     for i in reversed(gates):
-        for a in dict.fromkeys(nodes[i].args):
+        args = nodes[i].args
+        through = paths[i]
+        for a in args:
+            paths[a] = min(PATH_CAP, paths[a] + through)
+        for a in _distinct(args):
             if nodes[a].op is not CONST:
                 consumers[a] += 1
                 successor[a] = i
-        for a in nodes[i].args:
-            paths[a] = min(PATH_CAP, paths[a] + paths[i])
 
     def route(i: int) -> tuple[str, ...] | None:
         """The one path from gate ``i`` to the output, cut after ``ROUTE_SHOWN`` steps; None if several."""
@@ -226,12 +231,25 @@ def explain(result: Result, max_steps: int = MAX_STEPS) -> Explanation:
             shown[-1:] = ["…", labels[output]]
         return tuple(shown)
 
-    contributions: dict[int, list[Consumer]] = {}
+    # What flows back into each node from each gate using it: (gate, uses, paths, product).
+    contributions: dict[int, list[tuple[int, int, int, float]]] = {}
+
+    def path_sum(i: int, total: float) -> PathSum | None:
+        terms = contributions.get(i)
+        if terms is None or len(terms) < 2:
+            return None
+        routed = len(terms) <= ROUTES_WRITTEN
+        consumers = tuple(
+            Consumer(labels[gate], uses, through, route(gate) if routed else None, product)
+            for gate, uses, through, product in reversed(terms)  # in the order the gates were computed
+        )
+        return PathSum(i, labels[i], consumers, total)
+
     backward = []
     told = gates[::-1][:cap]
     for i in told:
         node, label, upstream = nodes[i], labels[i], grads[i]
-        summed = _path_sum(i, label, contributions.get(i), upstream)
+        summed = path_sum(i, upstream)
         partials, products = [], []
         formulas = list(_formulas(node.op, [labels[a] for a in node.args], node.param, label))
         slots: dict[int, list[int]] = {}
@@ -246,7 +264,7 @@ def explain(result: Result, max_steps: int = MAX_STEPS) -> Explanation:
             product = upstream * slope
             products.append(ChainProduct(a, labels[a], label, upstream, slope, product, several))
             through = min(PATH_CAP, len(where) * paths[i])
-            contributions.setdefault(a, []).append(Consumer(label, len(where), through, route(i), product))
+            contributions.setdefault(a, []).append((i, len(where), through, product))
         kink = node.op.kink is not None and node.op.kink(*(values[a] for a in node.args))
         backward.append(
             BackwardStep(
@@ -255,17 +273,20 @@ def explain(result: Result, max_steps: int = MAX_STEPS) -> Explanation:
             )
         )  # fmt: skip
 
-    for i in gates[::-1][cap:]:  # steps not told: only what flows into the inputs' sums is needed
-        node, upstream = nodes[i], grads[i]
-        for a in dict.fromkeys(node.args):
-            if consumers[a] > 1 and not nodes[a].args and nodes[a].op is not CONST:
-                where = [k for k, b in enumerate(node.args) if b == a]
-                product = upstream * sum(local[i][k] for k in where)
-                through = min(PATH_CAP, len(where) * paths[i])
-                contributions.setdefault(a, []).append(Consumer(labels[i], len(where), through, route(i), product))
     every_input = evaluation.inputs
+    summed_inputs = {i for i in every_input if consumers[i] > 1}  # the inputs whose gradient is a sum
+    for i in gates[::-1][cap:]:  # steps not told: only what flows into the inputs' sums is needed
+        args = nodes[i].args
+        if summed_inputs.isdisjoint(args):
+            continue
+        for a in _distinct(args):
+            if a in summed_inputs:
+                where = [k for k, b in enumerate(args) if b == a]
+                product = grads[i] * sum(local[i][k] for k in where)
+                through = min(PATH_CAP, len(where) * paths[i])
+                contributions.setdefault(a, []).append((i, len(where), through, product))
     inputs = every_input[:cap]
-    input_sums = tuple(s for i in inputs if (s := _path_sum(i, labels[i], contributions.get(i), grads[i])) is not None)
+    input_sums = tuple(s for i in inputs if (s := path_sum(i, grads[i])) is not None)
     return Explanation(
         output=output,
         output_label=labels[output],
@@ -284,10 +305,9 @@ def explain(result: Result, max_steps: int = MAX_STEPS) -> Explanation:
     )
 
 
-def _path_sum(node: int, label: str, terms: list[Consumer] | None, total: float) -> PathSum | None:
-    if terms is None or len(terms) < 2:
-        return None
-    return PathSum(node, label, tuple(reversed(terms)), total)  # in the order the gates were computed
+def _distinct(args: tuple[int, ...]) -> tuple[int, ...]:
+    """A gate's arguments, each once: ``x * x`` uses x once as a gate, twice as an argument."""
+    return args if len(args) < 2 or (len(args) == 2 and args[0] != args[1]) else tuple(dict.fromkeys(args))
 
 
 def _combined(terms: tuple[str, ...]) -> str | None:

@@ -24,6 +24,7 @@ from gradcalc.engine import op_call_text
 from gradcalc.explain import (
     MAX_STEPS,
     PATH_CAP,
+    ROUTES_WRITTEN,
     BackwardStep,
     ChainProduct,
     Consumer,
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 
 Format = Literal["rich", "markdown", "latex"]
 FORMATS: tuple[str, ...] = get_args(Format)
-_ROUTES_SHOWN = 6  # a node with more consumers than this gets path counts, not each path written out
+_ROUTES_SHOWN = ROUTES_WRITTEN  # a node with more consumers gets path counts, not each path written out
 SEE_ALL = "explain --max-steps 0 tells them all"  # what a left-out note says, unless its caller knows better
 
 
@@ -129,7 +130,13 @@ class _Printed:
         return self.holds(product.product, lambda: self.shown(product.upstream) * self.shown(product.local))
 
     def sum_holds(self, total: PathSum) -> bool:
-        return self.holds(total.total, lambda: math.fsum(self.shown(c.product) for c in total.consumers))
+        """The sum of its terms as printed; a term a long sum leaves out (``_sum_terms``) is taken as it is:
+        an input used 5,000 times is not printed 5,000 times to check its line."""
+        products = [c.product for c in total.consumers]
+        if len(products) > _TERMS_SHOWN:
+            first, last = map(self.shown, products[:2]), map(self.shown, products[-2:])
+            return self.holds(total.total, lambda: math.fsum([*first, *products[2:-2], *last]))
+        return self.holds(total.total, lambda: math.fsum(map(self.shown, products)))
 
 
 # ---------------------------------------------------------------------------------------------------
