@@ -50,6 +50,13 @@ def hessian_row(evaluation: Evaluation, seed: int) -> list[float]:
         upstream, upstream_dot, slopes = grads[i], grad_dot[i], local[i]
         if not upstream and not upstream_dot:
             continue
+        if len(args) == 2:  # nearly every gate: spelled out, as the engine's loops are
+            a, b = args
+            (aa, ab), (ba, bb) = _second(node)(values[a], values[b], values[i])
+            dot_a, dot_b = dot[a], dot[b]
+            grad_dot[a] += _mul(upstream_dot, slopes[0]) + _mul(upstream, _mul(aa, dot_a) + _mul(ab, dot_b))
+            grad_dot[b] += _mul(upstream_dot, slopes[1]) + _mul(upstream, _mul(ba, dot_a) + _mul(bb, dot_b))
+            continue
         bends = _second(node)(*(values[a] for a in args), values[i])
         for k, a in enumerate(args):
             bent = sum(_mul(bends[k][m], dot[b]) for m, b in enumerate(args))
