@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from gradcalc.repl.settings import Settings
@@ -16,4 +17,6 @@ def start(settings: Settings | None = None) -> int:
     from gradcalc.repl.piped import run_piped
     from gradcalc.repl.session import Session
 
-    return run_piped(Session(settings or Settings(), source_name="<stdin>"))
+    session = Session(settings or Settings(), source_name="<stdin>")
+    gc.freeze()  # what lives as long as the process, out of the collector's walks: see terminal.Starting
+    return run_piped(session)

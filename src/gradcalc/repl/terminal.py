@@ -12,6 +12,7 @@ the session.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
@@ -238,6 +239,9 @@ class Starting:
         parse(Source("", "<start>"))  # reads the cached parse tables
         self.console = make_console()
         self.session = Session(self.settings)
+        # The modules and the session's start live as long as the process: frozen, a long session's full
+        # collections walk what it made, not the 36,000 objects of its imports (7 ms a collection).
+        gc.freeze()
 
 
 def run_terminal(settings: Settings) -> int:
