@@ -118,8 +118,13 @@ def render_dot(
     if precision < 0:
         raise UsageError(f"precision must be 0 or more, not {precision}")
 
+    printed: dict[float, str] = {}  # a value is printed on its node and on the wires out of it
+
     def number(value: float) -> str:
-        return format_number(value, precision, fixed=True)
+        text = printed.get(value)
+        if text is None:
+            text = printed[value] = format_number(value, precision, fixed=True)
+        return text
 
     builder = STYLES[style]
     drawing = builder(result, number, rankdir, PALETTES[palette])
