@@ -306,7 +306,7 @@ def explain(result: Result, max_steps: int = MAX_STEPS) -> Explanation:
 
 
 def _distinct(args: tuple[int, ...]) -> tuple[int, ...]:
-    """A gate's arguments, each once: ``x * x`` uses x once as a gate, twice as an argument."""
+    """A gate's arguments, each once: ``x * x`` is one gate using x (twice)."""
     return args if len(args) < 2 or (len(args) == 2 and args[0] != args[1]) else tuple(dict.fromkeys(args))
 
 

@@ -63,8 +63,8 @@ def keep(made: object) -> None:
 
 @contextmanager
 def lasting() -> Iterator[None]:
-    """Around making what the console script's command keeps to the end (a program's result): the
-    collector stays off meanwhile, and all of it is then frozen, as start-up's objects are.
+    """Around making a one-shot command's result, which lives until the command ends: in the console
+    script, the collector stays off meanwhile, and all of it is then frozen, as start-up's objects are.
 
     A 100,000-term program's graph, values and labels are a million objects and no cycles; left in the
     collector's youngest generation, they are all walked by its next collection and again by older
