@@ -22,6 +22,8 @@ PROGRAMS = [
     "x^0.5 * log(y)",  # an infinite local partial and gradient at x = 0: null
     "x",
     "x*2^3 - pi",
+    "y = relu(x) * 2; z = 3; abs(y) * z + relu(x)",  # an input after gates (inputs come first) and warnings
+    "d = x * 5; (x + y) * z",  # a node the output does not read: the ids are places in the order, not node ids
 ]
 
 
