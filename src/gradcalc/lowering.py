@@ -294,8 +294,11 @@ class _Lowering:
         program of texts all different pays a lookup each. An assignment that reads a function you
         defined, ``grad`` or a loop, or that makes an input (``w0 = 0.51``), is lowered afresh.
         """
-        if type(statement.expr) is ast.Number:  # w0 = 0.51: an input, nothing to replay
-            return self._input(statement, statement.expr)
+        number = statement.expr
+        if type(number) is ast.Number:  # w0 = 0.51: an input, nothing to replay (nor to walk)
+            if not math.isfinite(number.value):
+                self._number(number, ())  # says why
+            return self._input(statement.name, number.value, statement)
         text = self.source.text[statement.start : statement.end]
         reads = self.statement_reads.get(text, _MISSING)
         if reads is _MISSING or reads is None:
@@ -324,14 +327,9 @@ class _Lowering:
             self.statement_templates[key] = recorded
         return node
 
-    def _input(self, statement: ast.Assign, number: ast.Number) -> int:
-        """``name = NUMBER`` among the program's own names: an input, valued as the user says if they do.
-
-        ``_assign`` of a number, without its walk: a wide sum's program is half such lines.
-        """
-        name, value = statement.name, number.value
-        if not math.isfinite(value):
-            self._number(number, ())  # says why
+    def _input(self, name: str, value: float, statement: ast.Statement) -> int:
+        """``name = value``, a constant, among the program's own names: an input, valued as the user says
+        if they do (a wide sum's program is half such lines)."""
         if name in self.overrides:
             self.used_overrides.add(name)
             value = self.overrides[name]
@@ -340,10 +338,7 @@ class _Lowering:
     def _assign_value(self, name: str, value: Operand, statement: ast.Statement) -> int:
         """What ``name = value`` means among the program's own names (not in a call)."""
         if isinstance(value, _Const):
-            if name in self.overrides:
-                self.used_overrides.add(name)
-                return self.graph.set_input(name, self.overrides[name], self._span(statement))
-            return self.graph.set_input(name, value.value, self._span(statement))
+            return self._input(name, value.value, statement)
         return self.graph.bind(name, value)
 
     def _define(self, definition: ast.FunctionDef) -> None:
