@@ -8,6 +8,7 @@ recorded, replayed or copied), and each result must be the uncached one, node fo
 
 from __future__ import annotations
 
+import dis
 import itertools
 
 import pytest
@@ -167,6 +168,42 @@ def test_a_line_shape_whose_reductions_inline_is_read_and_built_by_one_function(
     text = f"{line}\n{line} \n{line}  \n{line}\n"  # one shape, four texts: no line is copied
     assert_same_three_times(text)
     kinds = _line_parser()._tokens.line(line, 0, len(line))[0]
-    reader = _line_parser()._line_readers[kinds]
-    # The generated reader (``_Tokens.reader``) builds the AST itself; ``_replayed`` wraps a reader of tokens.
-    assert (reader.__name__ == "read") is inlined
+    reader = _line_parser()._line_runs[kinds]
+    # The generated reader (``_Tokens.run_reader``) builds the AST itself, or replays the tokens it read.
+    replays = any(i.opname == "LOAD_FAST" and i.argval == "replay" for i in dis.get_instructions(reader))
+    assert replays is not inlined
+
+
+def distinct(line: str, count: int) -> str:
+    """``count`` lines of the shape of ``line``, every one a text of its own (no line is copied)."""
+    fresh = next(_FRESH)
+    return "".join(line.replace("@", f"{k}_{fresh}") + "\n" for k in range(count))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        distinct("w@ = 0.51", 8),
+        distinct("w@ = 0.51", 8)[:-1],  # the run ends at the text's end, no newline after it
+        distinct("w@ = 0.51", 4) + "in_ = 2\nfor = 3\n" + distinct("v@ = 1", 4),  # a keyword stops the run
+        distinct("w@ = 0.51", 4) + "x = 1 \\\n\n" + distinct("w@ = 2", 4),  # a continuation, then an empty line
+        distinct("w@ = 0.51", 4) + "x = 1 \\\n+ 2\n" + distinct("w@ = 2", 4),  # a continuation into the next line
+        distinct("w@ = 0.51", 4) + "x = 1 \\" + "\n",  # a continuation at the text's end
+        distinct("w@ = 0.51  # a comment", 5) + distinct("w@ = 0.51\r", 5),  # comments; CRLF line ends
+        distinct("w@ = 0.51", 4) + "\n\n" + distinct("w@ = 0.51", 4),  # empty lines between runs
+        distinct("w@ = 0.51", 4) + distinct("h@ = w@ * 2", 4) + distinct("w@ = 0.51", 4),  # runs of two shapes
+        distinct("a@ = 1; b@ = 2", 5),  # two statements a line
+        distinct("h@ = tanh(w * h)", 5) + "h = tanh(w *\n",  # tokens replayed, then an error
+        distinct("w@ = 0.51", 4) + "w9 = 0.5.1\n" + distinct("w@ = 0.51", 2),  # an error inside a run
+        distinct("w@ = 0.51", 3) + "w = 1" + " " * 500 + "\n" + distinct("w@ = 0.51", 2),  # a long line of the shape
+        distinct("# comment @", 4) + "w = 0\n",  # lines of no tokens, then a last empty line of that shape
+        distinct("# comment @", 4) + "w = 0",
+        distinct("# comment @", 4),
+        distinct("", 4) + distinct("  # @", 3),
+    ],
+)
+def test_a_run_of_distinct_lines_of_one_shape_is_read_at_once_and_gives_the_tables_ast(text: str) -> None:
+    """Lines of one shape, one after another, each a text of its own (a generated program's inputs), are read
+    in one run (``_Tokens.run_reader``), which stops at the first line not of the shape: what stops a run,
+    and what a run must not read as its own, gives the tables' AST or error all the same."""
+    assert_same_three_times(text)

@@ -17,10 +17,11 @@ import hashlib
 import os
 import re
 from bisect import bisect_right
+from collections import deque
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from functools import cache, partial
-from itertools import accumulate, chain, compress
+from itertools import accumulate, chain, compress, islice
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, get_args
@@ -171,7 +172,7 @@ class _NotInlined(Exception):
 
 # The builders that are one expression, written as the text of that expression over their children
 # (``_Child``). The tables' callbacks are compiled from it (``_compiled_builder``), and a line shape
-# whose reductions all have one is read and built by one function (``_LineParser._line_reader``): no
+# whose reductions all have one is read and built by one function (``_Tokens.run_reader``): no
 # token objects, no call per reduction. ``name`` and the two line rules are methods too, for what only
 # the tables meet: a group read as a name (``_GROUP``), and a line of no statement.
 _INLINE: dict[str, Callable[..., str]] = {
@@ -360,9 +361,7 @@ class _Tokens:
             f"(?:(?:{regexps['NAME']})|(?:{regexps['NUMBER']})|[^-+()#\\\\A-Za-z_0-9])*(?P<stop>[-+()#\\\\]|\\Z)"
         ).finditer
 
-    def reader(
-        self, kinds: tuple[str, ...], in_sum: bool = False, build: tuple[list[str], str] | None = None
-    ) -> Callable[[str, int, int], Any]:
+    def reader(self, kinds: tuple[str, ...]) -> Callable[[str, int, int], list[Any] | None]:
         """A reader of the lines whose tokens have exactly the types ``kinds``: their tokens, or None.
 
         One regular expression matches the whole line: for each token, the ignored text before it, then
@@ -371,15 +370,73 @@ class _Tokens:
         place, and cannot give it back to make the line match. A name spelled as a keyword (or a keyword
         not so spelled) is checked after the match. Whatever is not exactly this shape gives None, and the
         line is read token by token.
-
-        ``in_sum``: the reader of a term of a long sum (``_LineParser._sum``), which matches from the
-        term's start up to the sign after it, or to the line's end: it gives the tokens, the sign ('' at
-        the end) and where the next term starts.
-
-        ``build``: the shape's reductions inlined (``_inlined``), code over the tokens' values and offsets
-        (``v0``, ``s0``, ``e0``), and what it gives: the reader gives that, the line's statements, in place
-        of the tokens, and makes no token.
         """
+        pattern, checks, tokens = self._shape(kinds, "\\Z")
+        code = ["m = match(text, start, end)", "if m is None:", "    return None", "span = m.span"]
+        code += [line.replace("{fail}", "return None") for line in checks]
+        code.append(f"return {tokens}")
+        return self._compiled_reader("text, start, end", pattern, code, {})
+
+    def run_reader(
+        self, kinds: tuple[str, ...], in_sum: bool, build: tuple[list[str], str] | None, replay: Callable | None
+    ) -> Callable[..., Any]:
+        """A reader of a run of pieces of the shape ``kinds``, one after another: lines, or a sum's terms.
+
+        Each piece is matched as ``reader`` matches a line, and built where it is read: by the shape's
+        reductions inlined (``build``: code over the tokens' values and offsets ``v0``, ``s0``, ``e0``
+        that makes the AST, and makes no token), or by ``replay`` of its tokens. The run stops at the
+        first piece not of this shape, which is left to be read token by token.
+
+        Lines (``in_sum`` False): ``read(text, start, end)`` reads the lines from ``start`` on, each up to
+        its newline (or the text's end), and gives their statements and where the run stopped.
+
+        Terms (``in_sum`` True, ``_LineParser._sum``): ``read(text, start, end, total, op)`` reads the terms
+        of a long sum from ``start`` on, each up to the sign after it, and folds each into ``total`` (the
+        sum so far) as the ``binary`` reduction does, after the sign ``op`` before it. It gives the sum,
+        the sign after the last term read ('' at the line's end), where the next term starts, and how
+        many terms it read.
+        """
+        tail = f"(?:(?P<sign>{dict(self._alternatives)['ADD_OP']})|\\Z)" if in_sum else "(?:\\n|\\Z)"
+        built_lines, built = build if build is not None else ([], "replay(@tokens)")
+        pattern, checks, tokens = self._shape(kinds, tail, "\n".join([*built_lines, built]))
+        built = built.replace("@tokens", tokens)
+        code = ["m = match(text, at, end)", "if m is None:", "    break", "span = m.span"]
+        code += [line.replace("{fail}", "break") for line in checks] + built_lines
+        if in_sum:
+            # ``while True``, not ``while op``: CPython 3.11 specializes a function's code once it has been
+            # called or its loops have jumped back often enough, and the conditional jump that ends a
+            # ``while op`` loop is not counted, so a run (one call) would stay unspecialized: 3,400 more
+            # instructions a term, measured.
+            head, before, after = "text, start, end, total, op", ["at = start", "terms = 0", "while True:"], (
+                "return total, op, at, terms"
+            )
+            code += [
+                f"(term,) = {built}",
+                "total = Binary(op, total, term, total.start, term.end)",
+                "s, at = span(@sign)",
+                "op = text[s:at]",
+                "terms += 1",
+                "if not op:",
+                "    at = end",
+                "    break",
+            ]
+        else:
+            head, before, after = "text, start, end", ["statements = []", "at = start", "while True:"], (
+                "return statements, at"
+            )
+            # A line of no tokens matches nothing at all at the text's end: the run ends there.
+            code = ["if at == end:", "    break", *code, f"statements += {built}", "at = m.end()"]
+        body = [*before, *(f"    {line}" for line in code), after]
+        return self._compiled_reader(head, pattern, body, {"replay": replay, **_AST_NAMES})
+
+    def _shape(
+        self, kinds: tuple[str, ...], tail: str, uses: str = "@tokens"
+    ) -> tuple[re.Pattern[str], list[str], str]:
+        """The expression of a piece of the shape ``kinds`` followed by ``tail``, the checks after its match
+        (lines of code, ``{fail}`` where the match is no piece of this shape), and its tokens' expression.
+
+        ``uses``: the code that will read the tokens (``@tokens`` where it reads them as tokens): the value
+        and offsets of a token it does not read (an assignment's ``=``) are not taken from the match."""
         pieces = []
         checks = []
         made = []
@@ -390,32 +447,28 @@ class _Tokens:
             earlier = "|".join(regexps[name] for name in order[: order.index(base)])
             unless = f"(?!{earlier})" if earlier else ""
             pieces.append(f"(?>(?:{self._skipped})*){unless}(?P<t{k}>(?>{regexps[base]}))")
-            checks.append(f"    s{k}, e{k} = span(@t{k})\n    v{k} = text[s{k}:e{k}]\n")
+            checked = kind != base or base in self._keywords
+            if checked or "@tokens" in uses or re.search(f"\\b[sev]{k}\\b", uses):
+                checks += [f"s{k}, e{k} = span(@t{k})", f"v{k} = text[s{k}:e{k}]"]
             if kind != base:
-                checks.append(f"    if v{k} != {self._spelling(base, kind)!r}:\n        return None\n")
+                checks += [f"if v{k} != {self._spelling(base, kind)!r}:", "    {fail}"]
             elif base in self._keywords:
-                checks.append(f"    if v{k} in kw_{kind}:\n        return None\n")
+                checks += [f"if v{k} in kw_{kind}:", "    {fail}"]
             made.append(f"T({kind!r}, v{k}, s{k}, -1, -1, None, None, e{k})")
-        tail = f"(?>(?:{self._skipped})*)" + (f"(?:(?P<sign>{regexps['ADD_OP']})|\\Z)" if in_sum else "\\Z")
-        pattern = re.compile("".join(pieces) + tail, re.DOTALL)
-        result = f"[{', '.join(made)}]" if build is None else build[1]
-        if build is not None:
-            checks += [f"    {line}\n" for line in build[0]]
-        if in_sum:
-            checks.append("    s, e = span(@sign)\n")
-            result += ", text[s:e], e"
-        body = "".join(checks)
+        pattern = re.compile("".join(pieces) + f"(?>(?:{self._skipped})*){tail}", re.DOTALL)
+        return pattern, checks, f"[{', '.join(made)}]"
+
+    def _compiled_reader(
+        self, arguments: str, pattern: re.Pattern[str], body: list[str], names: dict[str, Any]
+    ) -> Callable[..., Any]:
+        """The function ``def read(arguments)`` of ``body``, ``@group)`` in it the group's number in ``pattern``."""
+        code = "".join(f"    {line}\n" for line in body)
         for name, index in pattern.groupindex.items():
-            body = body.replace(f"@{name})", f"{index})")
-        namespace: dict[str, Any] = {"match": pattern.match, "T": self._token, **(_AST_NAMES if build else {})}
+            code = code.replace(f"@{name})", f"{index})")
+        namespace: dict[str, Any] = {"match": pattern.match, "T": self._token, **names}
         namespace.update((f"kw_{base}", frozenset(spellings)) for base, spellings in self._keywords.items())
-        source = (
-            f"def read(text, start, end, {', '.join(f'{name}={name}' for name in namespace)}):\n"
-            "    m = match(text, start, end)\n"
-            "    if m is None:\n        return None\n"
-            f"    span = m.span\n{body}    return {result}\n"
-        )
-        exec(source, namespace)  # the text is made here, from the shape's terminal types
+        defaults = ", ".join(f"{name}={name}" for name in namespace)
+        exec(f"def read({arguments}, {defaults}):\n{code}", namespace)  # the text is made here, from the shape
         return namespace["read"]
 
     def _spelling(self, base: str, kind: str) -> str:
@@ -635,8 +688,8 @@ class _LineParser:
         # A shape's reductions inlined (``_inlined``), or None: some have no inline form.
         self._inline: dict[tuple[str, ...], tuple[list[str], str] | None] = {}
         self._readers: dict[tuple[str, ...], Callable[[str, int, int], list[Any] | None]] = {}
-        self._line_readers: dict[tuple[str, ...], Callable[[str, int, int], list[ast.Statement] | None]] = {}
-        self._term_readers: dict[tuple[str, ...], Callable[[str, int, int], Any]] = {}
+        self._line_runs: dict[tuple[str, ...], Callable[[str, int, int], tuple[list[ast.Statement], int]]] = {}
+        self._term_runs: dict[tuple[str, ...], Callable[..., tuple[Any, str, int, int]]] = {}
 
     def parse(self, text: str) -> list[ast.Statement] | None:
         statements: list[ast.Statement] = []
@@ -644,10 +697,11 @@ class _LineParser:
         by_text = self._by_text
         by_shape = self._by_shape
         read = self._tokens.line
-        guess: Callable[[str, int, int], list[ast.Statement] | None] = _no_tokens
+        run: Callable[[str, int, int], tuple[list[ast.Statement], int]] = _no_run_of_lines
         start = 0
+        lines = iter(text.split("\n"))
         try:
-            for line in text.split("\n"):
+            for line in lines:
                 end = start + len(line)
                 if end - start > _LONGEST_LINE:  # a sum of 100,000 terms: parsed term by term, or in one go
                     parsed = self._sum(text, start, end)
@@ -659,24 +713,35 @@ class _LineParser:
                 copy_ = by_text.get(line)
                 if copy_ is not None and copy_ is not True and copy_ is not False:
                     extend(copy_(start))
-                else:
-                    found = guess(text, start, end)  # the shape of the last line replayed, usually
-                    if found is not None:
-                        parsed = found
+                    start = end + 1
+                    continue
+                # The lines from here on of the shape of the last line replayed: a generated program's
+                # 200,000 inputs (w0 = 0.51, w1 = 0.51, ...) are one run.
+                parsed, at = run(text, start, len(text))
+                if at == start:
+                    kinds, tokens = read(text, start, end)
+                    replay = by_shape.get(kinds)
+                    if replay:
+                        parsed = replay(tokens)  # type: ignore[operator]
+                        run = self._line_run(kinds)
                     else:
-                        kinds, tokens = read(text, start, end)
-                        replay = by_shape.get(kinds)
-                        if replay:
-                            parsed = replay(tokens)  # type: ignore[operator]
-                            guess = self._line_reader(kinds)
-                        else:
-                            parsed = self._first(kinds, tokens)
+                        parsed = self._first(kinds, tokens)
+                elif at == len(text):
                     extend(parsed)
-                    if copy_ is None:  # seen for the first time: remembered while there is room
-                        if len(by_text) < _MOST_ENTRIES:
-                            by_text[line] = True
-                    elif copy_:  # the second time: copied from now on
-                        by_text[line] = self._line_copies.spend(partial(_copier, parsed, start))
+                    break  # the run read the rest of the text
+                else:
+                    read_lines = text.count("\n", start, at)  # each line read ends at its newline
+                    if read_lines > 1:  # the lines after this one are taken from the iterator; none is remembered
+                        extend(parsed)
+                        deque(islice(lines, read_lines - 1), maxlen=0)
+                        start = at
+                        continue
+                extend(parsed)
+                if copy_ is None:  # seen for the first time: remembered while there is room
+                    if len(by_text) < _MOST_ENTRIES:
+                        by_text[line] = True
+                elif copy_:  # the second time: copied from now on
+                    by_text[line] = self._line_copies.spend(partial(_copier, parsed, start))
                 start = end + 1
         except UnexpectedInput:
             return None
@@ -690,7 +755,8 @@ class _LineParser:
         folded left as the ``binary`` reduction folds them: the tree, spans included, is the one a run of
         the tables over the line makes. The first term may be an assignment (``y = w0*x0``): the sum
         becomes its value, as ``assign`` would have it. A term of the shape of the last one is read with
-        the sign after it by one regular expression (``_Tokens.reader(kinds, in_sum=True)``).
+        the sign after it by one regular expression, and so are the terms of that shape after it
+        (``_Tokens.run_reader(kinds, in_sum=True)``).
 
         None where the line is one term (``((x * 2) + 1) * 2``, signs inside parentheses or none), which
         ``_groups`` may parse, or is anything else (a term that is not one expression, an empty term,
@@ -701,7 +767,7 @@ class _LineParser:
             return None  # no sign: one term, such as parentheses nested 100,000 deep
         tokens_of = self._tokens.line
         by_shape = self._by_shape
-        guess: Callable[[str, int, int], Any] = _no_tokens
+        run: Callable[..., tuple[Any, str, int, int]] = _no_run_of_terms
         expressions = _EXPRESSIONS
         binary = ast.Binary
         total: Any = None  # the sum so far
@@ -713,41 +779,37 @@ class _LineParser:
         terms = slow = 0
         try:
             while True:
-                found = guess(text, term_start, end)  # the last term's shape, and the sign after it
+                # The terms from here on of the last term's shape, folded into the sum: nearly all of them.
+                total, op, term_start, read = run(text, term_start, end, total, op)
+                if read:
+                    terms += read
+                    if not op:
+                        break  # the line's last term was read
                 terms += 1
-                if found is not None:  # a shape replayed before: one expression again, as the first time
-                    parsed, sign, after = found
-                    (term,) = parsed
-                    total = binary(op, total, term, total.start, term.end)
-                else:
-                    term_end = self._term_end(text, term_start, end)
-                    if term_end < 0 or (total is None and term_end == end):
-                        return None  # no sum, or one of one term: parsed by its groups, or in one go
-                    kinds, tokens = tokens_of(text, term_start, term_end)
-                    replay = by_shape.get(kinds)
-                    if not replay:
-                        slow += 1
-                        if slow > _MOST_SLOW_TERMS and slow * _SLOW_SHARE > terms:
-                            return None  # terms of many new shapes: slower than the line in one go
-                    parsed = replay(tokens) if replay else self._first(kinds, tokens)  # type: ignore[operator]
-                    if len(parsed) != 1 or (parsed[0].start, parsed[0].end) != (
-                        tokens[0].start_pos,
-                        tokens[-1].end_pos,
-                    ):
-                        return None  # not one statement made of all its tokens: empty, or with a ';' in it
-                    (term,) = parsed
-                    if type(term) not in expressions:
-                        if total is not None or type(term) is not ast.Assign:
-                            return None  # a definition, a loop, or '=' past the first term
-                        assignment, term = term, term.expr
-                    elif replay:
-                        guess = self._term_reader(kinds)
-                    total = term if total is None else binary(op, total, term, total.start, term.end)
-                    sign, after = text[term_end : min(term_end + 1, end)], term_end + 1
-                if not sign:
+                term_end = self._term_end(text, term_start, end)
+                if term_end < 0 or (total is None and term_end == end):
+                    return None  # no sum, or one of one term: parsed by its groups, or in one go
+                kinds, tokens = tokens_of(text, term_start, term_end)
+                replay = by_shape.get(kinds)
+                if not replay:
+                    slow += 1
+                    if slow > _MOST_SLOW_TERMS and slow * _SLOW_SHARE > terms:
+                        return None  # terms of many new shapes: slower than the line in one go
+                parsed = replay(tokens) if replay else self._first(kinds, tokens)  # type: ignore[operator]
+                if len(parsed) != 1 or (parsed[0].start, parsed[0].end) != (tokens[0].start_pos, tokens[-1].end_pos):
+                    return None  # not one statement made of all its tokens: empty, or with a ';' in it
+                (term,) = parsed
+                if type(term) not in expressions:
+                    if total is not None or type(term) is not ast.Assign:
+                        return None  # a definition, a loop, or '=' past the first term
+                    assignment, term = term, term.expr
+                elif replay:
+                    run = self._term_run(kinds)
+                total = term if total is None else binary(op, total, term, total.start, term.end)
+                op = text[term_end : min(term_end + 1, end)]
+                if not op:
                     break
-                op = sign
-                term_start = after
+                term_start = term_end + 1
         except UnexpectedInput:
             return None
         if assignment is None:
@@ -897,26 +959,23 @@ class _LineParser:
                     return at
         return -1  # pragma: no cover - the expression matches at the line's end
 
-    def _term_reader(self, kinds: tuple[str, ...]) -> Callable[[str, int, int], Any]:
-        """The reader of a sum's terms of the replayed shape ``kinds``: (statements, sign after, next start)."""
-        return self._built_reader(kinds, self._term_readers, in_sum=True)
+    def _term_run(self, kinds: tuple[str, ...]) -> Callable[..., tuple[Any, str, int, int]]:
+        """The reader of a run of a sum's terms of the replayed shape ``kinds`` (``_Tokens.run_reader``)."""
+        return self._run_reader(kinds, self._term_runs, in_sum=True)
 
-    def _line_reader(self, kinds: tuple[str, ...]) -> Callable[[str, int, int], list[ast.Statement] | None]:
-        """The reader of the lines of the replayed shape ``kinds``: their statements, or None."""
-        return self._built_reader(kinds, self._line_readers, in_sum=False)
+    def _line_run(self, kinds: tuple[str, ...]) -> Callable[[str, int, int], tuple[list[ast.Statement], int]]:
+        """The reader of a run of lines of the replayed shape ``kinds`` (``_Tokens.run_reader``)."""
+        return self._run_reader(kinds, self._line_runs, in_sum=False)
 
-    def _built_reader(self, kinds: tuple[str, ...], made: dict, in_sum: bool) -> Callable[[str, int, int], Any]:
-        """A reader that builds what it reads (``_Tokens.reader``), made once per shape for a bounded number:
-        one function where the shape's reductions all inline, else its reader of tokens and their replay."""
+    def _run_reader(self, kinds: tuple[str, ...], made: dict, in_sum: bool) -> Callable[..., Any]:
+        """A run reader that builds what it reads, made once per shape for a bounded number: by the shape's
+        reductions inlined where they all inline, else by the replay of the tokens it reads."""
         reader = made.get(kinds)
         if reader is None:
-            build = self._inline.get(kinds)
             if len(made) >= _MOST_READERS:
-                reader = _no_tokens
-            elif build is not None:
-                reader = self._tokens.reader(kinds, in_sum, build)
+                reader = _no_run_of_terms if in_sum else _no_run_of_lines
             else:
-                reader = _replayed(self._tokens.reader(kinds, in_sum), self._by_shape[kinds], in_sum)  # type: ignore[arg-type]
+                reader = self._tokens.run_reader(kinds, in_sum, self._inline.get(kinds), self._by_shape[kinds])  # type: ignore[arg-type]
             made[kinds] = reader
         return reader
 
@@ -996,23 +1055,12 @@ def _inlined(tokens: list[Any], log: list, parsed: object) -> tuple[list[str], s
         return None
 
 
-def _replayed(
-    read: Callable[[str, int, int], Any], replay: Callable[[list[Any]], list[ast.Statement]], in_sum: bool
-) -> Callable[[str, int, int], Any]:
-    """A reader of tokens (``_Tokens.reader``) and the replay of their shape, as one reader that builds."""
-    if in_sum:
+def _no_run_of_lines(text: str, start: int, end: int) -> tuple[list[ast.Statement], int]:
+    return [], start
 
-        def read_term(text: str, start: int, end: int) -> tuple[list[ast.Statement], str, int] | None:
-            found = read(text, start, end)
-            return None if found is None else (replay(found[0]), found[1], found[2])
 
-        return read_term
-
-    def read_line(text: str, start: int, end: int) -> list[ast.Statement] | None:
-        tokens = read(text, start, end)
-        return None if tokens is None else replay(tokens)
-
-    return read_line
+def _no_run_of_terms(text: str, start: int, end: int, total: Any, op: str) -> tuple[Any, str, int, int]:
+    return total, op, start, 0
 
 
 def _compiled(body: list[str], result: str, bound: dict[str, object], argument: str) -> Callable:
