@@ -44,13 +44,14 @@ def split_label(label: str) -> tuple[str, int] | None:
 
 def name_labels(graph: Graph, shown: Iterable[int]) -> dict[int, str]:
     """The label of every named node in ``shown``: its name, marked only where a name is shown twice."""
-    marked, first = _marked_labels(graph, shown)
-    return {i: name for name, i in first.items()} | marked
+    nodes = graph.nodes
+    return _sweep(graph, [i for i in shown if nodes[i].name is not None])[0]
 
 
-def _marked_labels(graph: Graph, shown: Iterable[int]) -> tuple[dict[int, str], dict[str, int]]:
-    """The labels of the named nodes whose name is shown more than once, and each name shown (with the
-    first node of that name): a node named ``n`` not in the first is labelled ``n``.
+def _sweep(graph: Graph, order: Iterable[int]) -> tuple[dict[int, str], dict[str, int], list[int]]:
+    """One sweep over the nodes of ``order`` (a 400,000-node graph's nodes are read once: reading one from
+    memory costs more than what is done with it): the label of each named node and each constant, and
+    ``OUTPUT_NAME`` for now for the others; each name shown, with its first node; and those others.
 
     Most names are shown once (a wide sum's 200,000 inputs): they get a dictionary entry each and no
     list, so the cost per node stays flat as programs grow.
@@ -58,9 +59,13 @@ def _marked_labels(graph: Graph, shown: Iterable[int]) -> tuple[dict[int, str], 
     nodes = graph.nodes
     first: dict[str, int] = {}
     repeated: dict[str, list[int]] = {}
-    for i in shown:
-        name = nodes[i].name
+    labels: dict[int, str] = {}
+    unnamed: list[int] = []
+    for i in order:
+        node = nodes[i]
+        name = node.name
         if name is not None:
+            labels[i] = name
             seen = first.setdefault(name, i)
             if seen != i:
                 ids = repeated.get(name)
@@ -68,6 +73,19 @@ def _marked_labels(graph: Graph, shown: Iterable[int]) -> tuple[dict[int, str], 
                     repeated[name] = [seen, i]
                 else:
                     ids.append(i)
+        elif node.op is CONST:
+            labels[i] = node.text or format_number(node.param or 0.0)
+        else:
+            labels[i] = OUTPUT_NAME
+            unnamed.append(i)
+    if repeated:
+        labels.update(_marks(graph, repeated))
+    return labels, first, unnamed
+
+
+def _marks(graph: Graph, repeated: dict[str, list[int]]) -> dict[int, str]:
+    """The labels of the nodes of each name shown more than once, marked in the order they were bound."""
+    nodes = graph.nodes
     marked: dict[int, str] = {}
     for name, ids in repeated.items():
         versions = [nodes[i].version for i in ids]
@@ -75,7 +93,7 @@ def _marked_labels(graph: Graph, shown: Iterable[int]) -> tuple[dict[int, str], 
             ids.sort(key=lambda i: nodes[i].version)
         for rank, i in enumerate(ids):
             marked[i] = versioned(name, rank)
-    return marked, first
+    return marked
 
 
 def _fresh_names(bindings: Container[str], names: Container[str], counters: Container[str]) -> Iterator[str]:
@@ -90,23 +108,13 @@ def _fresh_names(bindings: Container[str], names: Container[str], counters: Cont
 
 def node_labels(graph: Graph, order: list[int], output: int) -> dict[int, str]:
     """A label for every node in ``order``."""
-    nodes = graph.nodes
-    marked, names = _marked_labels(graph, order)
+    labels, names, unnamed = _sweep(graph, order)
     counters = {scope.name for scope in graph.scopes if scope.kind == "step"}  # a loop's counter reads as itself
+    if unnamed and not any(OUTPUT_NAME in taken for taken in (graph.bindings, names, counters)):
+        if unnamed[-1] == output:  # an unnamed output is f: it is the last node in order
+            unnamed.pop()
+        elif output in unnamed:  # pragma: no cover - an order that does not end at its output
+            unnamed.remove(output)
     # The names are looked up where they are, not copied into one set: a wide sum's are 200,000.
-    fresh = _fresh_names(graph.bindings, names, counters)
-    output_free = not any(OUTPUT_NAME in taken for taken in (graph.bindings, names, counters))
-    labels: dict[int, str] = {}
-    unnamed: list[int] = []  # the nodes given a short name, all at once at the end (their places kept)
-    for i in order:
-        node = nodes[i]
-        if node.name is not None:
-            labels[i] = marked.get(i, node.name)
-        elif node.op is CONST:
-            labels[i] = node.text or format_number(node.param or 0.0)
-        else:
-            labels[i] = OUTPUT_NAME
-            if i != output or not output_free:
-                unnamed.append(i)
-    labels.update(zip(unnamed, fresh))
+    labels.update(zip(unnamed, _fresh_names(graph.bindings, names, counters)))
     return labels
