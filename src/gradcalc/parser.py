@@ -780,9 +780,9 @@ class _LineParser:
         try:
             while True:
                 # The terms from here on of the last term's shape, folded into the sum: nearly all of them.
-                total, op, term_start, read = run(text, term_start, end, total, op)
-                if read:
-                    terms += read
+                total, op, term_start, terms_read = run(text, term_start, end, total, op)
+                if terms_read:
+                    terms += terms_read
                     if not op:
                         break  # the line's last term was read
                 terms += 1
