@@ -53,6 +53,12 @@ def test_generated_names_stay_unique_and_never_take_a_users_name():
     labels = [result.labels[i] for i in result.evaluation.order if result.graph.nodes[i].op.name != "const"]
     assert len(labels) == len(set(labels))
     assert labels.count("p") == 1 and labels.count("q1") == 1 and labels.count("f") == 1
+    # In order, the first of p, q, ..., v, p1, ... that no name takes: here p and q1 are the user's.
+    assert labels[3:12] == ["q", "r", "s", "t", "u", "v", "p1", "r1", "s1"]
+    # Nor a loop's counter (t), nor a name the program binds (s, u1), whatever its form.
+    looped = run("for t in 1..2 { s = t*2 }\nu1 = 3\n(s + u1)*(s - u1)*(s*u1)*sin(s)*(s + 1)*(s + 2)")
+    gates = [looped.labels[i] for i in looped.evaluation.order if looped.graph.nodes[i].op.name != "const"]
+    assert gates == ["s", "u1", "p", "q", "r", "u", "v", "p1", "q1", "r1", "s1", "t1", "f"]
 
 
 def test_an_unrolled_recurrence_is_labelled_by_step_not_by_twenty_primes(tmp_path: Path):
