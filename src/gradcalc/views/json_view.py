@@ -114,8 +114,12 @@ def json_chunks(result: Result) -> Iterator[str]:
 
 _ROWS_PER_CHUNK = 8_192
 _ID = '"n%d"'
-# The text around a row's own pieces, joined to the piece before or after it: a row is ten pieces, not twenty.
-_ROW_START = ', {"id": "n%d", '
+# The text around a row's own pieces, joined to the piece before or after it: a row is ten pieces, not
+# twenty. A row's id is "n" and its place: the place is written by ``str``, the text before it ends the
+# row before (``_NEXT_ROW``), the text after it starts the op's head (``_head``).
+_ROW_START = '{"id": "n'
+_NEXT_ROW = ", " + _ROW_START
+_ROW_END = "]}"
 _INPUTS = ', "inputs": [%s], "value": '
 _NO_INPUTS = _INPUTS % ""
 
@@ -125,24 +129,27 @@ def _rows_text(result: Result, start: int, order: list[int], position: array[int
     evaluation, labels = result.evaluation, result.labels
     nodes = list(map(result.graph.nodes.__getitem__, order))
     orders = scopes.orders
-    ends = [
-        "]"
-        + (f', "scope": {_dumps(list(scopes.path(i)))}' if i in scopes.of_node else "")
-        + (f', "order": {orders[i]}' if i in orders else "")
-        + "}"
-        for i in order
-    ] if scopes.of_node or orders else repeat("]}")  # fmt: skip
-    text = "".join(chain.from_iterable(zip(
-        map(_ROW_START.__mod__, range(start, start + len(order))),
-        _heads_text(nodes),  # each ends with '"label": '
+    if scopes.of_node or orders:
+        ends = [
+            "]"
+            + (f', "scope": {_dumps(list(scopes.path(i)))}' if i in scopes.of_node else "")
+            + (f', "order": {orders[i]}' if i in orders else "")
+            + "}" + _NEXT_ROW
+            for i in order
+        ]  # fmt: skip
+        ends[-1] = ends[-1][: -len(_NEXT_ROW)]
+    else:
+        ends = chain(repeat(_ROW_END + _NEXT_ROW, len(order) - 1), (_ROW_END,))  # type: ignore[assignment]
+    return "".join(chain((_ROW_START if start == 0 else _NEXT_ROW,), chain.from_iterable(zip(
+        map(str, range(start, start + len(order))),
+        _heads_text(nodes),  # each starts with '", ' and ends with '"label": '
         map(_encode_string, map(labels.__getitem__, order)),
         _inputs_text(nodes, position),  # each ends with '"value": '
         _numbers_text(list(map(evaluation.values.__getitem__, order))),
         repeat(', "grad": '), _numbers_text(list(map(evaluation.grads.__getitem__, order))),
         repeat(', "local": ['), _lists_text(list(map(evaluation.local.__getitem__, order))),
         ends,
-    )))  # fmt: skip
-    return text[2:] if start == 0 else text  # the very first row follows '[', not a row
+    ))))  # fmt: skip
 
 
 def _places(order: list[int], size: int) -> array[int] | None:
@@ -226,7 +233,7 @@ def _heads_text(nodes: list[Node]) -> list[str]:
 
 def _head(op: Op, param: float | None) -> str:
     symbol = _encode_string(op.gate_symbol(param, format_number))
-    return f'"op": {_encode_string(op.name)}, "symbol": {symbol}, "label": '
+    return f'", "op": {_encode_string(op.name)}, "symbol": {symbol}, "label": '
 
 
 def _numbers_text(numbers: list[float]) -> list[str]:
