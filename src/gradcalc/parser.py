@@ -400,6 +400,10 @@ class _Tokens:
         built_lines, built = build if build is not None else ([], "replay(@tokens)")
         pattern, checks, tokens = self._shape(kinds, tail, "\n".join([*built_lines, built]))
         built = built.replace("@tokens", tokens)
+        # A piece of one statement (nearly every one) is built as that statement, not as a list of it.
+        one = _ONE_STATEMENT.fullmatch(built_lines[-1]) if built_lines else None
+        if one is not None and one["list"] == built:
+            built_lines, built = built_lines[:-1], f"[{one['item']}]"
         code = ["m = match(text, at, end)", "if m is None:", "    break", "span = m.span"]
         code += [line.replace("{fail}", "break") for line in checks] + built_lines
         if in_sum:
@@ -411,7 +415,7 @@ class _Tokens:
                 "return total, op, at, terms"
             )
             code += [
-                f"(term,) = {built}",
+                f"term = {built[1:-1]}" if one is not None else f"(term,) = {built}",
                 "total = Binary(op, total, term, total.start, term.end)",
                 "s, at = span(@sign)",
                 "op = text[s:at]",
@@ -425,7 +429,9 @@ class _Tokens:
                 "return statements, at"
             )
             # A line of no tokens matches nothing at all at the text's end: the run ends there.
-            code = ["if at == end:", "    break", *code, f"statements += {built}", "at = m.end()"]
+            add = f"append({built[1:-1]})" if one is not None else f"statements += {built}"
+            code = ["if at == end:", "    break", *code, add, "at = m.end()"]
+            before.insert(1, "append = statements.append")
         body = [*before, *(f"    {line}" for line in code), after]
         return self._compiled_reader(head, pattern, body, {"replay": replay, **_AST_NAMES})
 
@@ -1053,6 +1059,9 @@ def _inlined(tokens: list[Any], log: list, parsed: object) -> tuple[list[str], s
         return body, str(where[id(parsed)])
     except (_NotInlined, KeyError):
         return None
+
+
+_ONE_STATEMENT = re.compile(r"(?P<list>r\d+) = \[(?P<item>r\d+)\]")  # a piece's list of one statement, inlined
 
 
 def _no_run_of_lines(text: str, start: int, end: int) -> tuple[list[ast.Statement], int]:
