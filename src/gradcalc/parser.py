@@ -429,9 +429,11 @@ class _Tokens:
                 "return statements, at"
             )
             # A line of no tokens matches nothing at all at the text's end: the run ends there.
-            add = f"append({built[1:-1]})" if one is not None else f"statements += {built}"
+            add = f"statements += {built}"
+            if one is not None:
+                before.insert(1, "append = statements.append")
+                add = f"append({built[1:-1]})"
             code = ["if at == end:", "    break", *code, add, "at = m.end()"]
-            before.insert(1, "append = statements.append")
         body = [*before, *(f"    {line}" for line in code), after]
         return self._compiled_reader(head, pattern, body, {"replay": replay, **_AST_NAMES})
 
