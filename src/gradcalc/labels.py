@@ -121,6 +121,6 @@ def node_labels(graph: Graph, order: list[int], output: int) -> dict[int, str]:
             unnamed.pop()
         elif output in unnamed:  # pragma: no cover - an order that does not end at its output
             unnamed.remove(output)
-    # The names are looked up where they are, not copied into one set: a wide sum's are 200,000.
+    # Only the taken names of the fresh names' form are collected (_fresh_names): a wide sum's are 200,000.
     labels.update(zip(unnamed, _fresh_names(graph.bindings, names, counters)))
     return labels
