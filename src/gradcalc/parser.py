@@ -32,6 +32,7 @@ from lark.grammar import Rule
 
 from gradcalc import ast
 from gradcalc.errors import ProgramSyntaxError
+from gradcalc.first_characters import may_start_alike
 from gradcalc.ops import CHOOSERS, FUNCTIONS
 from gradcalc.source import Source, Span
 
@@ -452,7 +453,11 @@ class _Tokens:
         regexps = dict(self._alternatives)
         for k, kind in enumerate(kinds):
             base = self._base.get(kind, kind)
-            earlier = "|".join(regexps[name] for name in order[: order.index(base)])
+            # The terminals the tokenizer tries first that could match here: those whose matches start
+            # with other characters never do, and a lookahead for them would only cost time.
+            earlier = "|".join(
+                regexps[name] for name in order[: order.index(base)] if may_start_alike(regexps[name], regexps[base])
+            )
             unless = f"(?!{earlier})" if earlier else ""
             pieces.append(f"(?>(?:{self._skipped})*){unless}(?P<t{k}>(?>{regexps[base]}))")
             checked = kind != base or base in self._keywords
