@@ -333,7 +333,7 @@ class _Lowering:
         if name in self.overrides:
             self.used_overrides.add(name)
             value = self.overrides[name]
-        return self.graph.set_input(name, value, Span(self.source, statement.start, statement.end))
+        return self.graph.set_input(name, value, self.source, statement.start, statement.end)
 
     def _assign_value(self, name: str, value: Operand, statement: ast.Statement) -> int:
         """What ``name = value`` means among the program's own names (not in a call)."""
@@ -626,13 +626,13 @@ class _Lowering:
             a = a if type(a) is int else self._materialize(a)
             b = b if type(b) is int else self._materialize(b)
         nodes = self.graph.nodes  # graph.add, spelled out: a big program's every other node is made here
-        nodes.append(Node(op, (a, b), None, None, Span(self.source, expr.start, expr.end)))
+        nodes.append(Node(op, (a, b), None, None, self.source, expr.start, expr.end))
         return len(nodes) - 1
 
     def _folded(self, op: Op, expr: ast.Expr, args: Sequence[Operand]) -> Operand:
         """``op`` applied, a constant exponent folded into its gate: ``x^2`` and ``pow(x, 2)`` are one ``^2``."""
         if op is POW and isinstance(args[1], _Const) and not isinstance(args[0], _Const):
-            return self.graph.add(POWC, (args[0],), param=args[1].value, span=self._span(expr))
+            return self._gate(POWC, (args[0],), expr, args[1].value)
         return self._op(op, expr, args)
 
     def _unary(self, expr: ast.Unary, args: Sequence[Operand]) -> Operand:
@@ -646,7 +646,7 @@ class _Lowering:
             return node
         if name in self.overrides:
             self.used_overrides.add(name)
-            return self.graph.set_input(name, self.overrides[name], self._span(expr))
+            return self.graph.set_input(name, self.overrides[name], self.source, expr.start, expr.end)
         if name in CONSTANTS:
             return _Const(CONSTANTS[name], expr.start, expr.end)
         if name in FUNCTIONS or name in self.functions:
@@ -733,7 +733,7 @@ class _Lowering:
 
     def _op(self, op: Op, expr: ast.Expr, args: Sequence[Operand]) -> Operand:
         if all(type(arg) is int for arg in args):  # the common case: a 100,000-term program comes through here
-            return self.graph.add(op, tuple(args), span=Span(self.source, expr.start, expr.end))  # type: ignore[arg-type]
+            return self._gate(op, tuple(args), expr)  # type: ignore[arg-type]
         constants = [arg for arg in args if type(arg) is _Const]
         if len(constants) == len(args):
             values = [arg.value for arg in constants]
@@ -745,13 +745,19 @@ class _Lowering:
                 raise op_failure(op, values, OverflowError(), self._span(expr))
             return _Const(value, expr.start, expr.end)
         nodes = tuple([arg if type(arg) is int else self._materialize(arg) for arg in args])
-        return self.graph.add(op, nodes, span=self._span(expr))
+        return self._gate(op, nodes, expr)
+
+    def _gate(self, op: Op, args: tuple[int, ...], expr: ast.Expr, param: float | None = None) -> int:
+        """A node of ``op`` on ``args``, written as ``expr``."""
+        nodes = self.graph.nodes
+        nodes.append(Node(op, args, param, None, self.source, expr.start, expr.end))
+        return len(nodes) - 1
 
     def _materialize(self, operand: Operand) -> int:
         if isinstance(operand, _Const):
             source = operand.source or self.source
             text = operand.text or source.text[operand.start : operand.end]
-            return self.graph.constant(operand.value, text, Span(source, operand.start, operand.end))
+            return self.graph.constant(operand.value, text, source, operand.start, operand.end)
         return operand
 
     def _span(self, node: ast.Statement | ast.Block) -> Span:
@@ -1163,15 +1169,14 @@ def _record(lowering: _Lowering, graph_scope: int, outside: list[int], value: Op
     source = lowering.source  # the call's own (errors.ScopedSource), still entered
     for i in range(first, len(nodes)):
         node = nodes[i]
-        span = node.span
-        if span is None or span.source is not source:
+        if node.source is not source:
             return None
         try:
             args = tuple([a - first if a >= first else refs[a] for a in node.args])
         except KeyError:  # a node from outside that the shape does not say: never seen, but then no template
             return None
         pick = _picker([_index(arg, len(outside)) for arg in args])
-        steps.append((node.op, pick, node.param, node.text, span.start, span.end, node.name))
+        steps.append((node.op, pick, node.param, node.text, node.start, node.end, node.name))
     if type(value) is not int:
         return None
     result = value - first if value >= first else refs.get(value)
@@ -1198,7 +1203,7 @@ def _replay(
     table = (*outside, *range(first, first + len(steps)))  # what a template's refs index
     append, name_node = nodes.append, graph.name_node
     for op, pick, param, text, start, end, name in steps:
-        append(Node(op, pick(table), param, text, Span(body_source, start, end)))
+        append(Node(op, pick(table), param, text, body_source, start, end))
         if name is not None:
             name_node(name, len(nodes) - 1)
     value = table[template.result]
@@ -1318,12 +1323,11 @@ def _record_steps(
     source = lowering.source
     for i in range(first, len(nodes)):
         node = nodes[i]
-        span = node.span
-        if span is None or span.source is not source or any(a < first and a not in refs for a in node.args):
+        if node.source is not source or any(a < first and a not in refs for a in node.args):
             return None
         args = tuple([a - first if a >= first else refs[a] for a in node.args])
         indices = [_index(arg, len(outside)) for arg in args]
-        steps.append((node.op, _picker(indices), node.param, node.text, span.start - base, span.end - base, indices))
+        steps.append((node.op, _picker(indices), node.param, node.text, node.start - base, node.end - base, indices))
     binds: list[tuple[str, int]] = []
     for name, value in bound:
         found = ref(value)
@@ -1356,7 +1360,7 @@ def _replay_step(lowering: _Lowering, outside: list[int], template: _StepTemplat
         table = (*outside, *range(first, first + len(template.steps)))
         append = nodes.append
         for op, pick, param, text, start, end, _ in template.steps:
-            append(Node(op, pick(table), param, text, Span(source, base + start, base + end)))
+            append(Node(op, pick(table), param, text, source, base + start, base + end))
         bind = graph.bind
         for name, index in template.binds:
             bind(name, table[index])
@@ -1378,12 +1382,11 @@ def _step_replayer(template: _StepTemplate) -> _StepReplay:
     body = ["    first = len(nodes)", "    append = nodes.append"]
     for k, (*_, start, end, args) in enumerate(steps):
         picked = "".join(f"{entry(index)}, " for index in args)
-        span = f"Span(source, base + {start}, base + {end})"
-        body.append(f"    append(Node(ops[{k}], ({picked}), params[{k}], texts[{k}], {span}))")
+        where = f"source, base + {start}, base + {end}"
+        body.append(f"    append(Node(ops[{k}], ({picked}), params[{k}], texts[{k}], {where}))")
     body += [f"    bind(names[{k}], {entry(index)})" for k, (_, index) in enumerate(binds)]
     bound = {
         "Node": Node,
-        "Span": Span,
         "ops": tuple(step[0] for step in steps),
         "params": tuple(step[2] for step in steps),
         "texts": tuple(step[3] for step in steps),
