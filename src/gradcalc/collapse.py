@@ -83,7 +83,7 @@ def collapse(result: Result) -> Result:
         node = nodes[i]
         if call is None:
             args = tuple(where[a] for a in node.args)
-            target = new.add(node.op, args, param=node.param, text=node.text, span=node.span)
+            target = new.add(node.op, args, param=node.param, text=node.text, at=node)
             slopes = local[i]
             outer = scope_of.get(i)
             if outer is not None and call_of(outer) >= 0:  # an input first read inside a call now drawn as a gate
@@ -91,7 +91,7 @@ def collapse(result: Result) -> Result:
         else:
             inputs, slopes = _module(graph, evaluation, members[call], i, scopes[call].param_nodes())
             target = new.add(_module_op(graph, call, inputs, slopes, values[i]), tuple(where[a] for a in inputs),
-                             span=node.span)  # fmt: skip
+                             at=node)  # fmt: skip
             outer = scopes[call].parent
         moved = new.nodes[target]
         moved.name, moved.version = node.name, node.version

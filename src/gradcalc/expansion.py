@@ -33,7 +33,7 @@ class _Builder:
         return target.param if target.op is CONST else None
 
     def gate(self, op: Op, *args: int, param: float | None = None) -> int:
-        return self.graph.add(op, args, param=param, span=self.source.span)
+        return self.graph.add(op, args, param=param, at=self.source)
 
 
 def expand(
@@ -55,7 +55,7 @@ def expand(
         if node.op.expand is not None:
             target = node.op.expand(_Builder(new, node, known), args)
         else:
-            target = new.add(node.op, args, param=node.param, text=node.text, span=node.span)
+            target = new.add(node.op, args, param=node.param, text=node.text, at=node)
         moved = new.nodes[target]
         if node.name is not None and moved.name is None:
             moved.name, moved.version = node.name, node.version

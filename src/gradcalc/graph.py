@@ -272,13 +272,15 @@ class Graph:
         *,
         param: float | None = None,
         text: str | None = None,
-        span: Span | None = None,
+        at: Node | None = None,
     ) -> int:
+        """A node of ``op`` on ``args``; ``at``, a node (of another graph) it stands for, whose place in the
+        program it keeps (expansion's gates, a collapsed graph's nodes)."""
         nodes = self.nodes
-        if span is None:
+        if at is None:
             nodes.append(Node(op, args, param, text))
         else:
-            nodes.append(Node(op, args, param, text, span.source, span.start, span.end))
+            nodes.append(Node(op, args, param, text, at.source, at.start, at.end))
         return len(nodes) - 1
 
     def constant(self, value: float, text: str, source: Source | None = None, start: int = 0, end: int = 0) -> int:
