@@ -11,6 +11,8 @@ a dataclass costs about 0.2 ms at import, ten times a plain class.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from gradcalc.source import Source, Span
 
 
@@ -150,7 +152,62 @@ class Loop:
         self.head_end = head_end
 
 
+class Repeated:
+    """A line of one assignment written before, written again: the assignment, built only when asked.
+
+    Only ``parser.parse_for_one_run`` makes these, for a program lowered once (``program.run_source``):
+    a generated chain repeats ``h = h * 1.0001`` a hundred thousand times, and the lowering replays what
+    the line's earlier copies made (its template), which needs the line's text, where the assignment
+    starts and the name it assigns, not its tree. ``statement()`` builds the tree (``build``: the parser's
+    copier of the line) where the lowering needs it.
+    """
+
+    __slots__ = ("build", "line", "line_start", "name", "start")
+
+    def __init__(
+        self, line: str, build: Callable[[int], list[Statement]], line_start: int, start: int, name: str
+    ) -> None:
+        self.line = line  # the line's whole text, as written
+        self.build = build
+        self.line_start = line_start
+        self.start = start  # where the assignment starts
+        self.name = name
+
+    def statement(self) -> Assign:
+        (assignment,) = self.build(self.line_start)
+        return assignment  # type: ignore[return-value]  # the parser makes one only of a line of one assignment
+
+
+class Inputs:
+    """A run of input lines, ``w0 = 0.51`` and the like: each line's name, value and offsets, in lists.
+
+    Only ``parser.parse_for_one_run`` makes these: a generated wide sum assigns its 200,000 inputs one a
+    line, and the lowering binds each from the lists, which cost the parse a fifth of an ``Assign`` and
+    its ``Number`` a line. ``statements()`` gives the lines' assignments, as ``parse`` makes them.
+    """
+
+    __slots__ = ("ends", "names", "number_starts", "starts", "values")
+
+    def __init__(
+        self, names: list[str], values: list[float], starts: list[int], number_starts: list[int], ends: list[int]
+    ) -> None:
+        self.names = names
+        self.values = values
+        self.starts = starts  # where each line's assignment starts
+        self.number_starts = number_starts  # and its number: a number ends where its assignment does
+        self.ends = ends
+
+    def statements(self) -> list[Assign]:
+        return [
+            Assign(name, Number(value, number_start, end), start, end)
+            for name, value, start, number_start, end in zip(
+                self.names, self.values, self.starts, self.number_starts, self.ends, strict=True
+            )
+        ]
+
+
 Statement = Assign | FunctionDef | Loop | Expr
+OneRunStatement = Statement | Repeated | Inputs  # what a program parsed to be lowered once holds (``OneRun``)
 
 
 class Program:
@@ -162,3 +219,15 @@ class Program:
 
     def span(self, node: Statement) -> Span:
         return Span(self.source, node.start, node.end)
+
+
+class OneRun:
+    """A program parsed to be lowered once (``parser.parse_for_one_run``): a line of one assignment written
+    before is ``Repeated``, and a run of input lines ``Inputs``, not trees. ``statements`` are let go as they
+    are lowered (``lower(consume=True)``)."""
+
+    __slots__ = ("source", "statements")
+
+    def __init__(self, statements: list[OneRunStatement], source: Source) -> None:
+        self.statements = statements
+        self.source = source

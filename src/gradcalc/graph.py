@@ -292,13 +292,21 @@ class Graph:
     def set_input(self, name: str, value: float, source: Source | None = None, start: int = 0, end: int = 0) -> int:
         """Bind ``name`` to an input with ``value``, written at ``start:end`` of ``source``; an existing
         input of that name changes in place."""
-        node = self.bindings.get(name)
-        if node is not None and self.nodes[node].op is INPUT and self.nodes[node].name == name:
-            self.nodes[node].param = value
-            return node
+        bindings = self.bindings
         nodes = self.nodes
-        nodes.append(Node(INPUT, (), value, None, source, start, end))
-        return self.bind(name, len(nodes) - 1)
+        node = bindings.get(name)
+        if node is not None:
+            bound = nodes[node]
+            if bound.op is INPUT and bound.name == name:
+                bound.param = value
+                return node
+        # As ``bind`` names a new node, without the calls: a wide sum's program is half such lines.
+        times_bound = self._times_bound
+        version = times_bound.get(name, 0)
+        times_bound[name] = version + 1
+        node = bindings[name] = len(nodes)
+        nodes.append(Node(INPUT, (), value, None, source, start, end, name=name, version=version))
+        return node
 
     def bind(self, name: str, node: int) -> int:
         """Give ``node`` the name (unless it already has one: ``b = a`` makes b an alias of a)."""

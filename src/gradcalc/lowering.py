@@ -148,7 +148,6 @@ class Lowered:
 
     output: int | None  # the last statement's node; None for an empty program
     output_name: str | None  # the name the last statement assigned, if it was an assignment
-    statements: list[int] = field(default_factory=list)  # each statement's node, in order
     unused_overrides: list[str] = field(default_factory=list)
     defined: list[str] = field(default_factory=list)  # the functions the program defined
 
@@ -167,7 +166,7 @@ def on_command_line(name: str) -> str:
 
 
 def lower(
-    program: ast.Program,
+    program: ast.Program | ast.OneRun,
     graph: Graph,
     overrides: Mapping[str, float] | None = None,
     missing_hint: MissingHint = in_program,
@@ -181,11 +180,17 @@ def lower(
     are added to it. ``consume`` takes each statement out of ``program`` as it is lowered, for a program
     run once: a 100,000-statement AST is then let go bit by bit, its memory reused by the graph.
     """
-    lowering = _Lowering(program, graph, overrides or {}, missing_hint, {} if functions is None else functions)
-    return lowering.run(_taken(program.statements) if consume else program.statements)
+    lowering = _Lowering(program.source, graph, overrides or {}, missing_hint, {} if functions is None else functions)
+    statements: list[ast.OneRunStatement] = program.statements  # type: ignore[assignment]  # a Program's are some
+    return lowering.run(_taken(statements) if consume else statements)
 
 
-def _taken(statements: list[ast.Statement]) -> Iterator[ast.Statement]:
+def _tree(statement: ast.Assign | ast.Repeated) -> ast.Assign:
+    """The assignment itself: a repeated line's built (``ast.Repeated``)."""
+    return statement if type(statement) is ast.Assign else statement.statement()  # type: ignore[union-attr]
+
+
+def _taken(statements: list[ast.OneRunStatement]) -> Iterator[ast.OneRunStatement]:
     """``statements`` in order, each removed from the list as it is handed out."""
     statements.reverse()
     while statements:
@@ -227,14 +232,13 @@ class _Scope:
 class _Lowering:
     def __init__(
         self,
-        program: ast.Program,
+        source: Source,
         graph: Graph,
         overrides: Mapping[str, float],
         missing_hint: MissingHint,
         functions: Functions,
     ) -> None:
-        self.program = program
-        self.source = program.source
+        self.source = source
         self.graph = graph
         self.overrides = overrides
         self.missing_hint = missing_hint
@@ -254,11 +258,26 @@ class _Lowering:
         self.statement_reads: dict[str, Any] = {}
         self.statement_templates: dict[tuple[str, tuple[int, ...]], _StepTemplate | None] = {}
 
-    def run(self, statements: Iterable[ast.Statement]) -> Lowered:
+    def run(self, statements: Iterable[ast.OneRunStatement]) -> Lowered:
         result = Lowered(None, None)
+        set_input = self.graph.set_input
+        overrides = self.overrides
+        source = self.source  # the program's own: a statement that enters a call or a loop leaves it
         for statement in statements:
             kind = type(statement)
             if kind is ast.Assign:
+                number = statement.expr  # type: ignore[union-attr]
+                name = statement.name  # type: ignore[union-attr]
+                if type(number) is ast.Number and name not in overrides and number.value - number.value == 0.0:
+                    # w0 = 0.51, neither overridden nor inf or nan: an input (half a wide sum's program)
+                    node = set_input(name, number.value, source, statement.start, statement.end)  # type: ignore[union-attr]
+                else:
+                    node = self._assign_statement(statement)  # type: ignore[arg-type]
+                result.output_name = name
+            elif kind is ast.Inputs:  # a run of input lines (parse_for_one_run)
+                node = self._inputs(statement)  # type: ignore[arg-type]
+                result.output_name = statement.names[-1]  # type: ignore[union-attr]
+            elif kind is ast.Repeated:  # a line written before (parse_for_one_run): replayed, mostly
                 node = self._assign_statement(statement)  # type: ignore[arg-type]
                 result.output_name = statement.name  # type: ignore[union-attr]
             elif kind is ast.FunctionDef:
@@ -274,7 +293,6 @@ class _Lowering:
             else:
                 node = self._materialize(self._expression(statement))  # type: ignore[arg-type]
                 result.output_name = None
-            result.statements.append(node)
             result.output = node
         result.unused_overrides = [name for name in self.overrides if name not in self.used_overrides]
         return result
@@ -284,7 +302,7 @@ class _Lowering:
     def _assign(self, statement: ast.Assign) -> int:
         return self._assign_value(statement.name, self._expression(statement.expr), statement)
 
-    def _assign_statement(self, statement: ast.Assign) -> int:
+    def _assign_statement(self, statement: ast.Assign | ast.Repeated) -> int:
         """A top-level assignment; one whose text was seen before replays the nodes that one made.
 
         Generated programs repeat their lines: ``h = h * 1.0001`` a hundred thousand times. As a loop's
@@ -293,31 +311,49 @@ class _Lowering:
         where they are. A text is remembered when seen once, its reads found when seen twice: a
         program of texts all different pays a lookup each. An assignment that reads a function you
         defined, ``grad`` or a loop, or that makes an input (``w0 = 0.51``), is lowered afresh.
+
+        A line the parser found repeated (``ast.Repeated``) goes by its line's text, and its tree is built
+        only where no template stands for it.
         """
-        number = statement.expr
-        if type(number) is ast.Number:  # w0 = 0.51: an input, nothing to replay (nor to walk)
-            if not math.isfinite(number.value):
-                self._number(number, ())  # says why
-            return self._input(statement.name, number.value, statement)
-        text = self.source.text[statement.start : statement.end]
+        if type(statement) is ast.Repeated:
+            text = statement.line  # a key of its own where the line has more than the assignment (a comment)
+        else:
+            number = statement.expr  # type: ignore[union-attr]
+            if type(number) is ast.Number:  # w0 = 0.51: an input, nothing to replay (nor to walk)
+                if not math.isfinite(number.value):
+                    self._number(number, ())  # says why
+                return self._input(statement.name, number.value, statement)  # type: ignore[arg-type]
+            text = self.source.text[statement.start : statement.end]  # type: ignore[union-attr]
         reads = self.statement_reads.get(text, _MISSING)
         if reads is _MISSING or reads is None:
             if reads is _MISSING and len(self.statement_reads) < _MOST_STATEMENT_TEXTS:
                 self.statement_reads[text] = _SEEN_ONCE
-            return self._assign(statement)
+            return self._assign(_tree(statement))
         if reads is _SEEN_ONCE:
+            statement = _tree(statement)
             reads = self.statement_reads[text] = _statement_reads(statement)
             if reads is None:
                 return self._assign(statement)
-        outside = _nodes_read(self, reads)
-        if outside is None:
-            return self._assign(statement)
-        key = (text, _key(outside))
+        graph = self.graph
+        bound = list(map(graph.bindings.get, reads))  # here every name bound is bound to a node
+        if None in bound:  # unbound (a constant such as pi, or an error), or overridden: as a step reads them
+            read = _nodes_read(self, reads)
+            if read is None:
+                return self._assign(_tree(statement))
+            outside = read
+            key = (text, _key(outside))
+        else:  # the common case, all different, found without a call
+            outside = bound  # type: ignore[assignment]  # no None in it
+            key = (text, _DISTINCT if len(set(outside)) == len(outside) else _key(outside))
         template = self.statement_templates.get(key, _MISSING)
         if type(template) is _StepTemplate:
-            _replay_step(self, outside, template, statement.start)
-            return self.graph.bindings[statement.name]
-        first = len(self.graph.nodes)
+            if template.replay is None:
+                _replay_step(self, outside, template, statement.start)
+            else:  # compiled: a top-level assignment's template leaves no output of its own (``last``)
+                template.replay(graph.nodes, self.source, outside, statement.start, graph.bind)
+            return graph.bindings[statement.name]
+        statement = _tree(statement)
+        first = len(graph.nodes)
         value = self._expression(statement.expr)
         node = self._assign_value(statement.name, value, statement)
         if template is _MISSING and len(self.statement_templates) < _MOST_STATEMENT_TEXTS:
@@ -325,6 +361,21 @@ class _Lowering:
             if type(value) is int:  # not a constant: that makes (or sets) an input
                 recorded = _record_steps(self, first, outside, [(statement.name, value)], None, statement.start)
             self.statement_templates[key] = recorded
+        return node
+
+    def _inputs(self, inputs: ast.Inputs) -> int:
+        """A run of input lines, each as ``run`` lowers one: the last one's node."""
+        set_input = self.graph.set_input
+        overrides = self.overrides
+        source = self.source
+        node = -1
+        for name, value, start, number_start, end in zip(
+            inputs.names, inputs.values, inputs.starts, inputs.number_starts, inputs.ends, strict=True
+        ):
+            if name in overrides or value - value != 0.0:  # overridden, or inf or nan (1e309): said as always
+                node = self._assign_statement(ast.Assign(name, ast.Number(value, number_start, end), start, end))
+            else:
+                node = set_input(name, value, source, start, end)
         return node
 
     def _input(self, name: str, value: float, statement: ast.Statement) -> int:

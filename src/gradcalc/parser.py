@@ -344,7 +344,7 @@ class _Tokens:
         tokens = "|".join(f"(?P<{t.name}>{regexps[t.name]})" for t in terminals if t.name not in ignore)
         if re.compile(skipped).groups:  # pragma: no cover - a grammar change: lastindex would point into it
             raise ValueError("an ignored terminal's expression has a group")
-        whole = re.compile(f"(?:{skipped})*(?:{tokens}|(?P<{_BAD}>.)|\\Z)", re.DOTALL)
+        whole = re.compile(f"(?:{skipped})*+(?:{tokens}|(?P<{_BAD}>.)|\\Z)", re.DOTALL)
         self._finditer = whole.finditer
         self._group_names: list[str] = [""] * (whole.groups + 1)
         for name, index in whole.groupindex.items():
@@ -438,6 +438,31 @@ class _Tokens:
         body = [*before, *(f"    {line}" for line in code), after]
         return self._compiled_reader(head, pattern, body, {"replay": replay, **_AST_NAMES})
 
+    def inputs_reader(self, kinds: tuple[str, ...]) -> Callable[[str, int, int], tuple[list[ast.Inputs], int]]:
+        """A reader of a run of input lines of the shape ``kinds`` (``w0 = 0.51``: a name, '=', a number).
+
+        As ``run_reader`` reads lines, it reads them from ``start`` on, each up to its newline, and gives
+        one ``ast.Inputs`` of them (none if it read none) and where the run stopped. Each line's name is its
+        first token and its value its third's, read as the ``number`` reduction reads it.
+        """
+        pattern, checks, _ = self._shape(kinds, "(?:\\n|\\Z)", "v0 s0 v2 s2 e2")
+        columns = ("names", "values", "starts", "number_starts", "ends")
+        body = [
+            *(f"{column} = []" for column in columns),
+            f"{', '.join(f'add_{c}' for c in columns)} = {', '.join(f'{c}.append' for c in columns)}",
+            "at = start",
+            "while True:",
+            *(f"    {line}" for line in [
+                "if at == end:", "    break",
+                "m = match(text, at, end)", "if m is None:", "    break", "span = m.span",
+                *(line.replace("{fail}", "break") for line in checks),
+                "add_names(v0)", "add_values(float(v2))", "add_starts(s0)", "add_number_starts(s2)", "add_ends(e2)",
+                "at = m.end()",
+            ]),
+            f"return ([Inputs({', '.join(columns)})] if names else []), at",
+        ]  # fmt: skip
+        return self._compiled_reader("text, start, end", pattern, body, {"Inputs": ast.Inputs})
+
     def _shape(
         self, kinds: tuple[str, ...], tail: str, uses: str = "@tokens"
     ) -> tuple[re.Pattern[str], list[str], str]:
@@ -459,7 +484,7 @@ class _Tokens:
                 regexps[name] for name in order[: order.index(base)] if may_start_alike(regexps[name], regexps[base])
             )
             unless = f"(?!{earlier})" if earlier else ""
-            pieces.append(f"(?>(?:{self._skipped})*){unless}(?P<t{k}>(?>{regexps[base]}))")
+            pieces.append(f"(?:{self._skipped})*+{unless}(?P<t{k}>(?>{regexps[base]}))")
             checked = kind != base or base in self._keywords
             if checked or "@tokens" in uses or re.search(f"\\b[sev]{k}\\b", uses):
                 checks += [f"s{k}, e{k} = span(@t{k})", f"v{k} = text[s{k}:e{k}]"]
@@ -468,7 +493,7 @@ class _Tokens:
             elif base in self._keywords:
                 checks += [f"if v{k} in kw_{kind}:", "    {fail}"]
             made.append(f"T({kind!r}, v{k}, s{k}, -1, -1, None, None, e{k})")
-        pattern = re.compile("".join(pieces) + f"(?>(?:{self._skipped})*){tail}", re.DOTALL)
+        pattern = re.compile("".join(pieces) + f"(?:{self._skipped})*+{tail}", re.DOTALL)
         return pattern, checks, f"[{', '.join(made)}]"
 
     def _compiled_reader(
@@ -693,6 +718,9 @@ class _LineParser:
         # A line's copier; True: seen once; False: it has none (a definition, or past the copiers' bound).
         self._by_text: dict[str, Callable[[int], list[ast.Statement]] | bool] = {}
         self._line_copies = _Budget(_MOST_COPIERS)
+        # A copied line of one assignment (not of a number): its copier, where the assignment starts in the
+        # line and the name it assigns, for ``ast.Repeated``.
+        self._repeats: dict[str, tuple[Callable[[int], list[ast.Statement]], int, str]] = {}
         # A group's copier (``_group_copier``), by its text but for the groups in it; True: seen once.
         self._group_copiers: dict[str, Callable[..., list[ast.Statement]] | bool] = {}
         self._group_copies = _Budget(_MOST_COPIERS)
@@ -703,11 +731,16 @@ class _LineParser:
         self._readers: dict[tuple[str, ...], Callable[[str, int, int], list[Any] | None]] = {}
         self._line_runs: dict[tuple[str, ...], Callable[[str, int, int], tuple[list[ast.Statement], int]]] = {}
         self._term_runs: dict[tuple[str, ...], Callable[..., tuple[Any, str, int, int]]] = {}
+        self._input_runs: dict[tuple[str, ...], Callable[[str, int, int], tuple[list[ast.Inputs], int]]] = {}
 
-    def parse(self, text: str) -> list[ast.Statement] | None:
-        statements: list[ast.Statement] = []
+    def parse(self, text: str, one_run: bool = False) -> list[Any] | None:
+        """The statements of ``text``, or None where a line does not parse alone. ``one_run``: a line of one
+        assignment copied from an earlier one is an ``ast.Repeated``, and a run of input lines (``w0 = 0.51``)
+        one ``ast.Inputs`` (``parse_for_one_run``)."""
+        statements: list[Any] = []
         extend = statements.extend
         by_text = self._by_text
+        repeats = self._repeats if one_run else {}
         by_shape = self._by_shape
         read = self._tokens.line
         run: Callable[[str, int, int], tuple[list[ast.Statement], int]] = _no_run_of_lines
@@ -725,7 +758,12 @@ class _LineParser:
                     continue
                 copy_ = by_text.get(line)
                 if copy_ is not None and copy_ is not True and copy_ is not False:
-                    extend(copy_(start))
+                    again = repeats.get(line)
+                    if again is None:
+                        extend(copy_(start))
+                    else:
+                        build, shift, name = again
+                        statements.append(ast.Repeated(line, build, start, start + shift, name))
                     start = end + 1
                     continue
                 # The lines from here on of the shape of the last line replayed: a generated program's
@@ -736,7 +774,7 @@ class _LineParser:
                     replay = by_shape.get(kinds)
                     if replay:
                         parsed = replay(tokens)  # type: ignore[operator]
-                        run = self._line_run(kinds)
+                        run = self._one_run_line_run(kinds, tokens, parsed) if one_run else self._line_run(kinds)
                     else:
                         parsed = self._first(kinds, tokens)
                 elif at == len(text):
@@ -754,7 +792,12 @@ class _LineParser:
                     if len(by_text) < _MOST_ENTRIES:
                         by_text[line] = True
                 elif copy_:  # the second time: copied from now on
-                    by_text[line] = self._line_copies.spend(partial(_copier, parsed, start))
+                    copier = by_text[line] = self._line_copies.spend(partial(_copier, parsed, start))
+                    if callable(copier) and len(parsed) == 1:
+                        # One assignment, not of a number (an input, lowered without a template): an ast.Repeated.
+                        (assignment,) = parsed
+                        if isinstance(assignment, ast.Assign) and type(assignment.expr) is not ast.Number:
+                            self._repeats[line] = (copier, assignment.start - start, assignment.name)
                 start = end + 1
         except UnexpectedInput:
             return None
@@ -980,6 +1023,23 @@ class _LineParser:
         """The reader of a run of lines of the replayed shape ``kinds`` (``_Tokens.run_reader``)."""
         return self._run_reader(kinds, self._line_runs, in_sum=False)
 
+    def _one_run_line_run(
+        self, kinds: tuple[str, ...], tokens: list[Any], parsed: list[ast.Statement]
+    ) -> Callable[[str, int, int], tuple[list[Any], int]]:
+        """For ``parse_for_one_run``: the reader of a run of lines of the shape ``kinds``, of which ``parsed``
+        is one (``tokens`` its tokens): of input lines (``_Tokens.inputs_reader``) where it is one, an
+        assignment of its third token's number to its first token's name, else ``_line_run``'s."""
+        assignment = parsed[0] if len(parsed) == 1 and len(tokens) == 3 else None
+        if isinstance(assignment, ast.Assign) and type(assignment.expr) is ast.Number:
+            name, _, number = tokens
+            made = (assignment.name, assignment.start, assignment.expr.start, assignment.expr.end, assignment.end)
+            if made == (name.value, name.start_pos, number.start_pos, number.end_pos, number.end_pos):
+                reader = self._input_runs.get(kinds)
+                if reader is None:
+                    reader = self._input_runs[kinds] = self._tokens.inputs_reader(kinds)
+                return reader
+        return self._line_run(kinds)
+
     def _run_reader(self, kinds: tuple[str, ...], made: dict, in_sum: bool) -> Callable[..., Any]:
         """A run reader that builds what it reads, made once per shape for a bounded number: by the shape's
         reductions inlined where they all inline, else by the replay of the tokens it reads."""
@@ -1193,13 +1253,29 @@ def parse(source: Source, *, by_lines: bool = True) -> ast.Program:
     ``by_lines`` (the default) parses line by line through ``_LineParser``'s replay of seen line
     shapes; False parses the whole text in one run of the tables (the tests compare the two).
     """
+    return ast.Program(_statements(source, by_lines, one_run=False), source)
+
+
+def parse_for_one_run(source: Source) -> ast.OneRun:
+    """``parse`` for a program lowered once and let go (``program.run_source``): a line of one assignment
+    that copies an earlier line is an ``ast.Repeated``, whose tree is built only if the lowering asks, and
+    a run of input lines is one ``ast.Inputs``, of lists.
+
+    A generated chain (``h = h * 1.0001``, a hundred thousand times) then costs its parse a lookup and one
+    small object a line, and its lowering replays the line's template without reading the text again; a
+    wide sum's 200,000 input lines cost five appends each, not two nodes, and are bound in one loop.
+    """
+    return ast.OneRun(_statements(source, True, one_run=True), source)
+
+
+def _statements(source: Source, by_lines: bool, one_run: bool) -> list[Any]:
     text = _join_lines_in_parens(source.text)
     with gc_paused():
-        statements = _line_parser().parse(text) if by_lines else None
+        statements = _line_parser().parse(text, one_run) if by_lines else None
         if statements is not None:
-            return ast.Program(statements, source)
+            return statements
         try:
-            return ast.Program(_parser(compiled=True).parse(text), source)
+            return _parser(compiled=True).parse(text)
         except UnexpectedInput:
             pass
     # Errors are rare: find this one again with pure Lark, whose lexer counts lines and whose

@@ -18,7 +18,7 @@ from gradcalc.graph import Graph
 from gradcalc.labels import node_labels
 from gradcalc.lowering import Lowered, MissingHint, in_program, lower
 from gradcalc.ops import CONST
-from gradcalc.parser import gc_paused, parse
+from gradcalc.parser import gc_paused, parse, parse_for_one_run
 from gradcalc.source import Source, Span
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
@@ -86,10 +86,11 @@ def run_source(
     The cyclic collector is paused throughout: the tape, the values and the labels are hundreds of
     thousands of new objects and no cycles, and its scans of them cost a 100,000-node run about a tenth.
     The AST is let go statement by statement as it is lowered: a 100,000-term program's is a hundred MB,
-    which the graph and the evaluation then reuse.
+    which the graph and the evaluation then reuse; a line that repeats an earlier one has none
+    (``parse_for_one_run``).
     """
     with gc_paused():
-        graph, lowered = _lowered(parse(source), overrides, missing_hint, consume=True)
+        graph, lowered = _lowered(parse_for_one_run(source), overrides, missing_hint, consume=True)
         return _evaluated(graph, lowered, expanded, collapsed)
 
 
@@ -110,7 +111,11 @@ def run_program(
 
 
 def _lowered(
-    program: ast.Program, overrides: Mapping[str, float] | None, missing_hint: MissingHint, *, consume: bool = False
+    program: ast.Program | ast.OneRun,
+    overrides: Mapping[str, float] | None,
+    missing_hint: MissingHint,
+    *,
+    consume: bool = False,
 ) -> tuple[Graph, Lowered]:
     graph = Graph()
     lowered = lower(program, graph, overrides, missing_hint, consume=consume)
