@@ -55,6 +55,9 @@ def order_for(graph: Graph, output: int) -> list[int]:
     nodes = graph.nodes
     ancestors = graph.ancestors(output)
     is_input = [nodes[i].op is INPUT for i in ancestors]
+    gates = is_input.index(False) if False in is_input else len(is_input)
+    if True not in is_input[gates:]:  # inputs first already: a program that assigns them before it computes
+        return ancestors
     return list(compress(ancestors, is_input)) + [i for i, inp in zip(ancestors, is_input) if not inp]
 
 

@@ -292,20 +292,37 @@ class Graph:
     def set_input(self, name: str, value: float, source: Source | None = None, start: int = 0, end: int = 0) -> int:
         """Bind ``name`` to an input with ``value``, written at ``start:end`` of ``source``; an existing
         input of that name changes in place."""
+        return self.set_inputs((name,), (value,), source, (start,), (end,))
+
+    def set_inputs(
+        self,
+        names: Sequence[str],
+        values: Sequence[float],
+        source: Source | None,
+        starts: Sequence[int],
+        ends: Sequence[int],
+    ) -> int:
+        """``set_input`` of each name in turn, with its value and place (a run of input lines): the last node.
+
+        One loop, a new node named as ``bind`` names it, without the calls: a wide sum's program is half
+        such lines.
+        """
         bindings = self.bindings
         nodes = self.nodes
-        node = bindings.get(name)
-        if node is not None:
-            bound = nodes[node]
-            if bound.op is INPUT and bound.name == name:
-                bound.param = value
-                return node
-        # As ``bind`` names a new node, without the calls: a wide sum's program is half such lines.
+        append = nodes.append
         times_bound = self._times_bound
-        version = times_bound.get(name, 0)
-        times_bound[name] = version + 1
-        node = bindings[name] = len(nodes)
-        nodes.append(Node(INPUT, (), value, None, source, start, end, name=name, version=version))
+        node = -1
+        for name, value, start, end in zip(names, values, starts, ends, strict=True):
+            node = bindings.get(name)  # type: ignore[assignment]
+            if node is not None:
+                bound = nodes[node]
+                if bound.op is INPUT and bound.name == name:
+                    bound.param = value
+                    continue
+            version = times_bound.get(name, 0)
+            times_bound[name] = version + 1
+            node = bindings[name] = len(nodes)
+            append(Node(INPUT, (), value, None, source, start, end, name=name, version=version))
         return node
 
     def bind(self, name: str, node: int) -> int:

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from itertools import chain, count, cycle, filterfalse, repeat
-from operator import add
+from itertools import chain, count, filterfalse
 
 from gradcalc.graph import Graph
 from gradcalc.numbers import format_number
@@ -108,8 +107,13 @@ def _fresh_names(*taken: Iterable[str]) -> Iterator[str]:
     joined (``w0``, ``x0``, ... are not), and each candidate is checked against those few.
     """
     taken_fresh = set(_FRESH_FORM.findall("\n".join(chain(("",), chain.from_iterable(taken), ("",)))))
-    suffixes = chain.from_iterable(map(repeat, chain(("",), map(str, count(1))), repeat(len(_LETTERS))))
-    return filterfalse(taken_fresh.__contains__, map(add, cycle(_LETTERS), suffixes))
+    # A round of names a suffix (p1 ... v1), made by one comprehension: a name each cost two calls.
+    names = chain.from_iterable(map(_round_of_names, chain(("",), map(str, count(1)))))
+    return filterfalse(taken_fresh.__contains__, names) if taken_fresh else names
+
+
+def _round_of_names(suffix: str) -> list[str]:
+    return [letter + suffix for letter in _LETTERS]
 
 
 def node_labels(graph: Graph, order: list[int], output: int) -> dict[int, str]:

@@ -365,17 +365,12 @@ class _Lowering:
 
     def _inputs(self, inputs: ast.Inputs) -> int:
         """A run of input lines, each as ``run`` lowers one: the last one's node."""
-        set_input = self.graph.set_input
-        overrides = self.overrides
-        source = self.source
-        node = -1
-        for name, value, start, number_start, end in zip(
-            inputs.names, inputs.values, inputs.starts, inputs.number_starts, inputs.ends, strict=True
-        ):
-            if name in overrides or value - value != 0.0:  # overridden, or inf or nan (1e309): said as always
-                node = self._assign_statement(ast.Assign(name, ast.Number(value, number_start, end), start, end))
-            else:
-                node = set_input(name, value, source, start, end)
+        names, values = inputs.names, inputs.values
+        if self.overrides.keys().isdisjoint(names) and all(map(math.isfinite, values)):
+            return self.graph.set_inputs(names, values, self.source, inputs.starts, inputs.ends)
+        node = -1  # some overridden, or inf or nan (1e309), which an error says as always: line by line
+        for statement in inputs.statements():
+            node = self._assign_statement(statement)
         return node
 
     def _input(self, name: str, value: float, statement: ast.Statement) -> int:
