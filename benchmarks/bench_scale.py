@@ -9,7 +9,8 @@ for the comparison; micrograd is not a dependency of gradcalc). Every figure tha
 against something measured in the same run, so a loaded or slow machine still gives comparable numbers:
 
 - each phase's cost per node at every size, and its growth from the smallest size to the largest
-  (target: at most 1.5x; a quadratic phase shows 10x per decade);
+  (target: at most 1.5x; a quadratic phase shows 10x per decade), each size measured on 100,000 nodes'
+  worth of its programs so that the processor's caches do not favour the small ones (``phases``);
 - the whole process at 100,000 statements (the chain) or terms (the other shapes), as the issue counts
   them, ``gradcalc eval - --json`` with the program on standard input, against micrograd's
   forward and backward passes alone on the same graph (no parsing, no output) and the hand-written
@@ -38,7 +39,9 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from gradcalc import ast
 from gradcalc.engine import backward, forward, record
 from gradcalc.graph import Graph
 from gradcalc.labels import node_labels
@@ -148,47 +151,73 @@ def best(repeats: int, fn: Callable[[], object]) -> tuple[float, object]:
     return min(t for t, _ in runs), runs[-1][1]
 
 
+ROUNDS = 5  # each phase is measured this many times at each size, the sizes taking turns; the best is kept
+MEASURED = 100_000  # the nodes each measurement handles: ten programs of 1e4 nodes, one of 1e5
+
+
 def phases(shape: str, n: int) -> dict[str, float]:
-    """Seconds per phase for one program, in this process (the best of 3 runs up to 1e5 nodes)."""
+    """Seconds per phase for ``MEASURED // n`` programs of ``n`` nodes (at least one), one after another.
+
+    Every size below 1e6 then handles the same 100,000 nodes, so it meets the same caches: a 1e4-node
+    graph run alone stays in the processor's cache, where a 1e5-node one cannot, and its per-node cost
+    would be lower for that alone (by up to 2x on the development machine, which is the memory's growth,
+    not the program's). What is left to grow is what the code does per node. 1e6 is one program, and its
+    memory is ten times more: the hand-written tape's row measures what that costs on its own.
+    """
     from rich.console import Console
 
+    from gradcalc.engine import Evaluation
     from gradcalc.views.dot import render_dot
     from gradcalc.views.json_view import render_json
     from gradcalc.views.table import result_view
 
-    source = Source(SHAPES[shape](n))
-    repeats = 3 if n <= 100_000 else 1  # the same at every size compared: a best of 3 beside one run is no ratio
+    sources = [Source(SHAPES[shape](n)) for _ in range(max(1, MEASURED // n))]
     times: dict[str, float] = {}
-    with gc_paused():
-        times["parse"], program = best(repeats, lambda: parse(source))
 
-        def lowered() -> tuple[Graph, int]:
-            graph = Graph()
-            return graph, lower(program, graph).output  # type: ignore[return-value]
+    def each(phase: str, fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+        times[phase], done = timed(lambda: [fn(item) for item in items])
+        return done  # type: ignore[return-value]
 
-        times["lower"], (graph, output) = best(repeats, lowered)
+    def lowered(program: ast.Program) -> tuple[Graph, int]:
+        graph = Graph()
+        return graph, lower(program, graph).output  # type: ignore[return-value]
 
-    def forward_pass() -> tuple[object, list[float]]:
+    def forward_pass(lowered: tuple[Graph, int]) -> tuple[Graph, int, Any, list[float]]:
+        graph, output = lowered
         tape = record(graph, output)
-        return tape, forward(graph, tape)
+        return graph, output, tape, forward(graph, tape)
 
-    times["forward"], (tape, values) = best(repeats, forward_pass)
-    times["backward"], (grads, local) = best(repeats, lambda: backward(tape, values))  # type: ignore[arg-type]
-    from gradcalc.engine import Evaluation
+    def evaluated(passes: tuple[Graph, int, Any, list[float]]) -> Evaluation:
+        graph, output, tape, values = passes
+        grads, local = backward(tape, values)
+        return Evaluation(graph, output, tape.order, values, grads, local)
 
-    evaluation = Evaluation(graph, output, tape.order, values, grads, local)  # type: ignore[attr-defined]
-    times["labels"], labels = best(repeats, lambda: node_labels(graph, evaluation.order, output))
-    result = Result(graph, evaluation, labels, None, [])  # type: ignore[arg-type]
+    def labelled(evaluation: Evaluation) -> Result:
+        labels = node_labels(evaluation.graph, evaluation.order, evaluation.output)
+        return Result(evaluation.graph, evaluation, labels, None, [])
 
-    def table() -> str:
+    def table(result: Result) -> str:
         console = Console(file=io.StringIO(), width=120, highlight=False, color_system=None)
         console.print(result_view(result))
         return console.file.getvalue()  # type: ignore[attr-defined]
 
-    times["table"], _ = best(repeats, table)
-    times["json"], _ = best(repeats, lambda: render_json(result))
-    times["dot"], _ = best(repeats, lambda: render_dot(result))
-    times["nodes"] = len(evaluation.order)
+    # The collector as the console script has it: paused from parsing to labels (``run_source``), and
+    # what they made then frozen (``cli.collector.lasting``) while the views run.
+    with gc_paused():
+        programs = each("parse", parse, sources)
+        graphs = each("lower", lowered, programs)
+        del programs
+        evaluations = each("backward", evaluated, each("forward", forward_pass, graphs))
+        del graphs
+        results = each("labels", labelled, evaluations)
+    gc.freeze()
+    try:
+        for phase, view in (("table", table), ("json", render_json), ("dot", render_dot)):
+            each(phase, view, results)
+    finally:
+        gc.unfreeze()
+    times["nodes"] = len(evaluations[0].order)  # in one program
+    times["handled"] = sum(len(evaluation.order) for evaluation in evaluations)
     return times
 
 
@@ -199,18 +228,28 @@ def phase_table(sizes: list[int]) -> dict[str, object]:
     print(f"Each phase in µs per node at {', '.join(f'{n:,}' for n in sizes)} nodes; 'growth' is the per-node cost")
     print("at the largest size over the smallest (target <= 1.5x). The row 'tape' is the hand-written tape of")
     print("bench_core.py on the same graphs: a flat loop, so its growth is the memory's, not an algorithm's, and")
-    print("'÷ tape' is each phase's growth over it.\n")
+    print("'÷ tape' is each phase's growth over it. Each measurement handles 100,000 nodes (ten programs of")
+    print("10,000 or one of 100,000; 1e6 is one program), so that every size meets the same caches; the best of")
+    print(f"{ROUNDS} rounds, the sizes taking turns.\n")
     print(f"{'shape':<7} {'phase':<9}" + "".join(f"{n:>11,}" for n in sizes) + f"{'growth':>9}{'÷ tape':>8}")
     figures: dict[str, object] = {}
     worst = worst_relative = 0.0
     for shape in SHAPES:
-        runs = [phases(shape, n) for n in sizes]
-        tape = [hand_tape(shape, n, 3 if n <= 100_000 else 1) / n * 1e6 for n in sizes]
+        runs: list[dict[str, float]] = [{} for _ in sizes]
+        tapes = [math.inf for _ in sizes]
+        for round in range(ROUNDS):
+            for i, n in enumerate(sizes):
+                if n > 100_000 and round:
+                    continue  # minutes a run: once is enough
+                for phase, seconds in phases(shape, n).items():
+                    runs[i][phase] = min(seconds, runs[i].get(phase, math.inf))
+                tapes[i] = min(tapes[i], hand_tape(shape, n, repeats=3, copies=max(1, MEASURED // n)))
+        tape = [seconds / (n * max(1, MEASURED // n)) * 1e6 for seconds, n in zip(tapes, sizes, strict=True)]
         tape_growth = tape[-1] / tape[0]
         print(f"{shape:<7} {'tape':<9}" + "".join(f"{v:>11.3f}" for v in tape) + f"{tape_growth:>8.2f}x")
         figures[f"{shape}.tape"] = {"us_per_node": tape, "growth": tape_growth}
         for phase in PHASES:
-            per_node = [run[phase] / run["nodes"] * 1e6 for run in runs]
+            per_node = [run[phase] / run["handled"] * 1e6 for run in runs]
             growth = per_node[-1] / per_node[0]
             worst = max(worst, growth)
             worst_relative = max(worst_relative, growth / tape_growth)
@@ -255,20 +294,23 @@ def gradcalc_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "gradcalc"]
 
 
-def hand_tape(shape: str, n: int, repeats: int = 1) -> float:
+def hand_tape(shape: str, n: int, repeats: int = 1, copies: int = 1) -> float:
     """bench_core.py's hand-written tape, forward and backward, on gradcalc's graph of the same program
-    (the best of ``repeats`` runs)."""
+    (``copies`` such graphs one after another, as ``phases`` runs them; the best of ``repeats`` runs)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_core import reference_backward, reference_forward, reference_tape
 
     program = parse(Source(SHAPES[shape](n)))
-    graph = Graph()
-    output = lower(program, graph).output
-    assert output is not None
-    records, leaves = reference_tape(graph, output)
+    tapes = []
+    for _ in range(copies):
+        graph = Graph()
+        output = lower(program, graph).output
+        assert output is not None
+        tapes.append((*reference_tape(graph, output), output))
 
     def passes() -> None:
-        reference_backward(records, reference_forward(records, leaves), output)
+        for records, leaves, output in tapes:
+            reference_backward(records, reference_forward(records, leaves), output)
 
     return best(repeats, passes)[0]
 
