@@ -530,6 +530,7 @@ class _Lowering:
         functions = self.functions
         binary = self._binary
         infix = INFIX
+        nodes = self.graph.nodes
         todo: list[Any] = [root]  # expressions to lower, and (expression, arity) once its children are done
         # ``while True``, not ``while todo``: CPython 3.11 specializes a function's code once it has been
         # called, or its loops have jumped back, often enough, and the jump ending a ``while todo`` loop is
@@ -547,10 +548,14 @@ class _Lowering:
                 left, right = item.left, item.right
                 if type(left) is ast.Name and type(right) is ast.Name:  # a*b: both are bound (or an error)
                     a, b = lookup(left.id), lookup(right.id)
-                    results.append(binary(item, (
-                        a if a is not None else self._name(left, ()),
-                        b if b is not None else self._name(right, ()),
-                    )))
+                    if type(a) is int and type(b) is int:  # _binary's gate, spelled out (a wide sum's terms)
+                        nodes.append(Node(infix[item.op], (a, b), None, None, self.source, item.start, item.end))
+                        results.append(len(nodes) - 1)
+                    else:
+                        results.append(binary(item, (
+                            a if a is not None else self._name(left, ()),
+                            b if b is not None else self._name(right, ()),
+                        )))
                 elif type(right) is ast.Number and (op := infix[item.op]) is not POW:
                     todo.append(_NumberOnRight(item, op))  # h * 1.0001: no stop for the number (below)
                     todo.append(left)
@@ -560,7 +565,13 @@ class _Lowering:
                     todo.append(left)
             elif kind is list:  # a binary operator's two operands are lowered: apply it
                 b = results.pop()
-                results[-1] = binary(item[0], (results[-1], b))
+                a = results[-1]
+                expr = item[0]
+                if type(a) is int and type(b) is int:  # _binary's gate, spelled out (a wide sum's additions)
+                    nodes.append(Node(infix[expr.op], (a, b), None, None, self.source, expr.start, expr.end))
+                    results[-1] = len(nodes) - 1
+                else:
+                    results[-1] = binary(expr, (a, b))
             elif kind is _NumberOnRight:  # the left operand is lowered: the number's node, then the gate's
                 expr = item.expr
                 number = expr.right
@@ -570,7 +581,6 @@ class _Lowering:
                 a = results[-1]
                 if type(a) is int:  # _binary, _materialize and Graph.constant, spelled out (nested 10,000 deep)
                     source = self.source
-                    nodes = self.graph.nodes
                     nodes.append(Node(CONST, (), value, source.text[start:end], source, start, end))
                     nodes.append(Node(item.op, (a, len(nodes) - 1), None, None, source, expr.start, expr.end))
                     results[-1] = len(nodes) - 1
