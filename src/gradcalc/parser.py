@@ -32,7 +32,7 @@ from lark.grammar import Rule
 
 from gradcalc import ast
 from gradcalc.errors import ProgramSyntaxError
-from gradcalc.first_characters import may_start_alike
+from gradcalc.first_characters import first_characters, may_start_alike
 from gradcalc.ops import CHOOSERS, FUNCTIONS
 from gradcalc.source import Source, Span
 
@@ -313,6 +313,30 @@ class _Reduction:
         self.expansion = rule.expansion
 
 
+# A run of one character class, as an ignored terminal of blanks is written: ``[ \t\f\r]+``.
+_CHARACTER_RUN = re.compile(r"\[(?:[^\\\]]|\\.)+\]\+")
+
+
+def _skipping(ignored: list[str]) -> str:
+    """The expression that skips what the grammar ignores before a token: any run of the ignored terminals'
+    matches (``ignored``), taken whole.
+
+    Written ``(?:A|B|C)*+``, every token of a line costs three failed alternatives once the blanks before it
+    are skipped. Where one of them is a run of a character class (blanks) and no two can start with the same
+    character, each step can take only one of them, and all of it: the blanks are then taken first and after
+    each of the others, ``[ \t]*+(?:(?:B|C)[ \t]*+)*+``, which skips the same text, and a token after its
+    blanks costs one class test (a fifth less for each ``w0 = 0.51`` line's match: 0.39 µs, not 0.49).
+    """
+    alternatives = f"(?:{'|'.join(ignored)})*+"
+    firsts = [first_characters(expression) for expression in ignored]
+    runs = [expression for expression in ignored if _CHARACTER_RUN.fullmatch(expression)]
+    if not runs or None in firsts or sum(map(len, firsts)) != len(frozenset().union(*firsts)):  # type: ignore[arg-type]
+        return alternatives
+    blanks = runs[0][:-1] + "*+"
+    others = [expression for expression in ignored if expression != runs[0]]
+    return f"{blanks}(?:(?:{'|'.join(others)}){blanks})*+" if others else blanks
+
+
 class _Tokens:
     """The program's tokens, read by one regular expression built from the grammar's own terminals.
 
@@ -340,11 +364,11 @@ class _Tokens:
                     keywords.setdefault(other.name, {})[t.pattern.value] = t.name
         embedded = {name for by_value in keywords.values() for name in by_value.values()}
         terminals = [t for t in terminals if t.name not in embedded]
-        skipped = "|".join(regexps[t.name] for t in terminals if t.name in ignore)
+        skipped = _skipping([regexps[t.name] for t in terminals if t.name in ignore])
         tokens = "|".join(f"(?P<{t.name}>{regexps[t.name]})" for t in terminals if t.name not in ignore)
         if re.compile(skipped).groups:  # pragma: no cover - a grammar change: lastindex would point into it
             raise ValueError("an ignored terminal's expression has a group")
-        whole = re.compile(f"(?:{skipped})*+(?:{tokens}|(?P<{_BAD}>.)|\\Z)", re.DOTALL)
+        whole = re.compile(f"{skipped}(?:{tokens}|(?P<{_BAD}>.)|\\Z)", re.DOTALL)
         self._finditer = whole.finditer
         self._group_names: list[str] = [""] * (whole.groups + 1)
         for name, index in whole.groupindex.items():
@@ -484,7 +508,7 @@ class _Tokens:
                 regexps[name] for name in order[: order.index(base)] if may_start_alike(regexps[name], regexps[base])
             )
             unless = f"(?!{earlier})" if earlier else ""
-            pieces.append(f"(?:{self._skipped})*+{unless}(?P<t{k}>(?>{regexps[base]}))")
+            pieces.append(f"{self._skipped}{unless}(?P<t{k}>(?>{regexps[base]}))")
             checked = kind != base or base in self._keywords
             if checked or "@tokens" in uses or re.search(f"\\b[sev]{k}\\b", uses):
                 checks += [f"s{k}, e{k} = span(@t{k})", f"v{k} = text[s{k}:e{k}]"]
@@ -493,7 +517,7 @@ class _Tokens:
             elif base in self._keywords:
                 checks += [f"if v{k} in kw_{kind}:", "    {fail}"]
             made.append(f"T({kind!r}, v{k}, s{k}, -1, -1, None, None, e{k})")
-        pattern = re.compile("".join(pieces) + f"(?:{self._skipped})*+{tail}", re.DOTALL)
+        pattern = re.compile("".join(pieces) + f"{self._skipped}{tail}", re.DOTALL)
         return pattern, checks, f"[{', '.join(made)}]"
 
     def _compiled_reader(
