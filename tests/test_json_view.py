@@ -78,3 +78,7 @@ def test_each_float_is_written_as_json_dumps_writes_it():
     assert _numbers_text(numbers) == [json.dumps(x) for x in finite]
     lists = [tuple(numbers[i : i + i % 3]) for i in range(0, len(numbers) - 2, 2)]
     assert _lists_text(lists) == [json.dumps([x if math.isfinite(x) else None for x in t])[1:-1] for t in lists]
+    # columns of one kind each: a long product's values past 1e16 (written alike), small ones (respelled)
+    for column in ([2 * 1.0001**k for k in range(400_000, 401_000)], [1.5e-7, 2e-5, 3e-9], [1e-100, 1e-10]):
+        assert _numbers_text(column) == [json.dumps(x) for x in column]
+        assert _lists_text([tuple(column)]) == [json.dumps(column)[1:-1]]
