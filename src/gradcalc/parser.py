@@ -1287,7 +1287,7 @@ def parse_for_one_run(source: Source) -> ast.OneRun:
 
     A generated chain (``h = h * 1.0001``, a hundred thousand times) then costs its parse a lookup and one
     small object a line, and its lowering replays the line's template without reading the text again; a
-    wide sum's 200,000 input lines cost five appends each, not two nodes, and are bound in one loop.
+    wide sum's 200,000 input lines cost five appends each, not two nodes, and are bound in one go.
     """
     return ast.OneRun(_statements(source, True, one_run=True), source)
 
