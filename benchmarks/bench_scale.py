@@ -156,8 +156,13 @@ MEASURED = 100_000  # the nodes each measurement handles: ten programs of 1e4 no
 SHORT, SHORT_REPEATS = 0.1, 3  # a phase is run again in its round while its runs took under SHORT seconds
 
 
+def copies(n: int) -> int:
+    """How many programs of ``n`` nodes one measurement runs: ``MEASURED`` nodes' worth, at least one."""
+    return max(1, MEASURED // n)
+
+
 def phases(shape: str, n: int) -> dict[str, float]:
-    """Seconds per phase for ``MEASURED // n`` programs of ``n`` nodes (at least one), one after another.
+    """Seconds per phase for ``copies(n)`` programs of ``n`` nodes, one after another.
 
     Every size below 1e6 then handles the same 100,000 nodes, so it meets the same caches: a 1e4-node
     graph run alone stays in the processor's cache, where a 1e5-node one cannot, and its per-node cost
@@ -172,7 +177,7 @@ def phases(shape: str, n: int) -> dict[str, float]:
     from gradcalc.views.json_view import render_json
     from gradcalc.views.table import result_view
 
-    sources = [Source(SHAPES[shape](n)) for _ in range(max(1, MEASURED // n))]
+    sources = [Source(SHAPES[shape](n)) for _ in range(copies(n))]
     times: dict[str, float] = {}
 
     def each(phase: str, fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
@@ -237,8 +242,11 @@ def phase_table(sizes: list[int]) -> dict[str, object]:
     print(f"Each phase in µs per node at {', '.join(f'{n:,}' for n in sizes)} nodes; 'growth' is the per-node cost")
     print("at the largest size over the smallest (target <= 1.5x). The row 'tape' is the hand-written tape of")
     print("bench_core.py on the same graphs: a flat loop, so its growth is the memory's, not an algorithm's, and")
-    print("'÷ tape' is each phase's growth over it. Each measurement handles 100,000 nodes (ten programs of")
-    print("10,000 or one of 100,000; 1e6 is one program), so that every size meets the same caches; the best of")
+    print(f"'÷ tape' is each phase's growth over it. Each measurement handles {MEASURED:,} nodes (ten programs of")
+    print(
+        f"{MEASURED // 10:,} or one of {MEASURED:,}; 1e6 is one program), so that every size meets the same caches;"
+        " the best of"
+    )
     print(f"{ROUNDS} rounds, the sizes taking turns.\n")
     print(f"{'shape':<7} {'phase':<9}" + "".join(f"{n:>11,}" for n in sizes) + f"{'growth':>9}{'÷ tape':>8}")
     figures: dict[str, object] = {}
@@ -246,14 +254,14 @@ def phase_table(sizes: list[int]) -> dict[str, object]:
     for shape in SHAPES:
         runs: list[dict[str, float]] = [{} for _ in sizes]
         tapes = [math.inf for _ in sizes]
-        for round in range(ROUNDS):
+        for turn in range(ROUNDS):
             for i, n in enumerate(sizes):
-                if n > 100_000 and round:
+                if n > MEASURED and turn:
                     continue  # minutes a run: once is enough
                 for phase, seconds in phases(shape, n).items():
                     runs[i][phase] = min(seconds, runs[i].get(phase, math.inf))
-                tapes[i] = min(tapes[i], hand_tape(shape, n, repeats=3, copies=max(1, MEASURED // n)))
-        tape = [seconds / (n * max(1, MEASURED // n)) * 1e6 for seconds, n in zip(tapes, sizes, strict=True)]
+                tapes[i] = min(tapes[i], hand_tape(shape, n, repeats=3, programs=copies(n)))
+        tape = [seconds / (n * copies(n)) * 1e6 for seconds, n in zip(tapes, sizes, strict=True)]
         tape_growth = tape[-1] / tape[0]
         print(f"{shape:<7} {'tape':<9}" + "".join(f"{v:>11.3f}" for v in tape) + f"{tape_growth:>8.2f}x")
         figures[f"{shape}.tape"] = {"us_per_node": tape, "growth": tape_growth}
@@ -303,15 +311,15 @@ def gradcalc_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "gradcalc"]
 
 
-def hand_tape(shape: str, n: int, repeats: int = 1, copies: int = 1) -> float:
+def hand_tape(shape: str, n: int, repeats: int = 1, programs: int = 1) -> float:
     """bench_core.py's hand-written tape, forward and backward, on gradcalc's graph of the same program
-    (``copies`` such graphs one after another, as ``phases`` runs them; the best of ``repeats`` runs)."""
+    (``programs`` such graphs one after another, as ``phases`` runs them; the best of ``repeats`` runs)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_core import reference_backward, reference_forward, reference_tape
 
     program = parse(Source(SHAPES[shape](n)))
     tapes = []
-    for _ in range(copies):
+    for _ in range(programs):
         graph = Graph()
         output = lower(program, graph).output
         assert output is not None
