@@ -331,6 +331,19 @@ def test_long_chain_renders_at_the_default_recursion_limit():
     assert text.count("shape=point") == 20_000  # every a feeds sin and +: one split each
 
 
+def test_a_picture_written_in_pieces_is_one_statement_a_line_and_every_edge_joins_drawn_nodes():
+    # 100,000 lines: the text is joined from many pieces (views.dot._FLUSH_LINES lines each).
+    text = render_dot(run(("a = x\n" + "a = sin(a) + a\n" * 8_000, {"x": 0.5})))
+    lines = text.split("\n")
+    assert len(lines) > 10 * 4096 and lines[-2:] == ["}", ""]
+    body = lines[5:-2]  # after the header's comment, digraph and three defaults
+    assert all(line.startswith("  ") and line.endswith((";", ";}")) for line in body)
+    declared = {m for m in re.findall(r"^  ([a-z]\d+(?:_\d+)?) \[", text, re.M)}
+    ends = re.findall(r"^  ([a-z]\d+(?:_\d+)?)(?::w:[ew])? -> ([a-z]\d+(?:_\d+)?)(?::w:[ew])? \[", text, re.M)
+    assert len(ends) > 60_000 and {node for edge in ends for node in edge} <= declared
+    assert len(declared) == len(re.findall(r"^  [a-z]\d+(?:_\d+)? \[", text, re.M))  # each drawn once
+
+
 def expressions() -> st.SearchStrategy[str]:
     leaves = st.sampled_from(["x", "y", "z", "2"])
     return st.recursive(

@@ -44,6 +44,7 @@ byte-identical DOT. Running Graphviz is ``views.image``'s job.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from gradcalc.errors import UsageError
@@ -64,6 +65,11 @@ MAX_LABEL = 24  # longer names and constant texts are shortened with an ellipsis
 ORDER_SIZE = 12  # point size of a derivative cluster's title: it names what the cluster computes
 # The border of the 1st, 2nd, 3rd (and higher) derivative's clusters: told apart without colour.
 ORDER_LINES = ("dashed", "bold", "dotted,bold")
+_UNSAFE = re.compile('[&<>"\n\r]').search  # what ``escape`` replaces
+_WIRE_TABLE = '<table border="0" cellborder="0" cellspacing="0" cellpadding="2">'  # a wire's label opens so
+# Lines are joined into a piece of the text every this many: a million-node picture then holds its text
+# twice at most (the pieces, then the text), not three times (its lines, their join and a newline added).
+_FLUSH_LINES = 4096
 
 
 def order_line(order: int) -> str:
@@ -72,6 +78,8 @@ def order_line(order: int) -> str:
 
 def escape(text: str) -> str:
     """``text`` safe inside a Graphviz HTML-like label (and so inside any DOT string)."""
+    if _UNSAFE(text) is None:  # most names and numbers: one search instead of six replacements
+        return text
     return (
         text.replace("&", "&amp;")
         .replace("<", "&lt;")
@@ -145,9 +153,12 @@ class _Drawing:
         self.number = number
         self.rankdir = rankdir
         self.colors = palette
-        self.lines: list[str] = []
+        self.lines: list[str] = []  # the lines not yet joined into ``pieces``
+        self.pieces: list[str] = []
         self.ranked: set[str] = set()  # DOT nodes in a rank=min or rank=max set: a cluster cannot hold them
-        self.position = {node: k for k, node in enumerate(result.evaluation.order)}  # ids n0, n1, ... in order
+        self.position = [-1] * len(result.graph.nodes)  # by node id: the ids n0, n1, ... in evaluation order
+        for k, node in enumerate(result.evaluation.order):
+            self.position[node] = k
         nodes = result.graph.nodes
         # The gates evaluated at a point with no derivative, with the engine's words for it.
         self.kinks = {w.node: w.message for w in result.evaluation.warnings if nodes[w.node].op.kink is not None}
@@ -164,6 +175,25 @@ class _Drawing:
             f'  node [fontname="{FONT}", {node}];',
             f'  edge [fontname="{FONT}", {edge}];',
         ]
+
+    def flush(self) -> None:
+        """The lines so far joined into a piece of the text: their memory is then used again."""
+        if self.lines:
+            self.pieces.append("\n".join(self.lines))
+            self.lines.clear()
+
+    def number_fonts(self, color: str) -> Callable[[float], str]:
+        """Each number as its ``font`` element in ``color``: written once per value, as the wires repeat them."""
+        written: dict[float, str] = {}
+        number = self.number
+
+        def font(value: float) -> str:
+            text = written.get(value)
+            if text is None:
+                text = written[value] = _font(number(value), color)
+            return text
+
+        return font
 
     def symbol(self, node: int) -> str:
         """What a gate shows: the op table's picture symbol, else its symbol with any folded constant."""
@@ -187,8 +217,9 @@ class _Drawing:
         self.clusters()
         if legend:
             self.lines.append(f"  graph [labelloc=b, labeljust=l, label=<{self.legend()}>];")
-        self.lines.append("}")
-        return "\n".join(self.lines) + "\n"
+        self.lines += ["}", ""]  # the text ends with a newline
+        self.flush()
+        return "\n".join(self.pieces)
 
     def draw(self) -> None:
         raise NotImplementedError
@@ -287,36 +318,42 @@ class _Circuit(_Drawing):
         values, grads, local = evaluation.values, evaluation.grads, evaluation.local
         order, position, output = evaluation.order, self.position, evaluation.output
         tail, head = (":w:e", ":w:w") if self.rankdir == "LR" else (":w:s", ":w:n")
-        lines = self.lines
+        lines, wire, flush = self.lines, self.wire, self.flush
+        value_font, grad_font = self.number_fonts(colors.value), self.number_fonts(colors.grad)
+        generated = f'<font color="{colors.generated}" point-size="{SMALL}">'  # the made-up p, q, r
+        typed = f'<font color="{colors.name}">'  # the user's names as typed
 
-        # Who reads each value, and from which stretch of wire: the value's own, or its j-th branch.
-        uses: dict[int, list[tuple[int, int]]] = {i: [] for i in order}
+        # How many gates read each value. One read more than once is a wire that splits into branches,
+        # numbered in the order they are read (by reader, then by argument): each read takes the next.
+        readers = [0] * len(nodes)
         for i in order:
-            for slot, arg in enumerate(nodes[i].args):
-                uses[arg].append((i, slot))
-        feeds: dict[tuple[int, int], str] = {}
-        for arg, readers in uses.items():
-            k = position[arg]
-            for j, use in enumerate(readers):
-                feeds[use] = f"b{k}_{j}" if len(readers) > 1 else f"n{k}"
+            for arg in nodes[i].args:
+                readers[arg] += 1
+        branches: dict[int, list[tuple[int, int]]] = {i: [] for i in order if readers[i] > 1}
+        if branches:
+            for i in order:
+                for slot, arg in enumerate(nodes[i].args):
+                    if arg in branches:
+                        branches[arg].append((i, slot))
+        taken = dict.fromkeys(branches, 0)
 
         inputs: list[str] = []
         for i in order:
             node, k = nodes[i], position[i]
-            wire, label = f"n{k}", _short(labels[i])
-            value, grad = self.number(values[i]), self.number(grads[i])
+            name, label = f"n{k}", _short(labels[i])
+            top, bottom = value_font(values[i]), grad_font(grads[i])
             end, kind = None, "wire"
             if i == output:
                 kind = "wire output"
-                if not node.is_leaf:  # the output's name from the table, at the wire's end as in the textbook
+                if node.args:  # the output's name from the table, at the wire's end as in the textbook
                     end = label
                 elif result.output_name:  # f = x names the input x's wire f at its end
                     end = label if node.name == result.output_name else _short(result.output_name)
-            if node.is_leaf:
+            if not node.args:
                 color = colors.name if node.op is INPUT else colors.const
-                self.wire(wire, value, grad, start=label, start_color=color, end=end, kind=f"{kind} {node.op.name}")
+                wire(name, top, bottom, f"{kind} {node.op.name}", _font(label, color) if label else None, end)
                 if node.op is INPUT:
-                    inputs.append(wire)
+                    inputs.append(name)
             else:
                 gate = f"g{k}"
                 kink = self.kink_attributes(i) if i in self.kinks else ""
@@ -325,28 +362,33 @@ class _Circuit(_Drawing):
                     f'label=<{escape(self.symbol(i))}>{kink}, id="{gate}", class="{self.gate_class(i)}"];'
                 )
                 roles = node.op.roles  # empty for ops whose arguments are interchangeable
-                for slot in range(len(node.args)):
+                for slot, arg in enumerate(node.args):
+                    if readers[arg] > 1:
+                        feed = f"b{position[arg]}_{taken[arg]}"
+                        taken[arg] += 1
+                    else:
+                        feed = f"n{position[arg]}"
                     role = f", label=<{escape(roles[slot])}>" if roles else ""
-                    lines.append(f'  {feeds[i, slot]}{tail} -> {gate} [class="feed"{role}];')
-                named = None
-                if end is None:  # the user's names as typed; the made-up p, q, r small and grey
-                    named = (label, colors.name, None) if node.name else (label, colors.generated, SMALL)
-                self.wire(wire, value, grad, name=named, end=end, kind=kind)
-                lines.append(f'  {gate} -> {wire}{head} [arrowhead=none, class="drive"];')
-            readers = uses[i]
-            if len(readers) > 1:
+                    lines.append(f'  {feed}{tail} -> {gate} [class="feed"{role}];')
+                if end is None:
+                    top = f"{typed if node.name else generated}{escape(label)} =</font> {top}"
+                wire(name, top, bottom, kind, None, end)
+                lines.append(f'  {gate} -> {name}{head} [arrowhead=none, class="drive"];')
+            if readers[i] > 1:
                 split = f"s{k}"
                 lines.append(f'  {split} [shape=point, width=0.07, id="{split}", class="split"];')
-                lines.append(f'  {wire}{tail} -> {split} [arrowhead=none, class="split"];')
-                for j, (reader, slot) in enumerate(readers):
+                lines.append(f'  {name}{tail} -> {split} [arrowhead=none, class="split"];')
+                for j, (reader, slot) in enumerate(branches[i]):
                     branch = f"b{k}_{j}"
-                    self.wire(branch, None, self.number(grads[reader] * local[reader][slot]), kind="wire branch")
+                    wire(branch, " ", grad_font(grads[reader] * local[reader][slot]), "wire branch")
                     lines.append(f'  {split} -> {branch}{head} [arrowhead=none, class="split"];')
+            if len(lines) > _FLUSH_LINES:
+                flush()
         if inputs:
             lines.append(f"  {{rank=min; {'; '.join(inputs)};}}")
         lines.append(f"  {{rank=max; n{position[output]};}}")
         self.ranked = {*inputs, f"n{position[output]}"}
-        self.readers = {i: len(readers) for i, readers in uses.items()}
+        self.readers = readers
 
     def dot_ids(self, node: int) -> list[str]:
         k = self.position[node]
@@ -357,53 +399,35 @@ class _Circuit(_Drawing):
         return ids
 
     def wire(
-        self,
-        node_id: str,
-        value: str | None,
-        grad: str,
-        *,
-        start: str | None = None,
-        start_color: str | None = None,
-        name: tuple[str, str, int | None] | None = None,
-        end: str | None = None,
-        kind: str = "wire",
+        self, node_id: str, top: str, bottom: str, kind: str, first: str | None = None, end: str | None = None
     ) -> None:
-        """A stretch of wire: its value above the line and its gradient below (left and right in TB).
+        """A stretch of wire: ``top`` above the line and ``bottom`` below (left and right in TB).
 
-        ``start`` names an input at the wire's beginning, ``end`` the output at its end, ``name`` (text,
-        colour, point size) a gate's value in between, written before the value since a gate feeds the
-        wire's beginning.
+        ``first`` is the input's name at the wire's beginning, ``end`` the output's name at its end;
+        a gate's own name is written before its value in ``top``, since a gate feeds the wire's beginning.
         """
-        colors = self.colors
-        top = _font(value, colors.value) if value is not None else " "
-        if name is not None:
-            text, color, size = name
-            top = f"{_font(text + ' =', color, size)} {top}"
-        first = _font(start, start_color or colors.name) if start else None
-        last = _font(end, colors.name) if end else None
-        table = self.wire_table(top, _font(grad, colors.grad), first, last)
+        last = _font(end, self.colors.name) if end else None
+        table = self.wire_table(top, bottom, first, last)
         self.lines.append(f'  {node_id} [shape=plaintext, margin=0, label=<{table}>, id="{node_id}", class="{kind}"];')
 
     def wire_table(self, top: str, bottom: str, first: str | None = None, last: str | None = None) -> str:
         """The HTML table of a wire: ``top`` above the line, ``bottom`` below, ``first``/``last`` at its ends."""
-        wire = self.colors.wire
+        line = self.colors.wire
         if self.rankdir == "LR":
             before = f'<td rowspan="3" align="right">{first}</td>' if first else ""
             after = f'<td rowspan="3" align="left">{last}</td>' if last else ""
-            rows = (
-                f"<tr>{before}<td>{top}</td>{after}</tr>"
-                f'<tr><td port="w" cellpadding="0" height="1" width="44" bgcolor="{wire}"></td></tr>'
-                f"<tr><td>{bottom}</td></tr>"
+            return (
+                f"{_WIRE_TABLE}<tr>{before}<td>{top}</td>{after}</tr>"
+                f'<tr><td port="w" cellpadding="0" height="1" width="44" bgcolor="{line}"></td></tr>'
+                f"<tr><td>{bottom}</td></tr></table>"
             )
-        else:
-            before = f'<tr><td colspan="3">{first}</td></tr>' if first else ""
-            after = f'<tr><td colspan="3">{last}</td></tr>' if last else ""
-            rows = (
-                f'{before}<tr><td align="right">{top}</td>'
-                f'<td port="w" cellpadding="0" width="1" height="30" bgcolor="{wire}"></td>'
-                f'<td align="left">{bottom}</td></tr>{after}'
-            )
-        return f'<table border="0" cellborder="0" cellspacing="0" cellpadding="2">{rows}</table>'
+        before = f'<tr><td colspan="3">{first}</td></tr>' if first else ""
+        after = f'<tr><td colspan="3">{last}</td></tr>' if last else ""
+        return (
+            f'{_WIRE_TABLE}{before}<tr><td align="right">{top}</td>'
+            f'<td port="w" cellpadding="0" width="1" height="30" bgcolor="{line}"></td>'
+            f'<td align="left">{bottom}</td></tr>{after}</table>'
+        )
 
     def legend(self) -> str:
         """A sample wire saying which number is which, drawn the way the picture's wires are."""
@@ -459,6 +483,8 @@ class _Boxes(_Drawing):
                     role = f", label=<{escape(roles[slot])}>" if roles else ""
                     lines.append(f'  n{position[arg]}{tail} -> o{k} [class="feed"{role}];')
                 lines.append(f'  o{k} -> n{k}{head} [class="drive"];')
+            if len(lines) > _FLUSH_LINES:
+                self.flush()
 
     def dot_ids(self, node: int) -> list[str]:
         k = self.position[node]
