@@ -1,7 +1,7 @@
 """Scale: every phase at 1e4, 1e5 (and 1e6) nodes, and the whole process beside micrograd, in one run.
 
     .venv/bin/python benchmarks/bench_scale.py              # phases at 1e4 and 1e5 nodes, the process table
-    .venv/bin/python benchmarks/bench_scale.py --huge       # phases at 1e6 nodes too (minutes, ~2 GB)
+    .venv/bin/python benchmarks/bench_scale.py --huge       # phases at 1e6 nodes too (about 15 minutes, ~2 GB)
     .venv/bin/python benchmarks/bench_scale.py --phases     # the phase table only
 
 Run it with a non-editable install (``pip install .`` into a venv of its own, plus ``pip install micrograd``
@@ -33,7 +33,9 @@ import gc
 import io
 import json
 import math
+import mmap
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -146,12 +148,34 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
     return time.process_time() - start, result
 
 
+def faults() -> int:
+    """The pages this process has touched for the first time so far (minor page faults)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def first_touch(megabytes: int, repeats: int = 3) -> float:
+    """CPU µs to write to one fresh 4 KB page of a new ``megabytes`` mapping: what the kernel (and, in a
+    virtual machine, its host) spends on a page a phase touches for the first time. The best of 3."""
+    size, page = megabytes << 20, mmap.PAGESIZE
+    spent = []
+    for _ in range(repeats):
+        start = time.process_time()
+        with mmap.mmap(-1, size) as fresh:
+            for offset in range(0, size, page):
+                fresh[offset] = 1
+        spent.append(time.process_time() - start)
+    return min(spent) / (size // page) * 1e6
+
+
 def best(repeats: int, fn: Callable[[], object]) -> tuple[float, object]:
     runs = [timed(fn) for _ in range(repeats)]
     return min(t for t, _ in runs), runs[-1][1]
 
 
-ROUNDS = 5  # each phase is measured this many times at each size, the sizes taking turns; the best is kept
+# Each phase is measured this many times at each size, 1e6 too, the sizes taking turns; the best is kept.
+# A phase's runs on this machine spread by up to 30%: the best of five beside a single run of 1e6 (as
+# before) made 1e6 look up to 1.3x slower per node for that alone.
+ROUNDS = 5
 MEASURED = 100_000  # the nodes each measurement handles: ten programs of 1e4 nodes, one of 1e5
 SHORT, SHORT_REPEATS = 0.1, 3  # a phase is run again in its round while its runs took under SHORT seconds
 
@@ -184,8 +208,11 @@ def phases(shape: str, n: int) -> dict[str, float]:
         """``fn`` of every item, timed: a phase of a few tens of ms (the labels, a pass) up to 3 times, the
         best kept, since a single run of one moved by up to 2x from one round to the next."""
         spent = 0.0
-        for _ in range(SHORT_REPEATS):
+        for run in range(SHORT_REPEATS):
+            touched = faults()
             seconds, done = timed(lambda: [fn(item) for item in items])
+            if not run:  # the pages its first run touched afresh: a repeat may reuse them
+                times["faults"] = times.get("faults", 0) + faults() - touched
             times[phase] = min(seconds, times.get(phase, math.inf))
             spent += seconds
             if spent > SHORT:
@@ -247,17 +274,17 @@ def phase_table(sizes: list[int]) -> dict[str, object]:
         f"{MEASURED // 10:,} or one of {MEASURED:,}; 1e6 is one program), so that every size meets the same caches;"
         " the best of"
     )
-    print(f"{ROUNDS} rounds, the sizes taking turns.\n")
+    print(f"{ROUNDS} rounds, the sizes taking turns. The row '(pages)' counts the 4 KB pages the phases touched for")
+    print("the first time, per 1,000 nodes: ten small programs take turns with the same memory for what they make")
+    print("and drop, where a big one needs all of it fresh, and each fresh page costs what the last line says.\n")
     print(f"{'shape':<7} {'phase':<9}" + "".join(f"{n:>11,}" for n in sizes) + f"{'growth':>9}{'÷ tape':>8}")
     figures: dict[str, object] = {}
-    worst = worst_relative = 0.0
+    worst = worst_relative = worst_touched = 0.0
     for shape in SHAPES:
         runs: list[dict[str, float]] = [{} for _ in sizes]
         tapes = [math.inf for _ in sizes]
-        for turn in range(ROUNDS):
+        for _ in range(ROUNDS):
             for i, n in enumerate(sizes):
-                if n > MEASURED and turn:
-                    continue  # minutes a run: once is enough
                 for phase, seconds in phases(shape, n).items():
                     runs[i][phase] = min(seconds, runs[i].get(phase, math.inf))
                 tapes[i] = min(tapes[i], hand_tape(shape, n, repeats=3, programs=copies(n)))
@@ -276,9 +303,23 @@ def phase_table(sizes: list[int]) -> dict[str, object]:
                 + f"{growth:>8.2f}x{growth / tape_growth:>7.2f}x"
             )  # fmt: skip
         print(f"{'':<7} {'(nodes)':<9}" + "".join(f"{int(run['nodes']):>11,}" for run in runs))
+        touched = [run["faults"] / run["handled"] * 1000 for run in runs]  # the best round's fewest
+        touched_growth = touched[-1] / touched[0]
+        worst_touched = max(worst_touched, touched_growth)
+        figures[f"{shape}.faults"] = {"per_1000_nodes": touched, "growth": touched_growth}
+        print(f"{'':<7} {'(pages)':<9}" + "".join(f"{v:>11.1f}" for v in touched) + f"{touched_growth:>8.2f}x")
     print(f"\nlargest growth of any phase: {worst:.2f}x (target <= 1.5x); over the tape's: {worst_relative:.2f}x")
+    # What a page touched afresh costs is the machine's, measured in a mapping as big as this process grew.
+    memory = [int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)] if sizes[-1] > MEASURED else []
+    touch = [first_touch(megabytes) for megabytes in (256, *memory)]
+    print(
+        f"pages touched afresh per node grew at most {worst_touched:.2f}x; a fresh page cost "
+        + " and ".join(f"{us:.2f} µs in {mb:,} MB" for us, mb in zip(touch, (256, *memory), strict=True))
+    )
     figures["worst_growth"] = worst
     figures["worst_growth_over_tape"] = worst_relative
+    figures["worst_pages_growth"] = worst_touched
+    figures["first_touch_us"] = dict(zip(map(str, (256, *memory)), touch, strict=True))
     return figures
 
 
@@ -408,7 +449,7 @@ def parse_table(n: int) -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--huge", action="store_true", help="phases at 1e6 nodes too (slow, about 2 GB)")
+    parser.add_argument("--huge", action="store_true", help="phases at 1e6 nodes too (about 15 minutes, 2 GB)")
     parser.add_argument("--phases", action="store_true", help="the phase table only")
     parser.add_argument("--size", type=int, default=100_000, help="nodes for the parse table")
     parser.add_argument("--terms", type=int, default=100_000, help="statements or terms for the process table")
