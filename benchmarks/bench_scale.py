@@ -177,7 +177,6 @@ def best(repeats: int, fn: Callable[[], object]) -> tuple[float, object]:
 # before) made 1e6 look up to 1.3x slower per node for that alone.
 ROUNDS = 5
 MEASURED = 100_000  # the nodes each measurement handles: ten programs of 1e4 nodes, one of 1e5
-SHORT, SHORT_REPEATS = 0.1, 3  # a phase is run again in its round while its runs took under SHORT seconds
 
 
 def copies(n: int) -> int:
@@ -205,18 +204,10 @@ def phases(shape: str, n: int) -> dict[str, float]:
     times: dict[str, float] = {}
 
     def each(phase: str, fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
-        """``fn`` of every item, timed: a phase of a few tens of ms (the labels, a pass) up to 3 times, the
-        best kept, since a single run of one moved by up to 2x from one round to the next."""
-        spent = 0.0
-        for run in range(SHORT_REPEATS):
-            touched = faults()
-            seconds, done = timed(lambda: [fn(item) for item in items])
-            if not run:  # the pages its first run touched afresh: a repeat may reuse them
-                times["faults"] = times.get("faults", 0) + faults() - touched
-            times[phase] = min(seconds, times.get(phase, math.inf))
-            spent += seconds
-            if spent > SHORT:
-                break
+        """``fn`` of every item, timed, and the pages it touched afresh counted."""
+        touched = faults()
+        times[phase], done = timed(lambda: [fn(item) for item in items])
+        times["faults"] = times.get("faults", 0) + faults() - touched
         return done  # type: ignore[return-value]
 
     def lowered(program: ast.Program) -> tuple[Graph, int]:
@@ -262,21 +253,34 @@ def phases(shape: str, n: int) -> dict[str, float]:
     return times
 
 
+def measured_afresh(shape: str, n: int) -> dict[str, float]:
+    """``phases`` and the hand-written tape in a process of their own, as a one-shot ``gradcalc`` meets them.
+
+    In one long process, a round of the small sizes used again the memory an earlier round had let go,
+    where a 1e6-node program's blocks are too big to be kept (glibc maps each of more than 32 MB afresh,
+    and gives it back when freed): its phases paid for every page they touched, the small ones for about
+    a third of theirs, and per node that read as growth. A fresh process pays for every page at every size.
+    """
+    command = [sys.executable, str(Path(__file__).resolve()), "--measure", shape, str(n)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.splitlines()[-1])  # type: ignore[no-any-return]
+
+
 PHASES = ("parse", "lower", "forward", "backward", "labels", "table", "json", "dot")
 
 
 def phase_table(sizes: list[int]) -> dict[str, object]:
-    print(f"Each phase in µs per node at {', '.join(f'{n:,}' for n in sizes)} nodes; 'growth' is the per-node cost")
-    print("at the largest size over the smallest (target <= 1.5x). The row 'tape' is the hand-written tape of")
-    print("bench_core.py on the same graphs: a flat loop, so its growth is the memory's, not an algorithm's, and")
-    print(f"'÷ tape' is each phase's growth over it. Each measurement handles {MEASURED:,} nodes (ten programs of")
     print(
-        f"{MEASURED // 10:,} or one of {MEASURED:,}; 1e6 is one program), so that every size meets the same caches;"
-        " the best of"
+        f"Each phase in µs per node at {', '.join(f'{n:,}' for n in sizes)} nodes; 'growth' is the per-node cost\n"
+        "at the largest size over the smallest (target <= 1.5x). The row 'tape' is the hand-written tape of\n"
+        "bench_core.py on the same graphs: a flat loop, so its growth is the memory's, not an algorithm's, and\n"
+        f"'÷ tape' is each phase's growth over it. Each measurement handles {MEASURED:,} nodes (ten programs of\n"
+        f"{MEASURED // 10:,} or one of {MEASURED:,}; 1e6 is one program), so that every size meets the same caches,\n"
+        f"in a process of its own: the best of {ROUNDS} rounds, the sizes taking turns. The row '(pages)' counts\n"
+        "the 4 KB pages the phases touched for the first time, per 1,000 nodes: ten small programs take turns\n"
+        "with the memory of what they make and drop, where a big one needs all of its own, and each such page\n"
+        "costs what the last line says.\n"
     )
-    print(f"{ROUNDS} rounds, the sizes taking turns. The row '(pages)' counts the 4 KB pages the phases touched for")
-    print("the first time, per 1,000 nodes: ten small programs take turns with the same memory for what they make")
-    print("and drop, where a big one needs all of it fresh, and each fresh page costs what the last line says.\n")
     print(f"{'shape':<7} {'phase':<9}" + "".join(f"{n:>11,}" for n in sizes) + f"{'growth':>9}{'÷ tape':>8}")
     figures: dict[str, object] = {}
     worst = worst_relative = worst_touched = 0.0
@@ -285,9 +289,10 @@ def phase_table(sizes: list[int]) -> dict[str, object]:
         tapes = [math.inf for _ in sizes]
         for _ in range(ROUNDS):
             for i, n in enumerate(sizes):
-                for phase, seconds in phases(shape, n).items():
+                measured = measured_afresh(shape, n)
+                tapes[i] = min(tapes[i], measured.pop("tape"))
+                for phase, seconds in measured.items():
                     runs[i][phase] = min(seconds, runs[i].get(phase, math.inf))
-                tapes[i] = min(tapes[i], hand_tape(shape, n, repeats=3, programs=copies(n)))
         tape = [seconds / (n * copies(n)) * 1e6 for seconds, n in zip(tapes, sizes, strict=True)]
         tape_growth = tape[-1] / tape[0]
         print(f"{shape:<7} {'tape':<9}" + "".join(f"{v:>11.3f}" for v in tape) + f"{tape_growth:>8.2f}x")
@@ -309,8 +314,8 @@ def phase_table(sizes: list[int]) -> dict[str, object]:
         figures[f"{shape}.faults"] = {"per_1000_nodes": touched, "growth": touched_growth}
         print(f"{'':<7} {'(pages)':<9}" + "".join(f"{v:>11.1f}" for v in touched) + f"{touched_growth:>8.2f}x")
     print(f"\nlargest growth of any phase: {worst:.2f}x (target <= 1.5x); over the tape's: {worst_relative:.2f}x")
-    # What a page touched afresh costs is the machine's, measured in a mapping as big as this process grew.
-    memory = [int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)] if sizes[-1] > MEASURED else []
+    # What a page touched afresh costs is the machine's, measured in a mapping as big as the largest measurement.
+    memory = [int(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)] if sizes[-1] > MEASURED else []
     touch = [first_touch(megabytes) for megabytes in (256, *memory)]
     print(
         f"pages touched afresh per node grew at most {worst_touched:.2f}x; a fresh page cost "
@@ -455,8 +460,13 @@ def main() -> None:
     parser.add_argument("--terms", type=int, default=100_000, help="statements or terms for the process table")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each process, the best kept")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--measure", nargs=2, metavar=("SHAPE", "N"), help=argparse.SUPPRESS)  # measured_afresh's
     args = parser.parse_args()
     sys.setrecursionlimit(1000)  # gradcalc must work at the default limit
+    if args.measure:
+        shape, n = args.measure[0], int(args.measure[1])
+        print(json.dumps({**phases(shape, n), "tape": hand_tape(shape, n, programs=copies(n))}))
+        return
     print(f"python {sys.version.split()[0]} on {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}\n")
     sizes = [10_000, 100_000, 1_000_000] if args.huge else [10_000, 100_000]
     figures: dict[str, object] = {"phases": phase_table(sizes)}
