@@ -1,7 +1,7 @@
 """Scale: every phase at 1e4, 1e5 (and 1e6) nodes, and the whole process beside micrograd, in one run.
 
     .venv/bin/python benchmarks/bench_scale.py              # phases at 1e4 and 1e5 nodes, the process table
-    .venv/bin/python benchmarks/bench_scale.py --huge       # phases at 1e6 nodes too (about 15 minutes, ~2 GB)
+    .venv/bin/python benchmarks/bench_scale.py --huge       # phases at 1e6 nodes too (about 12 minutes, 3 GB)
     .venv/bin/python benchmarks/bench_scale.py --phases     # the phase table only
 
 Run it with a non-editable install (``pip install .`` into a venv of its own, plus ``pip install micrograd``
@@ -10,7 +10,8 @@ against something measured in the same run, so a loaded or slow machine still gi
 
 - each phase's cost per node at every size, and its growth from the smallest size to the largest
   (target: at most 1.5x; a quadratic phase shows 10x per decade), each size measured on 100,000 nodes'
-  worth of its programs so that the processor's caches do not favour the small ones (``phases``);
+  worth of its programs so that the processor's caches do not favour the small ones (``phases``), each
+  in a process of its own (``measured_afresh``), with the pages it touched for the first time;
 - the whole process at 100,000 statements (the chain) or terms (the other shapes), as the issue counts
   them, ``gradcalc eval - --json`` with the program on standard input, against micrograd's
   forward and backward passes alone on the same graph (no parsing, no output) and the hand-written
@@ -454,7 +455,7 @@ def parse_table(n: int) -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--huge", action="store_true", help="phases at 1e6 nodes too (about 15 minutes, 2 GB)")
+    parser.add_argument("--huge", action="store_true", help="phases at 1e6 nodes too (about 12 minutes, 3 GB)")
     parser.add_argument("--phases", action="store_true", help="the phase table only")
     parser.add_argument("--size", type=int, default=100_000, help="nodes for the parse table")
     parser.add_argument("--terms", type=int, default=100_000, help="statements or terms for the process table")

@@ -66,7 +66,6 @@ ORDER_SIZE = 12  # point size of a derivative cluster's title: it names what the
 # The border of the 1st, 2nd, 3rd (and higher) derivative's clusters: told apart without colour.
 ORDER_LINES = ("dashed", "bold", "dotted,bold")
 _UNSAFE = re.compile('[&<>"\n\r]').search  # what ``escape`` replaces
-_WIRE_TABLE = '<table border="0" cellborder="0" cellspacing="0" cellpadding="2">'  # a wire's label opens so
 # Lines are joined into a piece of the text every this many: a million-node picture then holds its text
 # twice at most (the pieces, then the text), not three times (its lines, their join and a newline added).
 _FLUSH_LINES = 4096
@@ -412,22 +411,24 @@ class _Circuit(_Drawing):
 
     def wire_table(self, top: str, bottom: str, first: str | None = None, last: str | None = None) -> str:
         """The HTML table of a wire: ``top`` above the line, ``bottom`` below, ``first``/``last`` at its ends."""
-        line = self.colors.wire
+        wire = self.colors.wire
         if self.rankdir == "LR":
             before = f'<td rowspan="3" align="right">{first}</td>' if first else ""
             after = f'<td rowspan="3" align="left">{last}</td>' if last else ""
-            return (
-                f"{_WIRE_TABLE}<tr>{before}<td>{top}</td>{after}</tr>"
-                f'<tr><td port="w" cellpadding="0" height="1" width="44" bgcolor="{line}"></td></tr>'
-                f"<tr><td>{bottom}</td></tr></table>"
+            rows = (
+                f"<tr>{before}<td>{top}</td>{after}</tr>"
+                f'<tr><td port="w" cellpadding="0" height="1" width="44" bgcolor="{wire}"></td></tr>'
+                f"<tr><td>{bottom}</td></tr>"
             )
-        before = f'<tr><td colspan="3">{first}</td></tr>' if first else ""
-        after = f'<tr><td colspan="3">{last}</td></tr>' if last else ""
-        return (
-            f'{_WIRE_TABLE}{before}<tr><td align="right">{top}</td>'
-            f'<td port="w" cellpadding="0" width="1" height="30" bgcolor="{line}"></td>'
-            f'<td align="left">{bottom}</td></tr>{after}</table>'
-        )
+        else:
+            before = f'<tr><td colspan="3">{first}</td></tr>' if first else ""
+            after = f'<tr><td colspan="3">{last}</td></tr>' if last else ""
+            rows = (
+                f'{before}<tr><td align="right">{top}</td>'
+                f'<td port="w" cellpadding="0" width="1" height="30" bgcolor="{wire}"></td>'
+                f'<td align="left">{bottom}</td></tr>{after}'
+            )
+        return f'<table border="0" cellborder="0" cellspacing="0" cellpadding="2">{rows}</table>'
 
     def legend(self) -> str:
         """A sample wire saying which number is which, drawn the way the picture's wires are."""
