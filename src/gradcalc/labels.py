@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from itertools import chain, count, filterfalse
+from itertools import chain, count, filterfalse, repeat
 
 from gradcalc.graph import Graph
 from gradcalc.numbers import format_number
@@ -81,21 +81,22 @@ def _sweep(graph: Graph, order: Iterable[int]) -> tuple[dict[int, str], dict[str
             labels[i] = OUTPUT_NAME
             unnamed.append(i)
     if repeated:
-        labels.update(_marks(graph, repeated))
+        _mark(graph, repeated, labels)
     return labels, first, unnamed
 
 
-def _marks(graph: Graph, repeated: dict[str, list[int]]) -> dict[int, str]:
-    """The labels of the nodes of each name shown more than once, marked in the order they were bound."""
+def _mark(graph: Graph, repeated: dict[str, list[int]], labels: dict[int, str]) -> None:
+    """The labels of the nodes of each name shown more than once, marked in the order they were bound.
+
+    A chain re-binds one name at every line: its 1e6 nodes' marks are written over their labels in
+    place, not gathered in a dictionary of their own first.
+    """
     nodes = graph.nodes
-    marked: dict[int, str] = {}
     for name, ids in repeated.items():
         versions = [nodes[i].version for i in ids]
         if versions != sorted(versions):  # usually in order already: a re-bound name's nodes are younger
             ids.sort(key=lambda i: nodes[i].version)
-        for rank, i in enumerate(ids):
-            marked[i] = versioned(name, rank)
-    return marked
+        labels.update(zip(ids, map(versioned, repeat(name), range(len(ids)))))
 
 
 def _fresh_names(*taken: Iterable[str]) -> Iterator[str]:
