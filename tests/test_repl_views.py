@@ -276,3 +276,32 @@ def test_a_bug_in_a_view_is_reported_and_the_session_keeps_its_names(
     assert out.getvalue().splitlines() == ["x = 3", "f = 9", "∂f/∂x = 6"]
     assert "internal error: RuntimeError: the drawing broke" in capsys.readouterr().err
     assert status == 1
+
+
+@pytest.mark.parametrize(
+    "program, options",
+    [
+        ("(x+y)*z", {"charset": "unicode"}),  # the circuit
+        ("y = x*x + a + a", {"charset": "ascii"}),
+        ("h = x\n" + "h = tanh(h) * 1.5 + x\n" * 300, {"charset": "unicode", "width": 100, "max_rows": 40}),
+        ("w = 2; b = -3; sigmoid(w*x + b) * a", {"charset": "unicode", "width": 30}),  # rows cut at the width
+    ],
+)
+def test_a_drawing_shown_in_the_repl_is_styled_as_its_ansi_colours_read(program, options):
+    from rich.console import Console
+    from rich.text import Text
+
+    from gradcalc.program import run_source
+    from gradcalc.repl.display import styled
+    from gradcalc.source import Source
+    from gradcalc.views.text_graph import render_text
+
+    result = run_source(Source(program), {"x": 0.5, "y": 3.0, "z": -3.0, "a": 1.0})
+    drawing = render_text(result, **options)
+    painted = Text.from_ansi(drawing.text(color=True), no_wrap=True, overflow="crop")  # what it was drawn as
+    shown = []
+    for text in (painted, styled(drawing.rows, drawing.spans)):
+        console = Console(file=io.StringIO(), width=120, force_terminal=True, color_system="truecolor")
+        console.print(text)
+        shown.append(console.file.getvalue())
+    assert "\x1b[32m" in shown[0] and shown[1] == shown[0]

@@ -6,9 +6,12 @@ Both front ends print through ``show``; warnings go to stderr through the one re
 from __future__ import annotations
 
 import sys
+from functools import cache
 
 from rich.console import Console, Group, RenderableType
+from rich.style import Style
 from rich.table import Table
+from rich.text import Span as StyledSpan
 from rich.text import Text
 
 from gradcalc.errors import GradcalcError
@@ -35,6 +38,8 @@ from gradcalc.source import Source, Span
 from gradcalc.views.fitted_table import Cell, Column, FittedTable, Layout, Row, plain
 from gradcalc.views.shorten import shorten
 from gradcalc.views.table import INPUT_STYLE, OUTPUT_STYLE, node_table, short, summary
+from gradcalc.views.text_canvas import ANSI, RESET
+from gradcalc.views.text_canvas import Span as DrawnSpan
 from gradcalc.views.warnings import warning_lines
 
 
@@ -115,7 +120,33 @@ def _drawing(result: Result, width: int | None, unicode: bool, rows: int) -> Ren
     if not drawing.fits:
         why = f" ({drawing.reason})" if drawing.reason else ""
         return Text(f"{drawing.summary}\ntoo big to draw here{why}: :render FILE draws it as a picture", style="dim")
-    return Text.from_ansi(drawing.text(color=True), no_wrap=True, overflow="crop")  # never wrapped
+    return styled(drawing.rows, drawing.spans)
+
+
+@cache
+def _style(kind: str) -> Style:
+    """The Rich style of a drawing's spans of ``kind``: what Rich reads in the ANSI code ``paint`` writes."""
+    return Text.from_ansi(f"{ANSI[kind]}x{RESET}").spans[0].style  # type: ignore[return-value]
+
+
+def styled(rows: list[str], spans: list[list[DrawnSpan]]) -> Text:
+    """The drawing as Rich text, never wrapped, its spans styled as ``text_canvas.paint`` colours them.
+
+    The same text as ``Text.from_ansi`` of the painted rows, without writing the ANSI codes and reading
+    them back: for the 200 rows of a 15,000-node session's drawing that took 6 ms of ``:show``'s 50.
+    """
+    kept: list[StyledSpan] = []
+    at = 0  # where the row starts in the text
+    for row, row_spans in zip(rows, spans, strict=True):
+        painted = 0  # the end of the row's last span painted: paint skips a span that starts before it
+        for start, end, kind in row_spans:
+            if start < painted or start >= len(row):
+                continue
+            painted = min(end, len(row))
+            if painted > start:
+                kept.append(StyledSpan(at + start, at + painted, _style(kind)))
+        at += len(row) + 1
+    return Text("\n".join(rows) + "\n", no_wrap=True, overflow="crop", spans=kept)  # as from_ansi ends it
 
 
 def _assignment(name: str, value: float, precision: int, style: str) -> Text:
