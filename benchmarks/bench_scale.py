@@ -260,7 +260,7 @@ def measured_afresh(shape: str, n: int) -> dict[str, float]:
     In one long process, a round of the small sizes used again the memory an earlier round had let go,
     where a 1e6-node program's blocks are too big to be kept (glibc maps each of more than 32 MB afresh,
     and gives it back when freed): its phases paid for every page they touched, the small ones for about
-    a third of theirs, and per node that read as growth. A fresh process pays for every page at every size.
+    two fifths of theirs, and per node that read as growth. A fresh process pays for every page at every size.
     """
     command = [sys.executable, str(Path(__file__).resolve()), "--measure", shape, str(n)]
     done = subprocess.run(command, capture_output=True, text=True, check=True)

@@ -459,14 +459,15 @@ class _Boxes(_Drawing):
         values, grads, position = evaluation.values, evaluation.grads, self.position
         tail, head = (":e", ":w") if self.rankdir == "LR" else (":s", ":n")
         lines = self.lines
+        value_font, grad_font = self.number_fonts(colors.value), self.number_fonts(colors.grad)
         for i in evaluation.order:
             node, k = nodes[i], position[i]
             named = node.name is not None or node.op is INPUT or i == evaluation.output  # the table's f, as the circuit
             label_color = colors.name if named else colors.generated
             cells = (
                 f"<td>{_font(_short(labels[i]), label_color)}</td>"
-                f"<td>data {_font(self.number(values[i]), colors.value)}</td>"
-                f"<td>grad {_font(self.number(grads[i]), colors.grad)}</td>"
+                f"<td>data {value_font(values[i])}</td>"
+                f"<td>grad {grad_font(grads[i])}</td>"
             )
             table = f'<table border="0" cellborder="1" cellspacing="0" cellpadding="4"><tr>{cells}</tr></table>'
             kind = "value output" if i == evaluation.output else "value"
