@@ -16,7 +16,7 @@ NAMES = st.sampled_from(["a", "b", "c", "w0", "x0"])
 
 def state(graph: Graph) -> tuple[object, ...]:
     nodes = [(n.op.name, n.args, n.param, n.name, n.version, n.source, n.start, n.end) for n in graph.nodes]
-    return nodes, graph.bindings, graph._times_bound
+    return nodes, graph.bindings, graph.namings
 
 
 def prepared(before: list[tuple[str, bool]]) -> Graph:
@@ -47,24 +47,23 @@ def test_a_run_is_bound_as_its_lines_are_one_by_one(before: list[tuple[str, bool
 
 def bound_as_documented(graph: Graph, name: str, value: float, start: int, end: int) -> int:
     """``set_input``'s meaning, spelled out: an input of that name changes in place; otherwise a new input,
-    its version the number of times the name was bound before."""
+    its version the number of names the graph had given before."""
     node = graph.bindings.get(name)
     if node is not None and graph.nodes[node].op is INPUT and graph.nodes[node].name == name:
         graph.nodes[node].param = value
         return node
-    version = graph._times_bound.get(name, 0)
-    graph._times_bound[name] = version + 1
-    graph.nodes.append(Node(INPUT, (), value, None, SOURCE, start, end, name, version))
+    graph.nodes.append(Node(INPUT, (), value, None, SOURCE, start, end, name, graph.namings))
+    graph.namings += 1
     graph.bindings[name] = len(graph.nodes) - 1
     return len(graph.nodes) - 1
 
 
-def test_new_names_are_inputs_of_their_first_version_bound_in_order() -> None:
+def test_new_names_are_inputs_bound_and_versioned_in_order() -> None:
     graph = Graph()
     assert graph.set_inputs(["w0", "w1", "w2"], [0.5, 1.5, 2.5], SOURCE, [0, 6, 12], [5, 11, 17]) == 2
     assert graph.bindings == {"w0": 0, "w1": 1, "w2": 2}
     assert [(n.op.name, n.param, n.name, n.version, n.start, n.end) for n in graph.nodes] == [
         ("input", 0.5, "w0", 0, 0, 5),
-        ("input", 1.5, "w1", 0, 6, 11),
-        ("input", 2.5, "w2", 0, 12, 17),
+        ("input", 1.5, "w1", 1, 6, 11),
+        ("input", 2.5, "w2", 2, 12, 17),
     ]

@@ -24,12 +24,14 @@ def rnn(steps: int) -> str:
 
 
 def test_primes_for_the_first_versions_then_the_number_of_primes():
-    from gradcalc.labels import split_label, versioned
+    from gradcalc.labels import split_label, versions
 
-    assert [versioned("c", k) for k in range(7)] == ["c", "c'", "c''", "c'''", "c'4", "c'5", "c'6"]
-    assert versioned("w0", 20) == "w0'20"
+    assert versions("c", 7) == ["c", "c'", "c''", "c'''", "c'4", "c'5", "c'6"]
+    assert versions("c", 2) == ["c", "c'"] and versions("c", 0) == []
+    assert versions("w0", 21)[20] == "w0'20"
+    labels = versions("h_1", 5001)
     for k in (0, 1, 3, 4, 12, 5000):
-        assert split_label(versioned("h_1", k)) == ("h_1", k)
+        assert split_label(labels[k]) == ("h_1", k)
     assert split_label("p1") == ("p1", 0) and split_label("2*pi") is None
 
 

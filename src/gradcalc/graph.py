@@ -49,8 +49,9 @@ class Node:
         self.args = args
         self.param = param  # an input's or a constant's value; the constant folded into a gate
         self.name = name  # the name the user bound to this node, if any
-        # How many nodes the name was given to before this one: the labels tell apart the versions of a
-        # name shown together (c, c') by this order, which expansion, unlike node ids, keeps.
+        # How many times the graph had given a node a name before this one: the labels tell apart the
+        # versions of a name shown together (c, c') by this order, which expansion, unlike node ids, keeps.
+        # One count for all names, not one per name: a wide sum's 500,000 names need no table of counts.
         self.version = version
         self.text = text  # a constant's source text: "2", "pi", "2*pi"
         self.source = source  # where it was written (None: nowhere, as a node made by expansion's rules)
@@ -100,6 +101,8 @@ def _bound_rules(op: Op, param: float) -> tuple[Callable[..., float], Callable[.
                 _BOUND.clear()
             _BOUND[key] = rules
     return rules
+
+
 @dataclass(slots=True, eq=False)
 class Scope:
     """A call of a user function or a step of a loop, and where it sits."""
@@ -127,7 +130,7 @@ class Graph:
     def __init__(self) -> None:
         self.nodes: list[Node] = []
         self.bindings: dict[str, int] = {}  # name -> the node it is bound to now
-        self._times_bound: dict[str, int] = {}
+        self.namings = 0  # the names given to nodes so far: the next one's ``Node.version``
         self.scopes: list[Scope] = []
         # node -> its innermost scope, where the ranges do not say it (an expanded graph's nodes)
         self.node_scope: dict[int, int] | None = None
@@ -247,7 +250,7 @@ class Graph:
         other = Graph()
         other.nodes = list(self.nodes)
         other.bindings = dict(self.bindings)
-        other._times_bound = dict(self._times_bound)
+        other.namings = self.namings
         other.scopes = list(self.scopes)
         other._grads, other._grad_firsts = list(self._grads), list(self._grad_firsts)
         return other
@@ -256,10 +259,9 @@ class Graph:
         """Give an unnamed ``node`` a name without binding it (a function's local name)."""
         target = self.nodes[node]
         if target.name is None:
-            count = self._times_bound.get(name, 0)
-            self._times_bound[name] = count + 1
             target.name = name
-            target.version = count
+            target.version = self.namings
+            self.namings += 1
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -298,10 +300,9 @@ class Graph:
             if bound.op is INPUT and bound.name == name:
                 bound.param = value
                 return node
-        version = self._times_bound.get(name, 0)
-        self._times_bound[name] = version + 1
         node = self.bindings[name] = len(nodes)
-        nodes.append(Node(INPUT, (), value, None, source, start, end, name, version))
+        nodes.append(Node(INPUT, (), value, None, source, start, end, name, self.namings))
+        self.namings += 1
         return node
 
     def set_inputs(
@@ -320,14 +321,15 @@ class Graph:
         """
         bindings = self.bindings
         nodes = self.nodes
-        times_bound = self._times_bound
-        first = len(nodes)
-        new = dict(zip(names, range(first, first + len(names))))
-        if len(new) == len(names) and bindings.keys().isdisjoint(new) and times_bound.keys().isdisjoint(new):
-            no_text = repeat(None)
-            nodes.extend(map(Node, repeat(INPUT), repeat(()), values, no_text, repeat(source), starts, ends, names))
+        first, count = len(nodes), len(names)
+        new = dict(zip(names, range(first, first + count)))
+        if len(new) == count and bindings.keys().isdisjoint(new):
+            no_text, namings = repeat(None), range(self.namings, self.namings + count)
+            nodes.extend(
+                map(Node, repeat(INPUT), repeat(()), values, no_text, repeat(source), starts, ends, names, namings)
+            )
             bindings.update(new)
-            times_bound.update(dict.fromkeys(new, 1))
+            self.namings += count
             return len(nodes) - 1
         node = -1  # a name bound before, or twice in the run
         for name, value, start, end in zip(names, values, starts, ends, strict=True):

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from itertools import chain, count, filterfalse, repeat
+from itertools import chain, compress, count, filterfalse, islice
+from operator import attrgetter, eq, gt
 
 from gradcalc.graph import Graph
 from gradcalc.numbers import format_number
@@ -27,12 +28,17 @@ OUTPUT_NAME = "f"
 MAX_PRIMES = 3  # c''' is still easy to count; the fourth re-binding shown is c'4
 # A name of the form _fresh_names makes, among names one a line (a search for a newline first is fast).
 _FRESH_FORM = re.compile(rf"\n([{_LETTERS}][0-9]*)(?=\n)")
+_name = attrgetter("name")
 _VERSIONED = re.compile(r"(?P<name>[A-Za-z_][A-Za-z_0-9]*)(?:'(?P<number>\d+)|(?P<primes>'*))")
 
 
-def versioned(name: str, rank: int) -> str:
-    """The label of the ``rank``-th (from 0) of several nodes named ``name`` that are shown together."""
-    return name + ("'" * rank if rank <= MAX_PRIMES else f"'{rank}")
+def versions(name: str, count: int) -> list[str]:
+    """The labels of ``count`` nodes named ``name`` shown together, in the order they were bound.
+
+    Made as two comprehensions, not a call per label: a chain's 666,667 labels ``h'4`` ... cost half as much.
+    """
+    primed = [name + "'" * rank for rank in range(min(count, MAX_PRIMES + 1))]
+    return primed + [f"{name}'{rank}" for rank in range(MAX_PRIMES + 1, count)]
 
 
 def split_label(label: str) -> tuple[str, int] | None:
@@ -50,29 +56,35 @@ def name_labels(graph: Graph, shown: Iterable[int]) -> dict[int, str]:
     return _sweep(graph, [i for i in shown if nodes[i].name is not None])[0]
 
 
-def _sweep(graph: Graph, order: Iterable[int]) -> tuple[dict[int, str], dict[str, int], list[int]]:
+def _sweep(graph: Graph, order: Iterable[int]) -> tuple[dict[int, str], dict[str, list[int]], list[int]]:
     """One sweep over the nodes of ``order`` (a 400,000-node graph's nodes are read once: reading one from
     memory costs more than what is done with it): the label of each named node and each constant, and
-    ``OUTPUT_NAME`` for now for the others; each name shown, with its first node; and those others.
+    ``OUTPUT_NAME`` for now for the others; each name shown more than once, with its nodes; and those others.
 
-    Most names are shown once (a wide sum's 200,000 inputs): they get a dictionary entry each and no
-    list, so the cost per node stays flat as programs grow.
+    Most names shown are bound to the node shown (a wide sum's 500,000 inputs), and only a node its name is
+    no longer bound to (``h`` before the chain's last line, a function's local name) is gathered under its
+    name. Which nodes are bound to their names is read off the bindings in the order they were made, into
+    a byte per node: the sweep then reads that byte, not the bindings. No table of every name shown is made,
+    and nothing is looked up per node: at 1e6 nodes a table of every name touched 0.01 fresh pages a node
+    and a lookup per name read far memory, and the labels' cost per node grew 1.9x from 1e4.
     """
     nodes = graph.nodes
-    first: dict[str, int] = {}
-    repeated: dict[str, list[int]] = {}
+    bindings = graph.bindings
+    current = bytearray(len(nodes))  # 1: the node its name is bound to now
+    for i in compress(bindings.values(), map(eq, bindings, map(_name, map(nodes.__getitem__, bindings.values())))):
+        current[i] = 1
     labels: dict[int, str] = {}
+    repeated: dict[str, list[int]] = {}
     unnamed: list[int] = []
     for i in order:
         node = nodes[i]
         name = node.name
         if name is not None:
             labels[i] = name
-            seen = first.setdefault(name, i)
-            if seen != i:
+            if not current[i]:
                 ids = repeated.get(name)
                 if ids is None:
-                    repeated[name] = [seen, i]
+                    repeated[name] = [i]
                 else:
                     ids.append(i)
         elif node.op is CONST:
@@ -80,9 +92,14 @@ def _sweep(graph: Graph, order: Iterable[int]) -> tuple[dict[int, str], dict[str
         else:
             labels[i] = OUTPUT_NAME
             unnamed.append(i)
-    if repeated:
-        _mark(graph, repeated, labels)
-    return labels, first, unnamed
+    for name, ids in repeated.items():
+        last = bindings.get(name)  # the node the name is bound to now, where it is shown too
+        if last is not None and last in labels and nodes[last].name == name:
+            ids.append(last)
+    shown_again = {name: ids for name, ids in repeated.items() if len(ids) > 1}
+    if shown_again:
+        _mark(graph, shown_again, labels)
+    return labels, repeated, unnamed
 
 
 def _mark(graph: Graph, repeated: dict[str, list[int]], labels: dict[int, str]) -> None:
@@ -93,10 +110,10 @@ def _mark(graph: Graph, repeated: dict[str, list[int]], labels: dict[int, str]) 
     """
     nodes = graph.nodes
     for name, ids in repeated.items():
-        versions = [nodes[i].version for i in ids]
-        if versions != sorted(versions):  # usually in order already: a re-bound name's nodes are younger
+        bound = [nodes[i].version for i in ids]
+        if any(map(gt, bound, islice(bound, 1, None))):  # usually in order: a re-bound name's nodes are younger
             ids.sort(key=lambda i: nodes[i].version)
-        labels.update(zip(ids, map(versioned, repeat(name), range(len(ids)))))
+        labels.update(zip(ids, versions(name, len(ids))))
 
 
 def _fresh_names(*taken: Iterable[str]) -> Iterator[str]:
@@ -119,13 +136,14 @@ def _round_of_names(suffix: str) -> list[str]:
 
 def node_labels(graph: Graph, order: list[int], output: int) -> dict[int, str]:
     """A label for every node in ``order``."""
-    labels, names, unnamed = _sweep(graph, order)
+    # Every name shown is bound, or among those shown not where they are bound now (``unbound``).
+    labels, unbound, unnamed = _sweep(graph, order)
     counters = {scope.name for scope in graph.scopes if scope.kind == "step"}  # a loop's counter reads as itself
-    if unnamed and not any(OUTPUT_NAME in taken for taken in (graph.bindings, names, counters)):
+    if unnamed and not any(OUTPUT_NAME in taken for taken in (graph.bindings, unbound, counters)):
         if unnamed[-1] == output:  # an unnamed output is f: it is the last node in order
             unnamed.pop()
         elif output in unnamed:  # pragma: no cover - an order that does not end at its output
             unnamed.remove(output)
     # Only the taken names of the fresh names' form are collected (_fresh_names): a wide sum's are 200,000.
-    labels.update(zip(unnamed, _fresh_names(graph.bindings, names, counters)))
+    labels.update(zip(unnamed, _fresh_names(graph.bindings, unbound, counters)))
     return labels

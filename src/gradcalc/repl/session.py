@@ -297,20 +297,20 @@ class Session:
         return sorted(names)
 
 
-_Snapshot = tuple[dict[str, int], dict[str, int], list[tuple[int, float | None]]]
+_Snapshot = tuple[dict[str, int], int, list[tuple[int, float | None]]]
 
 
 def _snapshot(graph: Graph) -> _Snapshot:
-    """What a loop may change besides adding nodes: the bindings, the names' counts, the inputs' values."""
+    """What a loop may change besides adding nodes: the bindings, the names given, the inputs' values."""
     inputs = [(i, graph.nodes[i].param) for i in graph.inputs()]
-    return dict(graph.bindings), dict(graph._times_bound), inputs
+    return dict(graph.bindings), graph.namings, inputs
 
 
 def _restore(graph: Graph, saved: _Snapshot) -> None:
-    bindings, times_bound, inputs = saved
+    bindings, namings, inputs = saved
     graph.bindings.clear()
     graph.bindings.update(bindings)
-    graph._times_bound = times_bound
+    graph.namings = namings
     for i, value in inputs:
         graph.nodes[i].param = value
 
