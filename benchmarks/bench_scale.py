@@ -11,7 +11,8 @@ against something measured in the same run, so a loaded or slow machine still gi
 - each phase's cost per node at every size, and its growth from the smallest size to the largest
   (target: at most 1.5x; a quadratic phase shows 10x per decade), each size measured on 100,000 nodes'
   worth of its programs so that the processor's caches do not favour the small ones (``phases``), each
-  in a process of its own (``measured_afresh``), with the pages it touched for the first time;
+  in a process of its own (``measured_afresh``), with the pages it touched for the first time, and the
+  program's names resolved in a dictionary alone beside the lowering (``names_reference``);
 - the whole process at 100,000 statements (the chain) or terms (the other shapes), as the issue counts
   them, ``gradcalc eval - --json`` with the program on standard input, against micrograd's
   forward and backward passes alone on the same graph (no parsing, no output) and the hand-written
@@ -267,6 +268,47 @@ def measured_afresh(shape: str, n: int) -> dict[str, float]:
     return json.loads(done.stdout.splitlines()[-1])  # type: ignore[no-any-return]
 
 
+def name_visits(program: ast.Program) -> tuple[list[str], list[bool]]:
+    """Each name ``program`` reads or binds, in the order its lowering meets them (a statement's reads, then
+    its binding), and which of them are bindings: an explicit walk, no recursion."""
+    names: list[str] = []
+    binds: list[bool] = []
+    for statement in program.statements:
+        todo: list[Any] = [statement.expr if type(statement) is ast.Assign else statement]
+        while todo:
+            expr = todo.pop()
+            if type(expr) is ast.Name:
+                names.append(expr.id)
+                binds.append(False)
+            else:
+                todo.extend(reversed(getattr(expr, "children", ())))
+        if type(statement) is ast.Assign:
+            names.append(statement.name)
+            binds.append(True)
+    return names, binds
+
+
+def names_reference(shape: str, n: int) -> float:
+    """CPU seconds of what any lowering that resolves names must do, alone: each program's names looked up
+    and bound in a dictionary of their own, in the lowering's order (``copies(n)`` programs, as ``phases``).
+
+    A wide sum binds 500,000 names at 1e6 nodes and reads each once: its dictionary's index (4 MB) no longer
+    fits the processor's cache, and every visit is a read of far memory. This row is that cost, measured.
+    """
+    visits = [name_visits(parse(Source(SHAPES[shape](n)))) for _ in range(copies(n))]
+
+    def resolved() -> None:
+        for names, binds in visits:
+            bindings: dict[str, int] = {}
+            get = bindings.get
+            for k, (name, bind) in enumerate(zip(names, binds)):
+                get(name)  # a read's lookup, or set_input's before it binds
+                if bind:
+                    bindings[name] = k
+
+    return best(1, resolved)[0]
+
+
 PHASES = ("parse", "lower", "forward", "backward", "labels", "table", "json", "dot")
 
 
@@ -280,27 +322,38 @@ def phase_table(sizes: list[int]) -> dict[str, object]:
         f"in a process of its own: the best of {ROUNDS} rounds, the sizes taking turns. The row '(pages)' counts\n"
         "the 4 KB pages the phases touched for the first time, per 1,000 nodes: ten small programs take turns\n"
         "with the memory of what they make and drop, where a big one needs all of its own, and each such page\n"
-        "costs what the last line says.\n"
+        "costs what the last line says. The row 'names' is the program's names alone, each looked up and bound\n"
+        "in a dictionary in the lowering's order: what any lowering that resolves names pays, its dictionary's\n"
+        "index read from far memory once it outgrows the cache.\n"
     )
     print(f"{'shape':<7} {'phase':<9}" + "".join(f"{n:>11,}" for n in sizes) + f"{'growth':>9}{'÷ tape':>8}")
     figures: dict[str, object] = {}
     worst = worst_relative = worst_touched = 0.0
+    names_beside_lowering: dict[str, tuple[list[float], list[float]]] = {}
     for shape in SHAPES:
         runs: list[dict[str, float]] = [{} for _ in sizes]
         tapes = [math.inf for _ in sizes]
+        dictionaries = [math.inf for _ in sizes]
         for _ in range(ROUNDS):
             for i, n in enumerate(sizes):
                 measured = measured_afresh(shape, n)
                 tapes[i] = min(tapes[i], measured.pop("tape"))
+                dictionaries[i] = min(dictionaries[i], measured.pop("names"))
                 for phase, seconds in measured.items():
                     runs[i][phase] = min(seconds, runs[i].get(phase, math.inf))
         tape = [seconds / (n * copies(n)) * 1e6 for seconds, n in zip(tapes, sizes, strict=True)]
         tape_growth = tape[-1] / tape[0]
         print(f"{shape:<7} {'tape':<9}" + "".join(f"{v:>11.3f}" for v in tape) + f"{tape_growth:>8.2f}x")
         figures[f"{shape}.tape"] = {"us_per_node": tape, "growth": tape_growth}
+        names = [seconds / (n * copies(n)) * 1e6 for seconds, n in zip(dictionaries, sizes, strict=True)]
+        names_growth = names[-1] / max(names[0], 1e-9)
+        print(f"{shape:<7} {'names':<9}" + "".join(f"{v:>11.3f}" for v in names) + f"{names_growth:>8.2f}x")
+        figures[f"{shape}.names"] = {"us_per_node": names, "growth": names_growth}
         for phase in PHASES:
             per_node = [run[phase] / run["handled"] * 1e6 for run in runs]
             growth = per_node[-1] / per_node[0]
+            if phase == "lower":
+                names_beside_lowering[shape] = (per_node, names)
             worst = max(worst, growth)
             worst_relative = max(worst_relative, growth / tape_growth)
             figures[f"{shape}.{phase}"] = {"us_per_node": per_node, "growth": growth}
@@ -315,6 +368,18 @@ def phase_table(sizes: list[int]) -> dict[str, object]:
         figures[f"{shape}.faults"] = {"per_1000_nodes": touched, "growth": touched_growth}
         print(f"{'':<7} {'(pages)':<9}" + "".join(f"{v:>11.1f}" for v in touched) + f"{touched_growth:>8.2f}x")
     print(f"\nlargest growth of any phase: {worst:.2f}x (target <= 1.5x); over the tape's: {worst_relative:.2f}x")
+    # Where resolving names is a real share of the lowering (the wide and reused sums bind a name every
+    # two or three nodes), what it adds per node at the largest size beside what the lowering adds.
+    added = {
+        shape: (lowering[-1] - lowering[0], names[-1] - names[0])
+        for shape, (lowering, names) in names_beside_lowering.items()
+        if names[-1] >= 0.1 * lowering[-1]
+    }
+    print(
+        "µs a node the lowering adds from the smallest size to the largest, and its names' dictionary alone: "
+        + ", ".join(f"{shape} {lowered:+.2f} and {named:+.2f}" for shape, (lowered, named) in added.items())
+    )
+    figures["lower_and_names_added_us"] = added
     # What a page touched afresh costs is the machine's, measured in a mapping as big as the largest measurement.
     memory = [int(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)] if sizes[-1] > MEASURED else []
     touch = [first_touch(megabytes) for megabytes in (256, *memory)]
@@ -466,7 +531,9 @@ def main() -> None:
     sys.setrecursionlimit(1000)  # gradcalc must work at the default limit
     if args.measure:
         shape, n = args.measure[0], int(args.measure[1])
-        print(json.dumps({**phases(shape, n), "tape": hand_tape(shape, n, programs=copies(n))}))
+        measured = phases(shape, n)  # first, in a fresh process: the references after it use its freed memory
+        measured |= {"tape": hand_tape(shape, n, programs=copies(n)), "names": names_reference(shape, n)}
+        print(json.dumps(measured))
         return
     print(f"python {sys.version.split()[0]} on {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}\n")
     sizes = [10_000, 100_000, 1_000_000] if args.huge else [10_000, 100_000]
