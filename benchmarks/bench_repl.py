@@ -53,7 +53,7 @@ from rich.console import Console
 
 from gradcalc.program import run_source
 from gradcalc.repl.commands import run_line
-from gradcalc.repl.display import renderable
+from gradcalc.repl.display import show
 from gradcalc.repl.session import Session
 from gradcalc.source import Source
 
@@ -86,8 +86,9 @@ def session_lines(statements: int) -> list[str]:
 
 
 def shown(session: Session, line: str, console: Console) -> None:
+    """A line run and its outcomes shown, as the REPL does (``display.show``)."""
     for outcome in run_line(session, line):
-        console.print(renderable(outcome, session.settings.precision))
+        show(console, outcome, session.settings.precision, session.settings.rows)
 
 
 def bench_update(statements: int) -> bool:

@@ -50,6 +50,20 @@ def test_a_name_not_shown_twice_is_shown_as_typed():
     assert [both.labels[i] for i in both.evaluation.order] == ["x", "y", "g", "g'", "f"]
 
 
+def test_a_name_is_marked_among_the_nodes_shown_wherever_it_is_bound_now():
+    # only the earlier g is shown (k kept it): as typed, though g is bound to another node now
+    earlier = run("x = 1; y = 2; g = x * y; k = g * 2; g = x + y; k")
+    assert [earlier.labels[i] for i in earlier.evaluation.order] == ["x", "y", "g", "2", "k"]
+    # g re-bound to d's node: the earlier g and d are shown, each as typed
+    alias = run("x = 1; y = 2; g = x * y; k = g + 1; d = x - y; g = d; k * g")
+    assert [alias.labels[i] for i in alias.evaluation.order] == ["x", "y", "g", "1", "k", "d", "f"]
+    # three versions shown, the one bound now among them; then the middle one left out: g and g'
+    three = run("x = 1; g = x * 2; a = g; g = g + 1; g = g * 3; a + g")
+    assert [three.labels[i] for i in three.evaluation.order] == ["x", "2", "g", "1", "g'", "3", "g''", "f"]
+    skipped = run("x = 1; g = x * 2; a = g; g = x + 1; g = x * 3; a + g")
+    assert [skipped.labels[i] for i in skipped.evaluation.order] == ["x", "2", "g", "3", "g'", "f"]
+
+
 def test_generated_names_stay_unique_and_never_take_a_users_name():
     result = run("p = 1; q1 = 2; f = 3; " + " + ".join(f"sin(p*{k}*q1)" for k in range(1, 12)) + " + f")
     labels = [result.labels[i] for i in result.evaluation.order if result.graph.nodes[i].op.name != "const"]

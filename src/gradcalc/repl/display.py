@@ -16,6 +16,7 @@ from rich.text import Text
 
 from gradcalc.errors import GradcalcError
 from gradcalc.numbers import format_number
+from gradcalc.parser import gc_paused
 from gradcalc.program import Result
 from gradcalc.repl.outcomes import (
     Assigned,
@@ -80,6 +81,14 @@ def renderable(
 
 
 def show(console: Console, outcome: Outcome, precision: int, rows: int = 200) -> None:
+    """Print ``outcome``, the cyclic collector paused: what is built to show it (200 steps of an explanation,
+    Rich's segments) is many short-lived objects and no cycles, and the collections they set off walked
+    the whole session (``:explain`` after 10,000 re-assignments: 30 ms of its 65 were a full collection)."""
+    with gc_paused():
+        _show(console, outcome, precision, rows)
+
+
+def _show(console: Console, outcome: Outcome, precision: int, rows: int) -> None:
     shown = renderable(outcome, precision, rows, console.width, unicode=console.encoding.lower().startswith("utf"))
     if shown is not None:
         console.print(shown)
