@@ -97,7 +97,7 @@ class Session:
     def _forget_changed_inputs(self, saved: _Snapshot) -> None:
         """Forget the cached values from the first input whose value a loop changed in place."""
         nodes = self.graph.nodes
-        changed = [i for i, value in saved[2] if i < len(nodes) and nodes[i].param != value]
+        changed = [i for i, value in saved[1] if i < len(nodes) and nodes[i].param != value]
         if changed:
             self.values.forget_from(min(changed))
 
@@ -297,20 +297,20 @@ class Session:
         return sorted(names)
 
 
-_Snapshot = tuple[dict[str, int], int, list[tuple[int, float | None]]]
+_Snapshot = tuple[dict[str, int], list[tuple[int, float | None]]]
 
 
 def _snapshot(graph: Graph) -> _Snapshot:
-    """What a loop may change besides adding nodes: the bindings, the names given, the inputs' values."""
+    """What a loop may change besides adding nodes: the bindings and the inputs' values. (The count of names
+    given, ``Graph.namings``, only grows: the versions it hands out stay distinct.)"""
     inputs = [(i, graph.nodes[i].param) for i in graph.inputs()]
-    return dict(graph.bindings), graph.namings, inputs
+    return dict(graph.bindings), inputs
 
 
 def _restore(graph: Graph, saved: _Snapshot) -> None:
-    bindings, namings, inputs = saved
+    bindings, inputs = saved
     graph.bindings.clear()
     graph.bindings.update(bindings)
-    graph.namings = namings
     for i, value in inputs:
         graph.nodes[i].param = value
 
