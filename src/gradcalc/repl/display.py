@@ -39,7 +39,7 @@ from gradcalc.source import Source, Span
 from gradcalc.views.fitted_table import Cell, Column, FittedTable, Layout, Row, plain
 from gradcalc.views.shorten import shorten
 from gradcalc.views.table import INPUT_STYLE, OUTPUT_STYLE, node_table, short, summary
-from gradcalc.views.text_canvas import ANSI, RESET
+from gradcalc.views.text_canvas import ANSI, RESET, painted_spans
 from gradcalc.views.text_canvas import Span as DrawnSpan
 from gradcalc.views.warnings import warning_lines
 
@@ -147,13 +147,9 @@ def styled(rows: list[str], spans: list[list[DrawnSpan]]) -> Text:
     kept: list[StyledSpan] = []
     at = 0  # where the row starts in the text
     for row, row_spans in zip(rows, spans, strict=True):
-        painted = 0  # the end of the row's last span painted: paint skips a span that starts before it
-        for start, end, kind in row_spans:
-            if start < painted or start >= len(row):
-                continue
-            painted = min(end, len(row))
-            if painted > start:
-                kept.append(StyledSpan(at + start, at + painted, _style(kind)))
+        for start, end, kind in painted_spans(row, row_spans):
+            if end > start:  # an empty span's codes colour nothing
+                kept.append(StyledSpan(at + start, at + end, _style(kind)))
         at += len(row) + 1
     return Text("\n".join(rows) + "\n", no_wrap=True, overflow="crop", spans=kept)  # as from_ansi ends it
 

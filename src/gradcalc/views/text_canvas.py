@@ -10,6 +10,7 @@ always means "these wires are one value".
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 N, E, S, W = 1, 2, 4, 8
@@ -147,6 +148,17 @@ class Canvas:
         return rows, [sorted(self.spans.get(y, [])) for y in range(self.height)]
 
 
+def painted_spans(row: str, row_spans: list[Span]) -> Iterator[Span]:
+    """The spans of ``row`` as they are coloured: cut at its end, and one that starts inside the one before
+    it (or past the row) left out."""
+    at = 0
+    for start, end, style in row_spans:
+        if start < at or start >= len(row):
+            continue
+        at = min(end, len(row))
+        yield start, at, style
+
+
 def paint(rows: list[str], spans: list[list[Span]]) -> list[str]:
     """The rows with ANSI colour codes around their spans."""
     painted = []
@@ -155,10 +167,7 @@ def paint(rows: list[str], spans: list[list[Span]]) -> list[str]:
             painted.append(row)
             continue
         pieces, at = [], 0
-        for start, end, style in row_spans:
-            if start < at or start >= len(row):
-                continue
-            end = min(end, len(row))
+        for start, end, style in painted_spans(row, row_spans):
             pieces += [row[at:start], ANSI[style], row[start:end], RESET]
             at = end
         pieces.append(row[at:])
