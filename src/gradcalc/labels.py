@@ -93,7 +93,8 @@ def _sweep(graph: Graph, order: Iterable[int]) -> tuple[dict[int, str], dict[str
             labels[i] = OUTPUT_NAME
             unnamed.append(i)
     for name, ids in repeated.items():
-        last = bindings.get(name)  # the node the name is bound to now, where it is shown too
+        # The node the name is bound to now, where it is shown too, and named so (``g = d`` binds g to d's).
+        last = bindings.get(name)
         if last is not None and last in labels and nodes[last].name == name:
             ids.append(last)
     shown_again = {name: ids for name, ids in repeated.items() if len(ids) > 1}
