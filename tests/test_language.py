@@ -8,8 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fuzz_programs import mutated, programs
+from gradcalc import ast
 from gradcalc.errors import EvaluationError, ProgramSyntaxError
 from helpers import by_label, gradients, run
+from test_parser_line_cache import dump
 
 
 @pytest.mark.parametrize(
@@ -191,21 +194,75 @@ def test_error_in_a_very_long_line_shows_a_window_around_the_caret():
     assert carets.count("^") == len("log(-1)")
 
 
-def test_pure_lark_parses_like_the_compiled_parser(monkeypatch):
-    """Where lark-cython has no wheel gradcalc runs on pure Lark: the same programs, the same results."""
+def test_the_kept_tables_are_larks_analysis_of_the_grammar(tmp_path):
+    """The tables a command reads from the cache are Lark's analysis of the grammar as it is now, and a
+    damaged or stale file is analysed afresh and replaced."""
+    from gradcalc import lalr, parser
+
+    grammar = parser.grammar_path().read_text(encoding="utf-8")
+    fresh = lalr.from_lark(parser._lark())
+    assert parser._tables() == fresh
+    assert lalr.cached(grammar, tmp_path, lambda: fresh) == fresh  # made and kept
+    (kept,) = tmp_path.iterdir()
+    assert lalr.cached(grammar, tmp_path, lambda: pytest.fail("analysed again")) == fresh
+    for damage in (b"", kept.read_bytes()[:100], b"\x00" * 50):
+        kept.write_bytes(damage)
+        assert lalr.cached(grammar, tmp_path, lambda: fresh) == fresh
+        assert lalr.cached(grammar, tmp_path, lambda: pytest.fail("analysed again")) == fresh
+    edited = grammar + "\n// edited\n"
+    assert lalr.cached(edited, tmp_path, lambda: fresh._replace(ignore=())).ignore == ()
+    assert lalr.cached(grammar, None, lambda: fresh) == fresh  # nowhere to keep it
+
+
+_TABLE_SAMPLES = [
+    "g = (x+y)*z",
+    "-x^2 + 2^3^2",
+    "f = sigmoid(w*x +\n b)",
+    "max(x, y, 3) / min(x, y); ;\n\n",
+    "f(a, b) = { c = a*b; c + 1 }\nf(1, 2)",
+    "sq(x) = x^2\nfor t in 1..3 { h = tanh(w*h + t) }\nfor v in [1, 2.5, -3] {}\ngrad(sq(x), x)",
+    "x = (1 +", "x y", "f(x) = ", "for t in 1..3 h = t", ")", "1 +* 2", "",
+]
+
+
+@pytest.mark.parametrize("text", _TABLE_SAMPLES)
+def test_the_tables_parse_as_larks_own_parser_does(text):
+    """gradcalc's loop over the kept tables makes what Lark's own LALR parser makes of Lark's own tokens,
+    with the same builders, and rejects what it rejects."""
+    _assert_parsed_as_lark_parses(text)
+
+
+@given(st.one_of(programs(), mutated()))
+@settings(max_examples=200, deadline=None)
+def test_the_tables_parse_programs_and_broken_ones_as_lark_does(text):
+    _assert_parsed_as_lark_parses(text)
+
+
+def _assert_parsed_as_lark_parses(text):
+    from lark.exceptions import UnexpectedInput
+    from lark.parsers.lalr_parser import _Parser
+
     from gradcalc import parser
 
-    programs = ["g = (x+y)*z", "-x^2 + 2^3^2", "f = sigmoid(w*x +\n b)", "max(x, y) / min(x, y)"]
-    compiled = [run(text, x=1, y=3, z=-3, w=2, b=1).evaluation.value for text in programs]
-    monkeypatch.setattr(parser, "_compiled_parser_plugins", dict)
-    parser._lark.cache_clear()
-    parser._parser.cache_clear()
+    lark = parser._lark()
+    callbacks = {}
+    for rule in lark.rules:
+        builder = getattr(parser._Builder, rule.alias, None) if rule.alias else None
+        callbacks[rule] = builder if builder is not None else (lambda children: children[0])
+
+    class Tokens:
+        def lex(self, state):
+            return lark.lex(text)
+
     try:
-        assert parser._lark(compiled=True).options._plugins == {}
-        assert [run(text, x=1, y=3, z=-3, w=2, b=1).evaluation.value for text in programs] == compiled
-    finally:
-        parser._lark.cache_clear()
-        parser._parser.cache_clear()
+        theirs = dump(ast.Program(_Parser(lark.parser.parser._parse_table, callbacks).parse(Tokens(), "start"), None))
+    except UnexpectedInput:
+        theirs = "rejected"
+    try:
+        ours = dump(ast.Program(parser._parser().parse(text), None))
+    except parser.NoAction:
+        ours = "rejected"
+    assert ours == theirs
 
 
 _LEXER_SAMPLES = [
@@ -240,13 +297,13 @@ def _assert_same_tokens(text):
     theirs = []
     bad_at = None
     try:
-        for token in parser._lark(compiled=False).lex(text):
+        for token in parser._lark().lex(text):
             theirs.append((token.type, token.value, token.start_pos, token.end_pos))
     except UnexpectedCharacters as exc:
         bad_at = exc.pos_in_stream
     ours = []
     try:
-        for token in parser._parser(compiled=True)._tokens.stream(text):
+        for token in parser._parser()._tokens.stream(text):
             ours.append((token.type, token.value, token.start_pos, token.end_pos))
     except EOFError:
         pass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -26,10 +27,10 @@ CORE = (
 )
 
 
-def loaded_after(code: str) -> set[str]:
+def loaded_after(code: str, env: dict[str, str] | None = None) -> set[str]:
     script = f"import sys\n{code}\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    return set(out.stdout.split())
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
+    return set(out.stdout.splitlines()[-1].split())  # the last line: the command's output comes first
 
 
 def test_core_imports_no_interface_library():
@@ -45,6 +46,26 @@ def test_one_shot_json_eval_imports_no_table_or_picture_libraries():
     )
     loaded = loaded_after(code)
     assert loaded.isdisjoint({"graphviz", "prompt_toolkit", "numpy", "matplotlib", "rich"}), loaded
+
+
+def test_a_one_shot_eval_reads_the_kept_tables_and_imports_no_lark(tmp_path):
+    """Lark analyses the grammar once, and the tables are kept; from then on a program that parses is
+    parsed without importing Lark (its import was most of what gradcalc added to a command's start-up),
+    and a syntax error still gets Lark's wording."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+
+    def eval_(program: str) -> str:
+        return (
+            "from gradcalc.cli.app import main\n"
+            f"try:\n    main(['eval', {program!r}, 'x=1', 'y=3', 'z=-3', '--json'])\n"
+            "except SystemExit:\n    pass"
+        )
+
+    assert "lark" in loaded_after(eval_("(x+y)*z"), env)  # nothing kept yet: Lark analyses the grammar
+    assert len(list((tmp_path / "gradcalc").glob("tables-*.marshal"))) == 1
+    assert "lark" not in loaded_after(eval_("(x+y)*z"), env)
+    assert "lark" not in loaded_after(eval_("f(a) = { b = a*y; b + z }\nfor t in 1..2 { x = x*t }\nf(x)"), env)
+    assert "lark" in loaded_after(eval_("(x+y)*"), env)  # the error, worded by Lark
 
 
 def gradcalc_modules_after(code: str) -> set[str]:

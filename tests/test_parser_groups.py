@@ -23,9 +23,9 @@ from gradcalc.parser import (
     _LONGEST_LINE,
     _join_lines_in_parens,
     _joined_bracket_by_bracket,
-    _lark,
     _line_parser,
     _LineParser,
+    _tables,
     parse,
 )
 from gradcalc.source import Source
@@ -80,7 +80,7 @@ def test_groups_of_one_text_are_copied_around_the_groups_inside_them(line: str, 
     second's AST, its offsets counted from the nearest parenthesis: each inner group is longer than the
     last, so only those stay the same. The tables' AST all the same, spans included."""
     check(line, grouped=True, fails=False, before="x = 2; y = 3\n")
-    fresh = _LineParser(_lark(compiled=True))  # the program's own parser has made all its copiers by now
+    fresh = _LineParser(_tables())  # the program's own parser has made all its copiers by now
     statements = fresh.parse(line)
     assert callable(fresh._group_copiers[copied])
     assert statements is not None
@@ -178,18 +178,6 @@ def test_parentheses_100000_deep_parse_at_the_default_recursion_limit():
         expr = expr.left
     assert depth == 100_000
     assert isinstance(expr, ast.Name) and expr.id == "x"
-
-
-def test_pure_lark_tokens_stand_for_groups_too():
-    """Where lark-cython has no wheel, the tokens are pure Lark's (strings): a group's token is one too."""
-    from gradcalc import parser
-    from test_parser_line_cache import dump
-
-    pure = parser._LineParser(parser._lark(compiled=False))
-    line = "y = " + nested(300, "x", " * -(2 + x))")
-    parsed = pure._groups(line, 0, len(line))
-    assert parsed is not None
-    assert dump(ast.Program(parsed, Source(line))) == dump(parse(Source(line), by_lines=False))
 
 
 @given(st.text(alphabet="()[]\n\n#a +", max_size=60))

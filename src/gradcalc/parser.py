@@ -1,8 +1,9 @@
-"""Text to AST: Lark's LALR parser with the AST built during reductions.
+"""Text to AST: the grammar's LALR tables run with the AST built during reductions.
 
-The transformer is embedded in the parser, so there is no parse tree and no recursion: a sum of
-100,000 terms and parentheses nested 10,000 deep parse at Python's default recursion limit. The
-grammar's parse tables are cached on disk, so a one-shot command does not rebuild them. A program is
+Lark analyses the grammar (``gradcalc.lalr`` keeps its tables on disk, so a command neither analyses
+it again nor imports Lark); the AST is built in the reductions, so there is no parse tree and no
+recursion: a sum of 100,000 terms and parentheses nested 10,000 deep parse at Python's default
+recursion limit. A syntax error is found again and worded by Lark itself. A program is
 read line by line, and a line shape seen before replays the reductions the tables made for it
 (``_LineParser``): generated programs, thousands of lines of a few shapes, parse several times faster.
 A long line that is a sum is parsed the same way term by term (``_LineParser._sum``), and one of
@@ -11,9 +12,7 @@ deep parentheses group by group (``_LineParser._groups``).
 
 from __future__ import annotations
 
-import copy
 import gc
-import hashlib
 import os
 import re
 from bisect import bisect_right
@@ -24,17 +23,18 @@ from functools import cache, partial
 from itertools import accumulate, chain, compress, islice
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
-from lark import Lark, Token
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
-from lark.grammar import Rule
-
-from gradcalc import ast
+from gradcalc import ast, lalr
 from gradcalc.errors import ProgramSyntaxError
 from gradcalc.first_characters import first_characters, may_start_alike
+from gradcalc.lalr import NoAction, Tables, Token
 from gradcalc.ops import CHOOSERS, FUNCTIONS
 from gradcalc.source import Source, Span
+
+if TYPE_CHECKING:
+    from lark import Lark
+    from lark.exceptions import UnexpectedInput
 
 GRAMMAR_FILE = "gradcalc.lark"
 
@@ -70,20 +70,25 @@ def grammar_path() -> Path:
     return packaged if packaged.is_file() else here.parents[1] / "grammar" / GRAMMAR_FILE
 
 
-def _cache_path(grammar: str) -> str | bool:
-    """Where Lark keeps the analysed grammar between runs; False where nothing is writable.
-
-    A damaged or half-written cache file is harmless: Lark checks it and rebuilds the tables.
-    """
+def _cache_directory() -> Path | None:
+    """Where the grammar's analysis is kept between runs (``~/.cache/gradcalc``); None where nothing is
+    writable. A damaged or half-written file there is harmless: it is checked, and made again."""
     try:
         base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gradcalc"
         base.mkdir(parents=True, exist_ok=True)
     except (OSError, RuntimeError):  # RuntimeError: no home directory to be found
+        return None
+    return base if os.access(base, os.W_OK) else None
+
+
+def _lark_cache_path(grammar: str) -> str | bool:
+    """Where Lark keeps its own analysis, for the errors it words; False where nothing is writable."""
+    import hashlib  # Lark imports it anyway
+
+    base = _cache_directory()
+    if base is None:
         return False
-    if not os.access(base, os.W_OK):
-        return False
-    digest = hashlib.sha256(grammar.encode()).hexdigest()[:16]
-    return str(base / f"grammar-{digest}.lark-cache")
+    return str(base / f"grammar-{hashlib.sha256(grammar.encode()).hexdigest()[:16]}.lark-cache")
 
 
 _BRACKET_NEWLINE_OR_COMMENT = re.compile(r"[()\[\]\n]|#[^\n]*")
@@ -203,8 +208,7 @@ class _Builder:
 
     Each gets the rule's children exactly as the parser holds them, tokens included (``=``, ``,``,
     the separators): no filtering wrapper runs between the parser and these methods. Tokens are read
-    through ``.value``, ``.start_pos`` and ``.end_pos`` only, which both Lark's and lark-cython's
-    tokens provide.
+    through ``.value``, ``.start_pos`` and ``.end_pos`` only.
     """
 
     @staticmethod
@@ -275,42 +279,20 @@ class _Builder:
 
 
 @cache
-def _lark(compiled: bool) -> Lark:
-    """Lark's analysis of the grammar (terminals, rules, LALR tables), cached on disk between runs."""
+def _lark() -> Lark:
+    """Lark itself on the grammar: it analyses it (for ``_tables``) and words syntax errors. Imported only
+    then: a command whose program parses never imports Lark."""
+    from lark import Lark
+
     grammar = grammar_path().read_text(encoding="utf-8")
-    plugins = _compiled_parser_plugins() if compiled else {}
-    return Lark(
-        grammar,
-        parser="lalr",
-        lexer="basic",
-        maybe_placeholders=False,
-        cache=_cache_path(grammar + str(bool(plugins))),
-        _plugins=plugins,
-    )
+    return Lark(grammar, parser="lalr", lexer="basic", maybe_placeholders=False, cache=_lark_cache_path(grammar))
 
 
-def _compiled_parser_plugins() -> dict:
-    """lark-cython's compiled LALR loop where it is installed (1.5x faster); pure Lark otherwise."""
-    try:
-        import lark_cython
-    except ImportError:  # pragma: no cover - a platform without its wheel
-        return {}
-    return lark_cython.plugins
-
-
-class _Reduction:
-    """A rule as the LALR loop needs it: its length and what it reduces to.
-
-    Lark's own ``Rule`` compares and hashes in Python, and the loop compares the rule of every
-    reduction (``assert arg != end_state``) and looks its callback up by it: with identity comparison
-    and hashing those cost nothing.
-    """
-
-    __slots__ = ("expansion", "origin")
-
-    def __init__(self, rule: Rule) -> None:
-        self.origin = rule.origin
-        self.expansion = rule.expansion
+@cache
+def _tables() -> Tables:
+    """The grammar's terminals, rules and LALR tables, read from the cache where Lark's analysis is kept."""
+    grammar = grammar_path().read_text(encoding="utf-8")
+    return lalr.cached(grammar, _cache_directory(), lambda: lalr.from_lark(_lark()))
 
 
 # A run of one character class, as an ignored terminal of blanks is written: ``[ \t\f\r]+``.
@@ -342,26 +324,23 @@ class _Tokens:
 
     It reads what Lark's basic lexer reads (the same terminals, tried in Lark's order, the ignored
     ones skipped) but makes a token in a few C calls, without line and column: positions are
-    enough here, and an error is worded by pure Lark, which counts lines. A character no terminal
+    enough here, and an error is worded by Lark, which counts lines. A character no terminal
     matches becomes a token no state accepts, so the parse fails there and the error path takes over.
     """
 
-    def __init__(self, lark: Lark, token_type: type) -> None:
-        conf = lark.lexer_conf
-        ignore = set(conf.ignore)
-        terminals = sorted(
-            conf.terminals, key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name)
-        )
-        regexps = {t.name: t.pattern.to_regexp() for t in terminals}
+    def __init__(self, tables: Tables) -> None:
+        ignore = set(tables.ignore)
+        terminals = sorted(tables.terminals, key=lambda t: (-t.priority, -t.max_width, -t.length, t.name))
+        regexps = {t.name: t.regexp for t in terminals}
         # A keyword (``for``) is also a name: as Lark's lexer does, read a name and retype it when it
         # is spelled as a keyword, so ``format`` stays a name.
         keywords: dict[str, dict[str, str]] = {}
         for t in terminals:
-            if t.pattern.type != "str":
+            if not t.is_string:
                 continue
             for other in terminals:
-                if other.pattern.type == "re" and re.fullmatch(regexps[other.name], t.pattern.value):
-                    keywords.setdefault(other.name, {})[t.pattern.value] = t.name
+                if not other.is_string and re.fullmatch(regexps[other.name], t.value):
+                    keywords.setdefault(other.name, {})[t.value] = t.name
         embedded = {name for by_value in keywords.values() for name in by_value.values()}
         terminals = [t for t in terminals if t.name not in embedded]
         skipped = _skipping([regexps[t.name] for t in terminals if t.name in ignore])
@@ -373,7 +352,7 @@ class _Tokens:
         self._group_names: list[str] = [""] * (whole.groups + 1)
         for name, index in whole.groupindex.items():
             self._group_names[index] = name
-        self._token = token_type
+        self._token = Token
         self._keywords = keywords
         self._skipped = skipped
         self._alternatives = [(t.name, regexps[t.name]) for t in terminals if t.name not in ignore]
@@ -516,7 +495,7 @@ class _Tokens:
                 checks += [f"if v{k} != {self._spelling(base, kind)!r}:", "    {fail}"]
             elif base in self._keywords:
                 checks += [f"if v{k} in kw_{kind}:", "    {fail}"]
-            made.append(f"T({kind!r}, v{k}, s{k}, -1, -1, None, None, e{k})")
+            made.append(f"T({kind!r}, v{k}, s{k}, e{k})")
         pattern = re.compile("".join(pieces) + f"{self._skipped}{tail}", re.DOTALL)
         return pattern, checks, f"[{', '.join(made)}]"
 
@@ -556,11 +535,11 @@ class _Tokens:
             if kind in keywords:
                 kind = keywords[kind].get(value, kind)
             kinds.append(kind)
-            tokens.append(token(kind, value, last - len(value), -1, -1, None, None, last))
+            tokens.append(token(kind, value, last - len(value), last))
         return tuple(kinds), tokens
 
     def stream(self, text: str, start: int = 0, end: int | None = None) -> Iterator[Any]:
-        """The tokens of ``text[start:end]``, then EOFError. A match is the ignored text, then one terminal.
+        """The tokens of ``text[start:end]``. A match is the ignored text, then one terminal.
 
         The terminal's group is the match's last (``lastindex``: a terminal's inner groups close before
         its own), and it ends where the match ends: an index and one string, fewer calls than by name.
@@ -577,76 +556,47 @@ class _Tokens:
             last = match.end()
             if kind in keywords:
                 kind = keywords[kind].get(value, kind)
-            yield token(kind, value, last - len(value), -1, -1, None, None, last)
-        raise EOFError  # how the compiled loop learns that the text has ended
+            yield token(kind, value, last - len(value), last)
 
 
 _BAD = "UNEXPECTED_CHARACTER"
-
-
-class _TokenSource:
-    """What the LALR loop reads tokens from: lark-cython calls ``next_token``, pure Lark iterates ``lex``."""
-
-    def __init__(self, tokens: Iterator[Any]) -> None:
-        self.next_token = partial(next, tokens)  # called with the parser state, which next() takes as its default
-        self._tokens = tokens
-
-    def lex(self, parser_state: object) -> Iterator[Any]:
-        try:
-            yield from self._tokens
-        except EOFError:
-            return
 
 
 _Callback = Callable[[list], Any]
 
 
 class _FastParser:
-    """Lark's LALR tables run by lark-cython's loop (or Lark's own), fed by ``_Tokens``, building the AST.
+    """The grammar's LALR tables run by ``lalr.Loop`` on the tokens of ``_Tokens``, building the AST.
 
-    Lark analyses the grammar; this runs the tables with the builder's callbacks called directly on
-    each reduction's children. A rule with an alias is built by the builder method of that name; a rule
-    without one (``?sum: product``, ``start: lines``, ``_sep``) has one child, passed on by a C-level
-    ``itemgetter`` rather than a Python call. A grammar rule that fits neither is refused at start-up.
+    The builder's callbacks are called directly on each reduction's children. A rule with an alias is
+    built by the builder method of that name; a rule without one (``?sum: product``, ``start: lines``,
+    ``_sep``) has one child, passed on by a C-level ``itemgetter`` rather than a Python call. A grammar
+    rule that fits neither is refused at start-up.
     """
 
-    def __init__(self, lark: Lark, wrap: Callable[[_Callback], _Callback] | None = None) -> None:
-        frontend = lark.parser
-        lalr = frontend.parser
-        table = copy.copy(lalr._parse_table)
-        reductions: dict[int, _Reduction] = {}
-        callbacks: dict[Any, Callable[[list], Any]] = {}
-        for rule in lark.rules:
-            reduction = reductions[id(rule)] = _Reduction(rule)
+    def __init__(self, tables: Tables, tokens: _Tokens, wrap: Callable[[_Callback], _Callback] | None = None) -> None:
+        callbacks: list[_Callback] = []
+        for rule in tables.rules:
             builder = getattr(_Builder, rule.alias, None) if rule.alias else None
             if builder is not None:
-                callbacks[reduction] = wrap(builder) if wrap else builder
-            elif rule.alias is None and len(rule.expansion) == 1:
-                callbacks[reduction] = itemgetter(0)
+                callbacks.append(wrap(builder) if wrap else builder)
+            elif rule.alias is None and rule.size == 1:
+                callbacks.append(itemgetter(0))
             else:  # pragma: no cover - a grammar change the builder does not know
                 raise ValueError(f"no callback for the rule {rule}")
-        by_rule = {rule: reductions[id(rule)] for rule in lark.rules}
-        table.states = {
-            state: {
-                symbol: (action, arg if isinstance(arg, int) else by_rule[arg]) for symbol, (action, arg) in row.items()
-            }
-            for state, row in lalr._parse_table.states.items()
-        }
-        self._run = type(lalr.parser)(table, callbacks).parse
-        token_type = _compiled_token_type() if lark.options._plugins else Token
-        self._tokens = _Tokens(lark, token_type)
-        (self._start,) = frontend.parser_conf.start
+        self._run = lalr.Loop(tables, callbacks).run
+        self._tokens = tokens
 
     def parse(self, text: str) -> list[ast.Statement]:
-        return self._run(_TokenSource(self._tokens.stream(text)), self._start)
+        return self._run(self._tokens.stream(text))
 
     def parse_range(self, text: str, start: int, end: int) -> list[ast.Statement]:
         """Parse ``text[start:end]`` (one line) as a whole program, offsets into ``text``."""
-        return self._run(_TokenSource(self._tokens.stream(text, start, end)), self._start)
+        return self._run(self._tokens.stream(text, start, end))
 
-    def parse_tokens(self, tokens: list[Any]) -> list[ast.Statement]:
+    def parse_tokens(self, tokens: list[Token]) -> list[ast.Statement]:
         """Parse an already read list of tokens (one line's) as a whole program."""
-        return self._run(_TokenSource(_ending(tokens)), self._start)
+        return self._run(tokens)
 
 
 _EXPRESSIONS = frozenset(get_args(ast.Expr))
@@ -670,11 +620,6 @@ class _NotGrouped(Exception):
 
 def _no_tokens(*_: object) -> None:
     """The reader of no shape: before any line was replayed, and past the readers' bound."""
-
-
-def _ending(tokens: list[Any]) -> Iterator[Any]:
-    yield from tokens
-    raise EOFError  # as ``_Tokens.stream`` ends
 
 
 # A line's text or its shape is remembered only while it is short and the caches are not full: a line
@@ -732,12 +677,11 @@ class _LineParser:
     by token.
     """
 
-    def __init__(self, lark: Lark) -> None:
-        self._plain = _FastParser(lark)
+    def __init__(self, tables: Tables) -> None:
+        self._tokens = _Tokens(tables)
+        self._plain = _FastParser(tables, self._tokens)
         self._log: list[tuple[Callable[[list], Any], tuple[Any, ...], Any]] = []
-        self._recording = _FastParser(lark, wrap=self._recorded)
-        self._tokens = self._plain._tokens
-        self._group_token = _group_token_type(self._tokens._token)
+        self._recording = _FastParser(tables, self._tokens, wrap=self._recorded)
         self._last_piece: tuple[Callable[[str, int, int], list[Any] | None], tuple[str, ...]] = (_no_tokens, ())
         # A line's copier; True: seen once; False: it has none (a definition, or past the copiers' bound).
         self._by_text: dict[str, Callable[[int], list[ast.Statement]] | bool] = {}
@@ -823,7 +767,7 @@ class _LineParser:
                         if isinstance(assignment, ast.Assign) and type(assignment.expr) is not ast.Number:
                             self._repeats[line] = (copier, assignment.start - start, assignment.name)
                 start = end + 1
-        except UnexpectedInput:
+        except NoAction:
             return None
         return statements
 
@@ -890,7 +834,7 @@ class _LineParser:
                 if not op:
                     break
                 term_start = term_end + 1
-        except UnexpectedInput:
+        except NoAction:
             return None
         if assignment is None:
             return [total]
@@ -946,10 +890,10 @@ class _LineParser:
                     (expr,) = copier(ends, holes)
                 else:
                     kinds = ["LPAR"]
-                    tokens = [token("LPAR", "(", open_, -1, -1, None, None, open_ + 1)]
+                    tokens = [token("LPAR", "(", open_, open_ + 1)]
                     self._grouped(text, open_ + 1, at, groups or (), kinds, tokens)
                     kinds.append("RPAR")
-                    tokens.append(token("RPAR", ")", at, -1, -1, None, None, after))
+                    tokens.append(token("RPAR", ")", at, after))
                     parsed = self._shaped(tuple(kinds), tokens)
                     if len(parsed) != 1 or type(parsed[0]) not in _EXPRESSIONS:
                         return None
@@ -970,7 +914,7 @@ class _LineParser:
             kinds, tokens = [], []
             self._grouped(text, start, end, outside, kinds, tokens)
             return self._shaped(tuple(kinds), tokens)
-        except (UnexpectedInput, _NotGrouped):
+        except (NoAction, _NotGrouped):
             return None
 
     def _grouped(
@@ -1000,7 +944,7 @@ class _LineParser:
                 tokens += found
             if group is not None:
                 start, start_after, expr = group
-                read_as_name = self._group_token("NAME", _GROUP, start, -1, -1, None, None, start_after)
+                read_as_name = _GroupToken("NAME", _GROUP, start, start_after)
                 read_as_name.expr = expr
                 kinds.append("NAME")
                 tokens.append(read_as_name)
@@ -1249,26 +1193,22 @@ def _copier_of(
     return _compiled(body or ["    pass"], result, bound, argument)
 
 
-@cache
-def _group_token_type(token_type: type) -> type:
-    """The token that stands for a group of parentheses already parsed: ``token_type`` with its expression."""
-    return type("GroupToken", (token_type,), {"__slots__": ("expr",)} if not issubclass(token_type, str) else {})
+class _GroupToken(Token):
+    """The token that stands for a group of parentheses already parsed, with the group's expression."""
 
-
-def _compiled_token_type() -> type:
-    from lark_cython import Token as CompiledToken
-
-    return CompiledToken
+    __slots__ = ("expr",)
+    expr: ast.Expr
 
 
 @cache
-def _parser(compiled: bool) -> _FastParser:
-    return _FastParser(_lark(compiled))
+def _parser() -> _FastParser:
+    """The tables run over a whole text in one go."""
+    return _FastParser(_tables(), _line_parser()._tokens)
 
 
 @cache
 def _line_parser() -> _LineParser:
-    return _LineParser(_lark(compiled=True))
+    return _LineParser(_tables())
 
 
 def parse(source: Source, *, by_lines: bool = True) -> ast.Program:
@@ -1299,16 +1239,18 @@ def _statements(source: Source, by_lines: bool, one_run: bool) -> list[Any]:
         if statements is not None:
             return statements
         try:
-            return _parser(compiled=True).parse(text)
-        except UnexpectedInput:
+            return _parser().parse(text)
+        except NoAction:
             pass
-    # Errors are rare: find this one again with pure Lark, whose lexer counts lines and whose
-    # interactive parser knows exactly which tokens the failing state would have accepted.
+    # Errors are rare: find this one again with Lark, whose lexer counts lines and whose interactive
+    # parser knows exactly which tokens the failing state would have accepted.
+    from lark.exceptions import UnexpectedInput
+
     try:
-        _lark(compiled=False).parse(text)
+        _lark().parse(text)
     except UnexpectedInput as exc:
         raise _syntax_error(source, exc) from None
-    raise AssertionError("the compiled and pure parsers disagree")  # pragma: no cover
+    raise AssertionError("the tables and Lark disagree")  # pragma: no cover
 
 
 @contextmanager
@@ -1328,6 +1270,8 @@ def gc_paused() -> Iterator[None]:
 
 
 def _syntax_error(source: Source, exc: UnexpectedInput) -> ProgramSyntaxError:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+
     if isinstance(exc, UnexpectedCharacters):
         start = exc.pos_in_stream or 0
         char = source.text[start]
@@ -1352,7 +1296,7 @@ def _syntax_error(source: Source, exc: UnexpectedInput) -> ProgramSyntaxError:
     return ProgramSyntaxError(str(exc))  # pragma: no cover - Lark's LALR raises only the two above
 
 
-def _describe_token(token: Token) -> str:
+def _describe_token(token: Any) -> str:
     if token.type == "_NEWLINE":
         return "end of line"
     if token.type == "SEMICOLON":
@@ -1377,7 +1321,7 @@ _BRACKETS = {
 }
 
 
-def _token_hint(text: str, token: Token) -> str | None:
+def _token_hint(text: str, token: Any) -> str | None:
     """What the user most likely meant where the parser stopped at ``token``.
 
     ``2x``, ``2(x+1)``, ``(a+b)(c+d)``: two factors side by side, where mathematics multiplies and the
