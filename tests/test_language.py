@@ -197,6 +197,8 @@ def test_error_in_a_very_long_line_shows_a_window_around_the_caret():
 def test_the_kept_tables_are_larks_analysis_of_the_grammar(tmp_path):
     """The tables a command reads from the cache are Lark's analysis of the grammar as it is now, and a
     damaged or stale file is analysed afresh and replaced."""
+    import marshal
+
     from gradcalc import lalr, parser
 
     grammar = parser.grammar_path().read_text(encoding="utf-8")
@@ -205,7 +207,8 @@ def test_the_kept_tables_are_larks_analysis_of_the_grammar(tmp_path):
     assert lalr.cached(grammar, tmp_path, lambda: fresh) == fresh  # made and kept
     (kept,) = tmp_path.iterdir()
     assert lalr.cached(grammar, tmp_path, lambda: pytest.fail("analysed again")) == fresh
-    for damage in (b"", kept.read_bytes()[:100], b"\x00" * 50):
+    wrong_shape = marshal.dumps((lalr.FORMAT, grammar, [1, 2]))  # as an older layout might be
+    for damage in (b"", kept.read_bytes()[:100], b"\x00" * 50, marshal.dumps([]), wrong_shape):
         kept.write_bytes(damage)
         assert lalr.cached(grammar, tmp_path, lambda: fresh) == fresh
         assert lalr.cached(grammar, tmp_path, lambda: pytest.fail("analysed again")) == fresh

@@ -15,6 +15,7 @@ from __future__ import annotations
 import marshal
 import os
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -114,16 +115,17 @@ def cached(grammar: str, directory: Path | None, analyse: Callable[[], Tables]) 
             kept = marshal.loads(path.read_bytes())
             if kept[0] == FORMAT and kept[1] == grammar:
                 return _tables(kept[2])
-        except (OSError, EOFError, ValueError, TypeError, IndexError, KeyError):
-            pass
+        except (OSError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError):
+            pass  # none yet, or not one this run can read: analysed afresh
     tables = analyse()
     if path is not None:
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
         try:
-            partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
             partial.write_bytes(marshal.dumps((FORMAT, grammar, _plain(tables))))
             os.replace(partial, path)  # whole or not at all, however many runs write it at once
-        except OSError:
-            pass
+        except OSError:  # a full disk: the next run analyses the grammar again
+            with suppress(OSError):
+                partial.unlink(missing_ok=True)
     return tables
 
 
