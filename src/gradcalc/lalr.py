@@ -16,6 +16,7 @@ import marshal
 import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -200,17 +201,19 @@ class Loop:
         state = self._start
         state_stack = [state]
         values: list[Any] = []
-        token = None
-        for token in tokens:
+        shifted: Token | None = None  # the last token shifted: where the text ends, if it ends too early
+        for token in chain(tokens, (None,)):  # None: the end of the text
+            kind = END if token is None else token.type
             while True:
-                action = states[state].get(token.type)
-                if type(action) is int:  # shift
+                action = states[state].get(kind)
+                if type(action) is int and token is not None:  # shift
                     state_stack.append(action)
                     values.append(token)
-                    state = action
+                    state, shifted = action, token
                     break
-                if action is None:
-                    raise NoAction(token)
+                if action is None or type(action) is int:  # the end is never shifted
+                    at = shifted.end_pos if shifted is not None else 0
+                    raise NoAction(token if token is not None else Token(END, "", at, at))
                 size, callback, origin = action  # type: ignore[misc]
                 if size:
                     children = values[-size:]
@@ -221,21 +224,6 @@ class Loop:
                 state = states[state_stack[-1]][origin]  # type: ignore[assignment]
                 state_stack.append(state)
                 values.append(callback(children))
-        at = token.end_pos if token is not None else 0
-        end = Token(END, "", at, at)
-        while True:
-            action = states[state].get(END)
-            if action is None or type(action) is int:
-                raise NoAction(end)
-            size, callback, origin = action  # type: ignore[misc]
-            if size:
-                children = values[-size:]
-                del state_stack[-size:]
-                del values[-size:]
-            else:
-                children = []
-            state = states[state_stack[-1]][origin]  # type: ignore[assignment]
-            state_stack.append(state)
-            values.append(callback(children))
-            if state == self._end:
-                return values[-1]
+                if token is None and state == self._end:
+                    return values[-1]
+        raise AssertionError("unreachable: the end is reduced until the end state or rejected")  # pragma: no cover
