@@ -15,6 +15,7 @@ from conftest import run_gradcalc
 from gradcalc import ops
 from gradcalc.cli.app import main
 from gradcalc.errors import EvaluationError
+from gradcalc.gradcheck import STEP
 from gradcalc.hessian import check_hessian, hessian
 from gradcalc.ops import DIFFERENTIABLE
 from helpers import point_in_domain, run
@@ -87,6 +88,28 @@ def test_relu_has_second_derivative_zero_as_pytorch() -> None:
     assert hessian(run("relu(x)^2", x=1).evaluation) == [[2.0]]
 
 
+def kink_within_the_step(text: str, expand: bool, inputs: dict[str, float], result) -> bool:
+    """Whether a gate with a kink (max, relu, abs) takes another branch a finite difference's step away,
+    on either side of some input: then the differences straddle the kink and mean nothing
+    (``max(y, x^x^x)`` at x = y = 0.99999 differs by 82,570 from the exact 4)."""
+    evaluation = result.evaluation
+    kinked = [i for i in evaluation.order if evaluation.graph.nodes[i].op.kink is not None]
+    if not kinked:
+        return False
+    for name, value in inputs.items():
+        h = STEP * max(1.0, abs(value))
+        sides = []
+        for moved in (value - h, value + h):
+            try:
+                local = run(text, expanded=expand, **{**inputs, name: moved}).evaluation.local
+            except EvaluationError:
+                return True
+            sides.append([local[i] for i in kinked])
+        if sides[0] != sides[1]:
+            return True
+    return False
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(text=expressions(), x=finite, y=finite, expand=st.booleans())
 def test_random_programs_hessians_match_finite_differences_of_the_gradient(text, x, y, expand) -> None:
@@ -98,6 +121,7 @@ def test_random_programs_hessians_match_finite_differences_of_the_gradient(text,
         assume(False)
         return
     assume(not result.evaluation.warnings)
+    assume(not kink_within_the_step(text, expand, inputs, result))
     check = check_hessian(result.evaluation, result.labels, 1e-4)
     for j, row in enumerate(check.numeric):
         for k, numeric in enumerate(row):
