@@ -15,7 +15,7 @@ from itertools import compress
 from typing import NamedTuple
 
 from gradcalc.errors import EvaluationError
-from gradcalc.graph import Graph
+from gradcalc.graph import Graph, Node
 from gradcalc.numbers import format_number
 from gradcalc.ops import INPUT, Op, Syntax
 from gradcalc.source import Span
@@ -73,10 +73,20 @@ class Tape:
     order: list[int]
     size: int  # the graph's node count when recorded: values and gradients are indexed by node id
     leaves: list[int]
-    # (node, forward rule, local rule, first argument, second argument or -1): every op has one or two
-    # arguments, and unpacking them by hand is what keeps these loops near a hand-written tape's speed.
-    steps: list[tuple[int, Callable[..., float], Callable[..., tuple[float, ...]], int, int]]
+    steps: list[Step]
     kinks: list[int]  # gates whose op has points with no derivative, checked after the passes
+
+
+# A gate as the passes run it: (node, forward rule, local rule or its constant partials, first argument,
+# second argument or -1). Every op has one or two arguments, and unpacking them by hand is what keeps
+# these loops near a hand-written tape's speed.
+Step = tuple[int, Callable[..., float], Callable[..., tuple[float, ...]] | tuple[float, ...], int, int]
+
+
+def step(i: int, node: Node) -> Step:
+    """The step of gate ``i`` (``node``)."""
+    args = node.args
+    return i, node.forward, node.op.constant_local or node.local, args[0], args[1] if len(args) == 2 else -1
 
 
 def record(graph: Graph, output: int) -> Tape:
@@ -86,8 +96,7 @@ def record(graph: Graph, output: int) -> Tape:
     for i in order:
         node = nodes[i]
         if node.args:
-            args = node.args
-            steps.append((i, node.forward, node.local, args[0], args[1] if len(args) == 2 else -1))
+            steps.append(step(i, node))
             if node.op.kink is not None:
                 kinks.append(i)
         else:
@@ -122,10 +131,14 @@ def backward(tape: Tape, values: list[float]) -> tuple[list[float], list[tuple[f
     for i, _, partials, a, b in reversed(tape.steps):
         upstream = grads[i]
         if b < 0:
-            local[i] = slopes = partials(values[a], values[i])
+            local[i] = slopes = (
+                partials if type(partials) is tuple else partials(values[a], values[i])  # type: ignore[operator]
+            )
             grads[a] += upstream * slopes[0]
         else:
-            local[i] = slopes = partials(values[a], values[b], values[i])
+            local[i] = slopes = (
+                partials if type(partials) is tuple else partials(values[a], values[b], values[i])  # type: ignore[operator]
+            )
             grads[a] += upstream * slopes[0]
             grads[b] += upstream * slopes[1]
     return grads, local

@@ -16,14 +16,12 @@ compares them), so ``engine.run_tape`` on it gives the evaluation ``engine.evalu
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from gradcalc.engine import Tape, record
+from gradcalc.engine import Step, Tape, record, step
 from gradcalc.graph import Graph, Node
 from gradcalc.ops import INPUT
 
-Step = tuple[int, Callable[..., float], Callable[..., tuple[float, ...]], int, int]  # as in Tape.steps
 LINE_BUDGET = 2_000  # nodes one line may walk to grow the base: a line's cost stays flat however long the session
 
 
@@ -168,9 +166,8 @@ def _steps_of(nodes: list[Node], rest: list[int]) -> tuple[list[Step], list[int]
     leaves: list[int] = []
     for i in rest:
         node = nodes[i]
-        args = node.args
-        if args:
-            steps.append((i, node.forward, node.local, args[0], args[1] if len(args) == 2 else -1))
+        if node.args:
+            steps.append(step(i, node))
             if node.op.kink is not None:
                 kinks.append(i)
         else:
