@@ -9,7 +9,7 @@ adding the products into the gate's arguments. An input used several times accum
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import compress
 from typing import NamedTuple
@@ -83,25 +83,28 @@ class Tape:
 Step = tuple[int, Callable[..., float], Callable[..., tuple[float, ...]] | tuple[float, ...], int, int]
 
 
-def step(i: int, node: Node) -> Step:
-    """The step of gate ``i`` (``node``)."""
-    args = node.args
-    return i, node.forward, node.op.constant_local or node.local, args[0], args[1] if len(args) == 2 else -1
-
-
-def record(graph: Graph, output: int) -> Tape:
-    nodes = graph.nodes
-    order = order_for(graph, output)
-    leaves, steps, kinks = [], [], []
-    for i in order:
+def steps_of(nodes: list[Node], ids: Iterable[int]) -> tuple[list[Step], list[int], list[int]]:
+    """The steps of the gates among ``ids``, in their order; those of them whose op has a kink; the leaves."""
+    steps: list[Step] = []
+    kinks: list[int] = []
+    leaves: list[int] = []
+    for i in ids:
         node = nodes[i]
-        if node.args:
-            steps.append(step(i, node))
+        args = node.args
+        if args:
+            partials = node.op.constant_local or node.local
+            steps.append((i, node.forward, partials, args[0], args[1] if len(args) == 2 else -1))
             if node.op.kink is not None:
                 kinks.append(i)
         else:
             leaves.append(i)
-    return Tape(output, order, len(nodes), leaves, steps, kinks)
+    return steps, kinks, leaves
+
+
+def record(graph: Graph, output: int) -> Tape:
+    order = order_for(graph, output)
+    steps, kinks, leaves = steps_of(graph.nodes, order)
+    return Tape(output, order, len(graph.nodes), leaves, steps, kinks)
 
 
 def forward(graph: Graph, tape: Tape) -> list[float]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gradcalc.engine import Step, Tape, record, step
+from gradcalc.engine import Step, Tape, record, steps_of
 from gradcalc.graph import Graph, Node
 from gradcalc.ops import INPUT
 
@@ -62,7 +62,7 @@ class Tapes:
         """After a line: make ``output`` the base if it grows from the base within the line's budget."""
         growth = self._growth(graph.nodes, output, LINE_BUDGET)
         if growth is not None:
-            self._add(growth, *_steps_of(graph.nodes, growth.rest))
+            self._add(growth, *steps_of(graph.nodes, growth.rest))
 
     def tape(self, graph: Graph, output: int, *, keep: bool = True) -> Tape:
         """The tape of ``output``: the base grown to it if it can be, else recorded afresh.
@@ -77,7 +77,7 @@ class Tapes:
             if keep:
                 self._rebase(nodes, fresh)
             return fresh
-        steps, kinks, leaves = _steps_of(nodes, growth.rest)
+        steps, kinks, leaves = steps_of(nodes, growth.rest)
         inputs = self._inputs + growth.inputs
         tape = Tape(
             output,
@@ -157,19 +157,3 @@ class Tapes:
         self._inputs, self._rest = tape.order[:count], tape.order[count:]
         self._rest_leaves = tape.leaves[count:]
         self._steps, self._kinks = list(tape.steps), list(tape.kinks)
-
-
-def _steps_of(nodes: list[Node], rest: list[int]) -> tuple[list[Step], list[int], list[int]]:
-    """The steps of the gates among ``rest`` as ``engine.record`` makes them, the kinked ones, the leaves."""
-    steps: list[Step] = []
-    kinks: list[int] = []
-    leaves: list[int] = []
-    for i in rest:
-        node = nodes[i]
-        if node.args:
-            steps.append(step(i, node))
-            if node.op.kink is not None:
-                kinks.append(i)
-        else:
-            leaves.append(i)
-    return steps, kinks, leaves
