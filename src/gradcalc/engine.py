@@ -17,7 +17,7 @@ from typing import NamedTuple
 from gradcalc.errors import EvaluationError
 from gradcalc.graph import Graph, Node
 from gradcalc.numbers import format_number
-from gradcalc.ops import INPUT, Op, Syntax
+from gradcalc.ops import INPUT, ConstantPartials, Op, Syntax, swapped_partials
 from gradcalc.source import Span
 
 
@@ -77,10 +77,12 @@ class Tape:
     kinks: list[int]  # gates whose op has points with no derivative, checked after the passes
 
 
-# A gate as the passes run it: (node, forward rule, local rule or its constant partials, first argument,
-# second argument or -1). Every op has one or two arguments, and unpacking them by hand is what keeps
-# these loops near a hand-written tape's speed.
-Step = tuple[int, Callable[..., float], Callable[..., tuple[float, ...]] | tuple[float, ...], int, int]
+# A gate as the passes run it: (node, forward rule, local rule, first argument, second argument or -1).
+# The local rule is the partials themselves where they are constants (``ops.ConstantPartials``), and
+# None where they are the two arguments swapped (``ops.swapped_partials``): the backward pass reads or
+# builds those without a call. Every op has one or two arguments, and unpacking them by hand is what
+# keeps these loops near a hand-written tape's speed.
+Step = tuple[int, Callable[..., float], Callable[..., tuple[float, ...]] | tuple[float, ...] | None, int, int]
 
 
 def steps_of(nodes: list[Node], ids: Iterable[int]) -> tuple[list[Step], list[int], list[int]]:
@@ -92,7 +94,8 @@ def steps_of(nodes: list[Node], ids: Iterable[int]) -> tuple[list[Step], list[in
         node = nodes[i]
         args = node.args
         if args:
-            partials = node.op.constant_local or node.local
+            rule = node.local
+            partials = rule.partials if type(rule) is ConstantPartials else None if rule is swapped_partials else rule
             steps.append((i, node.forward, partials, args[0], args[1] if len(args) == 2 else -1))
             if node.op.kink is not None:
                 kinks.append(i)
@@ -135,13 +138,17 @@ def backward(tape: Tape, values: list[float]) -> tuple[list[float], list[tuple[f
         upstream = grads[i]
         if b < 0:
             local[i] = slopes = (
-                partials if type(partials) is tuple else partials(values[a], values[i])  # type: ignore[operator]
+                partials if type(partials) is tuple else partials(values[a], values[i])  # type: ignore[operator,misc]
             )
             grads[a] += upstream * slopes[0]
         else:
-            local[i] = slopes = (
-                partials if type(partials) is tuple else partials(values[a], values[b], values[i])  # type: ignore[operator]
-            )
+            if type(partials) is tuple:
+                slopes = partials
+            elif partials is None:  # swapped
+                slopes = (values[b], values[a])
+            else:
+                slopes = partials(values[a], values[b], values[i])  # type: ignore[operator]
+            local[i] = slopes
             grads[a] += upstream * slopes[0]
             grads[b] += upstream * slopes[1]
     return grads, local

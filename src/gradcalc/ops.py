@@ -102,10 +102,6 @@ class Op:
     # The second partials d2(out)/d(arg_j)d(arg_k), ``second(*args, out) -> ((d11,), )`` or
     # ``((d11, d12), (d21, d22))``: what forward mode over the backward pass needs for Hessians.
     second: Callable[..., tuple[tuple[float, ...], ...]] | None = None
-    # The local partials themselves where they are constants (a + b: (1, 1)): what the backward pass reads
-    # instead of calling ``local``, once per gate (a chain of sums and products at 10,000 terms: 1.35x the
-    # hand-written tape's instructions to 1.28x).
-    constant_local: tuple[float, ...] | None = None
 
     def array_rules(self, xp: Any) -> tuple[Callable[..., Any], Callable[..., tuple[Any, ...]]]:
         """The forward and local rules on arrays of module ``xp`` (NumPy), with ``xp`` bound."""
@@ -130,13 +126,31 @@ class Op:
 class Local(NamedTuple):
     """An op's local partials: ``scalar(*args, out)``, and ``array(xp, *args, out)`` where the scalar
     rule needs more than arithmetic (None: the scalar rule works on arrays as it is); ``second(*args,
-    out)`` the partials' own partials (the op's Hessian), for second derivatives; ``constant`` the
-    partials themselves where they do not depend on the arguments."""
+    out)`` the partials' own partials (the op's Hessian), for second derivatives."""
 
     scalar: Callable[..., tuple[float, ...]]
     array: Callable[..., tuple[Any, ...]] | None = None
     second: Callable[..., tuple[tuple[float, ...], ...]] | None = None
-    constant: tuple[float, ...] | None = None
+
+
+class ConstantPartials:
+    """The scalar rule of partials that are constants (a + b: (1, 1)): called like any other rule, and read
+    by the backward pass as ``partials`` without a call, once per gate (with ``swapped_partials``, a chain
+    of sums and products at 10,000 terms went from 1.35x the hand-written tape's instructions to 1.21x)."""
+
+    __slots__ = ("partials",)
+
+    def __init__(self, partials: tuple[float, ...]) -> None:
+        self.partials = partials
+
+    def __call__(self, *args: float) -> tuple[float, ...]:
+        return self.partials
+
+
+def swapped_partials(a: float, b: float, out: float) -> tuple[float, float]:
+    """A product's partials, its two arguments swapped: d(a*b) = (b, a). The backward pass builds them
+    itself where a gate's rule is this very function."""
+    return b, a
 
 
 def of_output(
@@ -179,11 +193,8 @@ _FLAT2 = ((0.0, 0.0), (0.0, 0.0))
 def linear(*slopes: float) -> Local:
     """A rule whose partials are constants, one per argument: (a + b)' = (1, 1), (a - b)' = (1, -1).
     Its second partials are all 0."""
-    constant = tuple(slopes)
-    if len(constant) == 1:
-        return Local(lambda a, out: constant, None, lambda a, out: _FLAT1, constant)
-    # no *args: these run once per gate of every backward pass that calls them
-    return Local(lambda a, b, out: constant, None, lambda a, b, out: _FLAT2, constant)
+    rule = ConstantPartials(tuple(slopes))
+    return Local(rule, None, (lambda a, out: _FLAT1) if len(slopes) == 1 else (lambda a, b, out: _FLAT2))
 
 
 _CROSS = ((0.0, 1.0), (1.0, 0.0))
@@ -191,7 +202,7 @@ _CROSS = ((0.0, 1.0), (1.0, 0.0))
 
 def bilinear() -> Local:
     """The rule of a product, linear in each argument: d(a*b) = (b, a), and d2(a*b)/da db = 1."""
-    return Local(lambda a, b, out: (b, a), None, lambda a, b, out: _CROSS)
+    return Local(swapped_partials, None, lambda a, b, out: _CROSS)
 
 
 def partials(
@@ -248,7 +259,6 @@ def gate(
         array_forward=array,
         array_local=local.array,
         second=local.second,
-        constant_local=local.constant,
     )
 
 
@@ -287,7 +297,6 @@ def infix(
         roles=roles,
         drawn=drawn,
         second=local.second,
-        constant_local=local.constant,
     )
 
 
@@ -324,7 +333,6 @@ def function(
         array_local=local.array,
         roles=roles,
         second=local.second,
-        constant_local=local.constant,
     )
 
 
