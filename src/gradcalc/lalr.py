@@ -170,9 +170,10 @@ class Token:
 
 
 class NoAction(Exception):
-    """The tables have no action for ``token`` where the loop is: the text is not in the language."""
+    """The tables have no action for ``token`` where the loop is (None: for the end of the text): the text
+    is not in the language. Lark finds the error again to word it, with its place."""
 
-    def __init__(self, token: Token) -> None:
+    def __init__(self, token: Token | None) -> None:
         super().__init__(token)
         self.token = token
 
@@ -201,7 +202,6 @@ class Loop:
         state = self._start
         state_stack = [state]
         values: list[Any] = []
-        shifted: Token | None = None  # the last token shifted: where the text ends, if it ends too early
         for token in chain(tokens, (None,)):  # None: the end of the text
             kind = END if token is None else token.type
             while True:
@@ -209,11 +209,10 @@ class Loop:
                 if type(action) is int and token is not None:  # shift
                     state_stack.append(action)
                     values.append(token)
-                    state, shifted = action, token
+                    state = action
                     break
                 if action is None or type(action) is int:  # the end is never shifted
-                    at = shifted.end_pos if shifted is not None else 0
-                    raise NoAction(token if token is not None else Token(END, "", at, at))
+                    raise NoAction(token)
                 size, callback, origin = action  # type: ignore[misc]
                 if size:
                     children = values[-size:]
