@@ -352,7 +352,6 @@ class _Tokens:
         self._group_names: list[str] = [""] * (whole.groups + 1)
         for name, index in whole.groupindex.items():
             self._group_names[index] = name
-        self._token = Token
         self._keywords = keywords
         self._skipped = skipped
         self._alternatives = [(t.name, regexps[t.name]) for t in terminals if t.name not in ignore]
@@ -506,7 +505,7 @@ class _Tokens:
         code = "".join(f"    {line}\n" for line in body)
         for name, index in pattern.groupindex.items():
             code = code.replace(f"@{name})", f"{index})")
-        namespace: dict[str, Any] = {"match": pattern.match, "T": self._token, **names}
+        namespace: dict[str, Any] = {"match": pattern.match, "T": Token, **names}
         namespace.update((f"kw_{base}", frozenset(spellings)) for base, spellings in self._keywords.items())
         defaults = ", ".join(f"{name}={name}" for name in namespace)
         exec(f"def read({arguments}, {defaults}):\n{code}", namespace)  # the text is made here, from the shape
@@ -520,7 +519,7 @@ class _Tokens:
 
         As ``stream`` reads them, in a loop of its own: a generator's resumption per token costs more.
         """
-        token = self._token
+        token = Token
         keywords = self._keywords
         names = self._group_names
         kinds: list[str] = []
@@ -544,7 +543,7 @@ class _Tokens:
         The terminal's group is the match's last (``lastindex``: a terminal's inner groups close before
         its own), and it ends where the match ends: an index and one string, fewer calls than by name.
         """
-        token = self._token
+        token = Token
         keywords = self._keywords
         names = self._group_names
         for match in self._finditer(text, start, len(text) if end is None else end):
@@ -855,7 +854,7 @@ class _LineParser:
         """
         if text.find("(", start, end) < 0 or _NOT_GROUPED.search(text, start, end) or _CALLED.search(text, start, end):
             return None
-        token = self._tokens._token
+        token = Token
         copiers = self._group_copiers
         opens: list[int] = []  # where each group open now starts, innermost last
         inside: list[list[Any] | None] = []  # the groups parsed so far in each of those (None: none yet)
