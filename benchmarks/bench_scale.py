@@ -224,7 +224,7 @@ def phases(shape: str, n: int) -> dict[str, float]:
     def evaluated(passes: tuple[Graph, int, Any, list[float]]) -> Evaluation:
         graph, output, tape, values = passes
         grads, local = backward(tape, values)
-        return Evaluation(graph, output, tape.order, values, grads, local)
+        return Evaluation(graph, output, tape.order, values, grads, local, steps=tape.steps)
 
     def labelled(evaluation: Evaluation) -> Result:
         labels = node_labels(evaluation.graph, evaluation.order, evaluation.output)

@@ -75,7 +75,7 @@ def collapse(result: Result) -> Result:
     values, grads, local = evaluation.values, evaluation.grads, evaluation.local
     new_values: list[float] = []
     new_grads: list[float] = []
-    new_local: list[tuple[float, ...]] = []
+    new_local: list[tuple[float, ...] | None] = []
     for i in order:
         call = module_of.get(i)
         if call is not None and i != scopes[call].result:

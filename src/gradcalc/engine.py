@@ -37,12 +37,27 @@ class Evaluation:
     order: list[int]  # the nodes evaluated, in topological order: inputs first, output last
     values: list[float]
     grads: list[float]
-    local: list[tuple[float, ...]]  # each node's partial derivatives with respect to its arguments
+    partials: list[tuple[float, ...] | None]  # as ``backward`` leaves them: read them as ``local``
     warnings: list[Warning_] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)  # the steps ``backward`` ran: ``local`` reads them
+    _complete: bool = field(default=False, init=False, repr=False)  # local has built every product's
 
     @property
     def value(self) -> float:
         return self.values[self.output]
+
+    @property
+    def local(self) -> list[tuple[float, ...]]:
+        """Each node's partial derivatives with respect to its arguments; () for a leaf or a node not
+        evaluated. A product's, its two arguments swapped, are built here the first time a view asks."""
+        partials = self.partials
+        if not self._complete:
+            values = self.values
+            for i, _, rule, a, b in self.steps:
+                if rule is None:
+                    partials[i] = (values[b], values[a])
+            self._complete = True
+        return partials  # type: ignore[return-value]  # None is gone
 
     @property
     def inputs(self) -> list[int]:
@@ -79,9 +94,9 @@ class Tape:
 
 # A gate as the passes run it: (node, forward rule, local rule, first argument, second argument or -1).
 # The local rule is the partials themselves where they are constants (``ops.ConstantPartials``), and
-# None where they are the two arguments swapped (``ops.swapped_partials``): the backward pass reads or
-# builds those without a call. Every op has one or two arguments, and unpacking them by hand is what
-# keeps these loops near a hand-written tape's speed.
+# None where they are the two arguments swapped (``ops.swapped_partials``): the backward pass reads the
+# constants, and multiplies by the swapped arguments, without a call. Every op has one or two arguments,
+# and unpacking them by hand is what keeps these loops near a hand-written tape's speed.
 Step = tuple[int, Callable[..., float], Callable[..., tuple[float, ...]] | tuple[float, ...] | None, int, int]
 
 
@@ -129,26 +144,29 @@ def forward(graph: Graph, tape: Tape) -> list[float]:
     return values
 
 
-def backward(tape: Tape, values: list[float]) -> tuple[list[float], list[tuple[float, ...]]]:
-    """Every node's gradient d(output)/d(node), and every gate's local partials."""
+def backward(tape: Tape, values: list[float]) -> tuple[list[float], list[tuple[float, ...] | None]]:
+    """Every node's gradient d(output)/d(node), and every gate's local partials: those of a product
+    are None, left for ``Evaluation.local`` to build, so that a pass whose partials no view reads
+    (a gradient check, a Hessian's rows) makes no tuple per product. () for a node not evaluated."""
     grads = [0.0] * tape.size
-    local: list[tuple[float, ...]] = [()] * tape.size
+    local: list[tuple[float, ...] | None] = [()] * tape.size
     grads[tape.output] = 1.0
     for i, _, partials, a, b in reversed(tape.steps):
         upstream = grads[i]
-        if b < 0:
-            local[i] = slopes = (
-                partials if type(partials) is tuple else partials(values[a], values[i])  # type: ignore[operator,misc]
-            )
+        if partials is None:  # a product: its arguments swapped
+            local[i] = None
+            grads[a] += upstream * values[b]
+            grads[b] += upstream * values[a]
+        elif type(partials) is tuple:
+            local[i] = partials
+            grads[a] += upstream * partials[0]
+            if b >= 0:
+                grads[b] += upstream * partials[1]
+        elif b < 0:
+            local[i] = slopes = partials(values[a], values[i])  # type: ignore[operator]
             grads[a] += upstream * slopes[0]
         else:
-            if type(partials) is tuple:
-                slopes = partials
-            elif partials is None:  # swapped
-                slopes = (values[b], values[a])
-            else:
-                slopes = partials(values[a], values[b], values[i])  # type: ignore[operator]
-            local[i] = slopes
+            local[i] = slopes = partials(values[a], values[b], values[i])  # type: ignore[operator]
             grads[a] += upstream * slopes[0]
             grads[b] += upstream * slopes[1]
     return grads, local
@@ -157,7 +175,7 @@ def backward(tape: Tape, values: list[float]) -> tuple[list[float], list[tuple[f
 def run_tape(graph: Graph, tape: Tape) -> Evaluation:
     values = forward(graph, tape)
     grads, local = backward(tape, values)
-    evaluation = Evaluation(graph, tape.output, tape.order, values, grads, local)
+    evaluation = Evaluation(graph, tape.output, tape.order, values, grads, local, steps=tape.steps)
     evaluation.warnings = _warnings(evaluation, tape.kinks)
     return evaluation
 
