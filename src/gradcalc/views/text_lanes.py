@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from gradcalc.graph import Node
 from gradcalc.numbers import format_number
 from gradcalc.ops import CONST
 from gradcalc.program import Result
@@ -145,59 +146,78 @@ def _gutter(
     result: Result, lanes: int, charset: Charset, gap: int | None = None, hidden: int = 0
 ) -> tuple[list[str], str]:
     """The gutter of every row, lane c at column 2c, the overflow column at 2 * lanes; and the lanes alive
-    across the ``hidden`` rows from place ``gap`` on, which get no gutter of their own."""
+    across the ``hidden`` rows from place ``gap`` on, which get no gutter of their own.
+
+    A value takes a lane when it is computed and frees it at its last reader, which ``last`` gives, so
+    the hidden rows (all but a thousand of a long session) only move values in and out of lanes.
+    """
     evaluation, nodes = result.evaluation, result.graph.nodes
     order = evaluation.order
-    live = ""
-    skipped = range(gap, gap + hidden) if gap is not None else range(0)
     glyph = charset.lines
-    uses = dict.fromkeys(order, 0)
-    for i in order:
+    last = [-1] * len(nodes)  # each value's last reader, as its place in order (-1: never read)
+    for k, i in enumerate(order):
         for a in nodes[i].args:
-            uses[a] += 1
-    owner: list[int | None] = [None] * lanes
+            last[a] = k
+    owner: list[int | None] = [None] * lanes  # the value each lane carries
     lane_of: dict[int, int] = {}
     gutters = []
-    vertical, horizontal = glyph[N | S], glyph[E | W]
-    base = [" "] * (2 * lanes + 1)  # the gutter with only the live lanes drawn, kept up to date
+    live = ""
+    hidden_rows = range(gap, gap + hidden) if gap is not None else range(0)
     for k, i in enumerate(order):
-        node = nodes[i]
-        args = node.args
-        for a in args:
-            uses[a] -= 1
-        if k in skipped:  # a row not drawn (most rows of a long session): only its lanes change
-            if k == skipped.start:
-                live = "".join(base).rstrip()
-        else:  # a row drawn: its inputs' lanes joined to its dot
-            held = [(lane_of[a], a) for a in dict.fromkeys(args) if a in lane_of]  # x * x holds one lane
-            ending = [c for c, a in held if uses[a] == 0]
-            mine = min(ending) if ending else owner.index(None) if None in owner else None
-            at = 2 * mine if mine is not None else 2 * lanes
-            cells = base.copy()
-            if held:
-                lo = min(at, *(2 * c for c, _ in held))
-                hi = max(at, *(2 * c for c, _ in held))
-                for x in range(lo, hi + 1):
-                    cells[x] = vertical if cells[x] != " " else horizontal
-                for c, a in held:
-                    x = 2 * c
-                    cells[x] = glyph[N | (E if x < at else W) | (S if uses[a] else 0)]
-            cells[at] = charset.leaf if node.is_leaf else charset.gate
-            gutters.append("".join(cells).rstrip())
-        # The lanes of the values read for the last time are freed; this value, read later, takes the
-        # first of them (the lane its dot is drawn in), or else the first free lane, if there is one.
-        first_freed: int | None = None
-        for a in args:  # x * x: the second a finds its lane freed by the first
-            lane = lane_of.get(a)
-            if lane is not None and uses[a] == 0:
-                owner[lane] = None
-                base[2 * lane] = " "
-                del lane_of[a]
-                first_freed = lane if first_freed is None else min(first_freed, lane)
-        if uses[i] > 0:
-            taken = first_freed if first_freed is not None else owner.index(None) if None in owner else None
-            if taken is not None:
-                owner[taken] = i
-                lane_of[i] = taken
-                base[2 * taken] = vertical
+        if k not in hidden_rows:
+            gutters.append(_row(k, nodes[i], last, owner, lane_of, glyph, charset))
+        elif k == gap:
+            live = _live(owner, glyph[N | S])
+        _advance(k, i, nodes[i].args, last, owner, lane_of)
     return gutters, live
+
+
+def _live(owner: list[int | None], vertical: str) -> str:
+    """The gutter with only the lanes alive drawn."""
+    return " ".join(" " if value is None else vertical for value in owner).rstrip()
+
+
+def _row(
+    k: int, node: Node, last: list[int], owner: list[int | None], lane_of: dict[int, int],
+    glyph: dict[int, str], charset: Charset,
+) -> str:  # fmt: skip
+    """The gutter of the row at place ``k``: its inputs' lanes joined to its dot."""
+    vertical, horizontal = glyph[N | S], glyph[E | W]
+    lanes = len(owner)
+    cells = [" "] * (2 * lanes + 1)
+    for c, value in enumerate(owner):
+        if value is not None:
+            cells[2 * c] = vertical
+    held = [(lane_of[a], a) for a in dict.fromkeys(node.args) if a in lane_of]  # x * x holds one lane
+    ending = [c for c, a in held if last[a] == k]
+    mine = min(ending) if ending else owner.index(None) if None in owner else None
+    at = 2 * mine if mine is not None else 2 * lanes
+    if held:
+        lo = min(at, *(2 * c for c, _ in held))
+        hi = max(at, *(2 * c for c, _ in held))
+        for x in range(lo, hi + 1):
+            cells[x] = vertical if cells[x] != " " else horizontal
+        for c, a in held:
+            x = 2 * c
+            cells[x] = glyph[N | (E if x < at else W) | (S if last[a] > k else 0)]
+    cells[at] = charset.leaf if node.is_leaf else charset.gate
+    return "".join(cells).rstrip()
+
+
+def _advance(k: int, i: int, args: tuple[int, ...], last: list[int], owner: list[int | None],
+             lane_of: dict[int, int]) -> None:  # fmt: skip
+    """After the row at place ``k`` (value ``i``, reading ``args``): the lanes of the values read for the
+    last time are freed, and ``i``, if read later, takes the first of them (the lane its dot is drawn in),
+    or else the first free lane, if there is one."""
+    first_freed = -1
+    for a in args:  # x * x: the second a finds its lane freed already
+        if last[a] == k:
+            lane = lane_of.pop(a, -1)
+            if lane >= 0:
+                owner[lane] = None
+                first_freed = lane if first_freed < 0 or lane < first_freed else first_freed
+    if last[i] > k:
+        taken = first_freed if first_freed >= 0 else owner.index(None) if None in owner else -1
+        if taken >= 0:
+            owner[taken] = i
+            lane_of[i] = taken
