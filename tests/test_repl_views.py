@@ -292,7 +292,7 @@ def test_a_drawing_shown_in_the_repl_is_styled_as_its_ansi_colours_read(program,
     from rich.text import Text
 
     from gradcalc.program import run_source
-    from gradcalc.repl.display import styled
+    from gradcalc.repl.display import Painted
     from gradcalc.source import Source
     from gradcalc.views.text_graph import render_text
 
@@ -300,7 +300,7 @@ def test_a_drawing_shown_in_the_repl_is_styled_as_its_ansi_colours_read(program,
     drawing = render_text(result, **options)
     painted = Text.from_ansi(drawing.text(color=True), no_wrap=True, overflow="crop")  # what it was drawn as
     shown = []
-    for text in (painted, styled(drawing.rows, drawing.spans)):
+    for text in (painted, Painted(drawing.rows, drawing.spans)):
         console = Console(file=io.StringIO(), width=120, force_terminal=True, color_system="truecolor")
         console.print(text)
         shown.append(console.file.getvalue())

@@ -8,10 +8,10 @@ from __future__ import annotations
 import sys
 from functools import cache
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.segment import Segment
 from rich.style import Style
 from rich.table import Table
-from rich.text import Span as StyledSpan
 from rich.text import Text
 
 from gradcalc.errors import GradcalcError
@@ -129,7 +129,7 @@ def _drawing(result: Result, width: int | None, unicode: bool, rows: int) -> Ren
     if not drawing.fits:
         why = f" ({drawing.reason})" if drawing.reason else ""
         return Text(f"{drawing.summary}\ntoo big to draw here{why}: :render FILE draws it as a picture", style="dim")
-    return styled(drawing.rows, drawing.spans)
+    return Painted(drawing.rows, drawing.spans)
 
 
 @cache
@@ -138,20 +138,33 @@ def _style(kind: str) -> Style:
     return Text.from_ansi(f"{ANSI[kind]}x{RESET}").spans[0].style  # type: ignore[return-value]
 
 
-def styled(rows: list[str], spans: list[list[DrawnSpan]]) -> Text:
-    """The drawing as Rich text, never wrapped, its spans styled as ``text_canvas.paint`` colours them.
+class Painted:
+    """A drawing's rows as Rich segments, its spans styled as ``text_canvas.paint`` colours them.
 
-    The same text as ``Text.from_ansi`` of the painted rows, without writing the ANSI codes and reading
-    them back: for the 200 rows of a 15,000-node session's drawing that took 6 ms of ``:show``'s 50.
+    The same output as ``Text.from_ansi`` of the painted rows (never wrapped), without writing the ANSI
+    codes and reading them back, and without Rich's splitting a text into lines to wrap, justify and
+    crop each: the rows are drawn for the width already (``render_text``'s ``width``).
     """
-    kept: list[StyledSpan] = []
-    at = 0  # where the row starts in the text
-    for row, row_spans in zip(rows, spans, strict=True):
-        for start, end, kind in painted_spans(row, row_spans):
-            if end > start:  # an empty span's codes colour nothing
-                kept.append(StyledSpan(at + start, at + end, _style(kind)))
-        at += len(row) + 1
-    return Text("\n".join(rows) + "\n", no_wrap=True, overflow="crop", spans=kept)  # as from_ansi ends it
+
+    __slots__ = ("rows", "spans")
+
+    def __init__(self, rows: list[str], spans: list[list[DrawnSpan]]) -> None:
+        self.rows, self.spans = rows, spans
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        newline = Segment.line()
+        for row, row_spans in zip(self.rows, self.spans, strict=True):
+            at = 0  # where the row's text not yet yielded starts
+            for start, end, kind in painted_spans(row, row_spans):
+                if end > start:  # an empty span's codes colour nothing
+                    if start > at:
+                        yield Segment(row[at:start])
+                    yield Segment(row[start:end], _style(kind))
+                    at = end
+            if at < len(row):
+                yield Segment(row[at:])
+            yield newline
+        yield newline  # a blank line after the drawing, as the text it was read from ends
 
 
 def _assignment(name: str, value: float, precision: int, style: str) -> Text:
