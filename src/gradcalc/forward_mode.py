@@ -16,11 +16,11 @@ from gradcalc.engine import Evaluation
 def tangents(evaluation: Evaluation, seed: int) -> list[float]:
     """d(node)/d(seed) for every node of ``evaluation``, indexed by node id: one forward pass.
 
-    The local partials are the op table's, computed from the values of the forward pass (as the
-    backward pass computes them), so nothing here knows any op.
+    The local partials are the evaluation's own, the op table's rules at the values of the forward pass
+    (those the backward pass multiplied by), so nothing here knows any op.
     """
-    nodes, values = evaluation.graph.nodes, evaluation.values
-    dot = [0.0] * len(values)
+    nodes, local = evaluation.graph.nodes, evaluation.local
+    dot = [0.0] * len(evaluation.values)
     dot[seed] = 1.0
     for i in evaluation.order:
         args = nodes[i].args
@@ -28,10 +28,9 @@ def tangents(evaluation: Evaluation, seed: int) -> list[float]:
             continue
         if len(args) == 1:
             (a,) = args
-            slope = nodes[i].local(values[a], values[i])[0]
-            dot[i] = slope * dot[a] if dot[a] else 0.0
+            dot[i] = local[i][0] * dot[a] if dot[a] else 0.0
         else:
             a, b = args
-            da, db = nodes[i].local(values[a], values[b], values[i])
+            da, db = local[i]
             dot[i] = (da * dot[a] if dot[a] else 0.0) + (db * dot[b] if dot[b] else 0.0)
     return dot
