@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pytest
 from hypothesis import example, given, settings
@@ -96,6 +96,43 @@ def test_the_contract_holds_at_every_power_of_ten(precision: int):
             if math.isfinite(value) and value:
                 check_contract(value, precision)
                 check_contract(-value, precision)
+
+
+def ties(draw: st.DrawFn) -> float:
+    """A number whose printed digits end in a 5 just past a precision: 2.675, 1003.5, 12.0625."""
+    whole = draw(st.integers(1, 10**14))
+    decimals = draw(st.text("0123456789", max_size=12))
+    return float(f"{whole}.{decimals}5")
+
+
+FROM_ONE_UP = st.one_of(
+    st.floats(1.0, 1e15, exclude_max=True),
+    magnitudes().map(abs).filter(lambda v: 1 <= v < 1e15),
+    st.composite(ties)(),
+    st.sampled_from([1.0, 2.675, 9.995, 999999999999999.9, 100000000000000.02, 4503599627370495.5 / 8]),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(FROM_ONE_UP, st.integers(0, 17), st.booleans(), st.booleans())
+@example(999999999999999.6, 0, False, False)  # rounds to 1e15
+@example(999999999999999.94, 1, True, True)
+def test_from_1_up_the_printed_digits_are_rounded_half_away_from_zero(
+    value: float, precision: int, negative: bool, fixed: bool
+):
+    """Exactly the contract's rounding, with ``decimal`` as the reference: the digits Python prints for
+    the number, rounded half away from zero to p decimals (17 digits in all at most)."""
+    shortest = Decimal(repr(value))
+    decimals = min(precision, 17 - len(str(int(value))))
+    rounded = shortest.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    if rounded >= Decimal("1e15"):  # carried up to 1e15, where scientific notation starts
+        want = "1e15"
+    else:
+        want = f"{rounded:f}"
+        if not fixed and "." in want:
+            want = want.rstrip("0").rstrip(".")
+    sign = "-" if negative else ""
+    assert format_number(-value if negative else value, precision, fixed=fixed) == sign + want
 
 
 @given(NUMBERS, st.integers(-1000, 1000))

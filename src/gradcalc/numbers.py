@@ -23,8 +23,9 @@ README, "Usage"):
   p = 17, ``0.1`` reads ``0.1``, not ``0.10000000000000001``. Read back with ``float()``, the text is
   within half a unit of its last digit of the number (and the shortest form's own, tinier, error).
 
-It is a few string operations on ``repr``, with no ``decimal`` import (start-up time counts), since a
-picture of a large graph formats hundreds of thousands of numbers.
+It is a few string operations on ``repr`` (and, from 1 up, ``format``'s own rounding wherever it gives
+the same digits, which is everywhere but a tie of the printed digits), with no ``decimal`` import
+(start-up time counts), since a picture of a large graph formats hundreds of thousands of numbers.
 """
 
 from __future__ import annotations
@@ -53,14 +54,25 @@ def format_number(value: float, precision: int = 6, *, fixed: bool = False) -> s
         return "0." + "0" * p if fixed and p else "0"
     sign = "-" if number < 0 else ""
     text = repr(number).lstrip("-")
-    if "e" not in text:  # fast path: 123.25 needs no rounding at 2 decimals or more
+    if "e" not in text:
         whole, _, fraction = text.partition(".")
-        if fraction == "0":
-            fraction = ""
-        if whole != "0" and len(fraction) <= p and len(whole) <= LARGE_EXPONENT:
-            if fixed:
-                fraction = fraction.ljust(min(p, MAX_DIGITS - len(whole)), "0")
-            return f"{sign}{whole}.{fraction}" if fraction else sign + whole
+        if whole != "0" and len(whole) <= LARGE_EXPONENT:  # from 1 up: p decimals, at most 17 digits in all
+            if fraction == "0":
+                fraction = ""
+            if len(fraction) <= p:  # 123.25 needs no rounding at 2 decimals or more
+                if fixed:
+                    fraction = fraction.ljust(min(p, MAX_DIGITS - len(whole)), "0")
+                return f"{sign}{whole}.{fraction}" if fraction else sign + whole
+            if len(fraction) > p + 1 or fraction[-1] != "5":
+                # Not a tie of the shortest digits (2.675 at 2 decimals): then rounding them half away
+                # from zero and rounding the double itself to nearest (what ``format`` does) agree, as a
+                # decimal between the two with p + 1 decimals would be a shorter ``repr``. The carry
+                # into 1e15 (999999999999999.96 at 1 decimal) is left to the full rounding below.
+                rounded = f"{-number if sign else number:.{p}f}"
+                if len(rounded.partition(".")[0]) <= LARGE_EXPONENT:
+                    if p and not fixed:
+                        rounded = rounded.rstrip("0").rstrip(".")
+                    return sign + rounded
     digits, point = _shortest(text)
     significant = max(p, 1)
     exponent = point - 1  # of the leading digit
