@@ -39,8 +39,7 @@ class Evaluation:
     grads: list[float]
     partials: list[tuple[float, ...] | None]  # as ``backward`` leaves them: read them as ``local``
     warnings: list[Warning_] = field(default_factory=list)
-    steps: list[Step] = field(default_factory=list)  # the steps ``backward`` ran: ``local`` reads them
-    _complete: bool = field(default=False, init=False, repr=False)  # local has built every product's
+    steps: list[Step] = field(default_factory=list)  # the steps ``backward`` ran, until ``local`` reads them
 
     @property
     def value(self) -> float:
@@ -49,14 +48,15 @@ class Evaluation:
     @property
     def local(self) -> list[tuple[float, ...]]:
         """Each node's partial derivatives with respect to its arguments; () for a leaf or a node not
-        evaluated. A product's, its two arguments swapped, are built here the first time a view asks."""
+        evaluated. A product's, its two arguments swapped, are built here the first time a view asks,
+        from the steps, which are let go then."""
         partials = self.partials
-        if not self._complete:
+        if self.steps:
             values = self.values
             for i, _, rule, a, b in self.steps:
                 if rule is None:
                     partials[i] = (values[b], values[a])
-            self._complete = True
+            self.steps = []
         return partials  # type: ignore[return-value]  # None is gone
 
     @property
