@@ -148,8 +148,8 @@ def _gutter(
     """The gutter of every row, lane c at column 2c, the overflow column at 2 * lanes; and the lanes alive
     across the ``hidden`` rows from place ``gap`` on, which get no gutter of their own.
 
-    A value takes a lane when it is computed and frees it at its last reader, which ``last`` gives, so
-    the hidden rows (all but a thousand of a long session) only move values in and out of lanes.
+    A value takes a lane when it is computed and frees it at its last reader, found once for every value
+    (``last``), so a hidden row (nearly every row of a long session) only moves values in and out of lanes.
     """
     evaluation, nodes = result.evaluation, result.graph.nodes
     order = evaluation.order
