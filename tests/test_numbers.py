@@ -135,6 +135,41 @@ def test_from_1_up_the_printed_digits_are_rounded_half_away_from_zero(
     assert format_number(-value if negative else value, precision, fixed=fixed) == sign + want
 
 
+def small_ties(draw: st.DrawFn) -> float:
+    """A number below 1 whose printed digits end in a 5: 0.125, 0.00735."""
+    zeros = "0" * draw(st.integers(0, 3))
+    return float(f"0.{zeros}{draw(st.integers(1, 10**12))}5")
+
+
+BELOW_ONE = st.one_of(
+    st.floats(1e-4, 1.0, exclude_max=True),
+    st.composite(small_ties)(),
+    st.sampled_from([0.125, 0.0731058578630049, 0.0996, 0.96, 0.099999996, 0.00014999999999999999]),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(BELOW_ONE, st.integers(0, 17), st.booleans(), st.booleans())
+def test_below_1_the_printed_digits_are_rounded_half_away_from_zero_to_p_significant_digits(
+    value: float, precision: int, negative: bool, fixed: bool
+):
+    """As above, from 1e-4 to 1: p significant digits of the printed number (one at least), and where
+    rounding them carries into a new leading digit (0.0996 at 2 digits), p digits of that: 0.10."""
+    fraction = repr(value).partition(".")[2]
+    zeros = len(fraction) - len(fraction.lstrip("0"))
+    significant = max(precision, 1)
+    shortest = Decimal(repr(value))
+    rounded = shortest.quantize(Decimal(1).scaleb(-max(precision, significant + zeros)), rounding=ROUND_HALF_UP)
+    if rounded.adjusted() > -zeros - 1:  # carried
+        decimals = max(precision, significant + zeros - 1)
+        rounded = shortest.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    want = f"{rounded:f}"
+    if not fixed and "." in want:
+        want = want.rstrip("0").rstrip(".")
+    sign = "-" if negative else ""
+    assert format_number(-value if negative else value, precision, fixed=fixed) == sign + want
+
+
 @given(NUMBERS, st.integers(-1000, 1000))
 def test_precisions_outside_0_to_17_are_clamped(value: float, precision: int):
     nearest = min(max(precision, 0), 17)
