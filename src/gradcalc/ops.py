@@ -148,8 +148,9 @@ class ConstantPartials:
 
 
 def swapped_partials(a: float, b: float, out: float) -> tuple[float, float]:
-    """A product's partials, its two arguments swapped: d(a*b) = (b, a). The backward pass builds them
-    itself where a gate's rule is this very function."""
+    """A product's partials, its two arguments swapped: d(a*b) = (b, a). Where a gate's rule is this very
+    function, the backward pass multiplies by the swapped arguments itself, and ``Evaluation.local``
+    builds the pair when a view reads it."""
     return b, a
 
 
