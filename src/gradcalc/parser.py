@@ -34,6 +34,7 @@ from gradcalc.source import Source, Span
 
 if TYPE_CHECKING:
     from lark import Lark
+    from lark import Token as LarkToken
     from lark.exceptions import UnexpectedInput
 
 GRAMMAR_FILE = "gradcalc.lark"
@@ -1295,7 +1296,7 @@ def _syntax_error(source: Source, exc: UnexpectedInput) -> ProgramSyntaxError:
     return ProgramSyntaxError(str(exc))  # pragma: no cover - Lark's LALR raises only the two above
 
 
-def _describe_token(token: Any) -> str:
+def _describe_token(token: LarkToken) -> str:
     if token.type == "_NEWLINE":
         return "end of line"
     if token.type == "SEMICOLON":
@@ -1320,7 +1321,7 @@ _BRACKETS = {
 }
 
 
-def _token_hint(text: str, token: Any) -> str | None:
+def _token_hint(text: str, token: LarkToken) -> str | None:
     """What the user most likely meant where the parser stopped at ``token``.
 
     ``2x``, ``2(x+1)``, ``(a+b)(c+d)``: two factors side by side, where mathematics multiplies and the
