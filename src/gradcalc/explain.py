@@ -19,7 +19,7 @@ Constants are not differentiated: they get no partials, no products and no gradi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gradcalc.defaults import EXPLAIN_STEPS
 from gradcalc.numbers import format_number
@@ -34,8 +34,7 @@ ROUTES_WRITTEN = 6  # a node with more consumers than this gets path counts: no 
 MAX_STEPS = EXPLAIN_STEPS  # steps told per pass (2,000 in all) and inputs listed, unless asked for more
 
 
-@dataclass(frozen=True, slots=True)
-class Gate:
+class Gate(NamedTuple):
     """An op applied to labelled arguments: ``p * z``, with their values ``4, -3``.
 
     ``forward`` and ``local`` are the node's rules with any folded constant bound, so a view can
@@ -51,8 +50,7 @@ class Gate:
     local: Callable[..., tuple[float, ...]]
 
 
-@dataclass(frozen=True, slots=True)
-class Leaf:
+class Leaf(NamedTuple):
     """An input (or a constant the program names) and its value: ``x = 1``."""
 
     node: int
@@ -60,8 +58,7 @@ class Leaf:
     value: float
 
 
-@dataclass(frozen=True, slots=True)
-class ForwardStep:
+class ForwardStep(NamedTuple):
     """``label = gate = value``: one gate computed from its arguments' values."""
 
     node: int
@@ -70,8 +67,7 @@ class ForwardStep:
     value: float
 
 
-@dataclass(frozen=True, slots=True)
-class LocalPartial:
+class LocalPartial(NamedTuple):
     """A gate's local partial with respect to one node among its arguments: ``∂g/∂p = z = -3``.
 
     A node that is several of the arguments (``x`` in ``x * x``) has one term per argument position,
@@ -94,8 +90,7 @@ class LocalPartial:
         return self.combined or " + ".join(self.terms)
 
 
-@dataclass(frozen=True, slots=True)
-class ChainProduct:
+class ChainProduct(NamedTuple):
     """The chain rule along one consumer: ``∂out/∂arg = ∂out/∂gate · ∂gate/∂arg = upstream · local``."""
 
     arg: int
@@ -107,8 +102,7 @@ class ChainProduct:
     one_of_several: bool  # the argument has more than one consumer: this is one term of a sum
 
 
-@dataclass(slots=True)  # not frozen: an input used by 5,000 gates makes 5,000, and a frozen one costs 3x
-class Consumer:
+class Consumer(NamedTuple):
     """One gate that uses a node, and what flows back through it."""
 
     label: str
@@ -120,8 +114,7 @@ class Consumer:
     product: float  # ∂out/∂gate · ∂gate/∂node
 
 
-@dataclass(frozen=True, slots=True)
-class PathSum:
+class PathSum(NamedTuple):
     """A node with several consumers: its gradient is the sum of what flows back through each."""
 
     node: int
@@ -143,8 +136,7 @@ class PathSum:
         return tuple((c.label, c.product) for c in self.consumers)
 
 
-@dataclass(frozen=True, slots=True)
-class BackwardStep:
+class BackwardStep(NamedTuple):
     """The backward pass through one gate, whose gradient ``upstream`` is complete when it is reached."""
 
     node: int
@@ -157,8 +149,7 @@ class BackwardStep:
     kink_rule: str | None  # the convention used when the gate sits on a point with no derivative
 
 
-@dataclass(frozen=True, slots=True)
-class Explanation:
+class Explanation(NamedTuple):
     output: int
     output_label: str
     value: float
@@ -174,10 +165,11 @@ class Explanation:
     backward_left_out: int = 0
     inputs_left_out: int = 0
 
+    steps: tuple[StepSplit, ...] = ()  # inputs shared by a loop's steps: their gradients split by step
+
     @property
     def left_out(self) -> int:
         return self.forward_left_out + self.backward_left_out + self.inputs_left_out
-    steps: tuple[StepSplit, ...] = ()  # inputs shared by a loop's steps: their gradients split by step
 
 
 def explain(result: Result, max_steps: int = MAX_STEPS) -> Explanation:
@@ -209,16 +201,23 @@ def explain(result: Result, max_steps: int = MAX_STEPS) -> Explanation:
     paths = [0] * len(nodes)
     successor = [-1] * len(nodes)  # a gate using the node: the next step of its path when it is unique
     paths[output] = 1
+    # (A constant is counted too, though nothing reads its count: testing for one cost more than counting.)
     for i in reversed(gates):
         args = nodes[i].args
         through = paths[i]
-        for a in args:
-            total = paths[a] + through
-            paths[a] = total if total < PATH_CAP else PATH_CAP  # min(), spelled out: a call fewer per argument
-        for a in _distinct(args):
-            if nodes[a].op is not CONST:
+        if len(args) < 2 or (len(args) == 2 and args[0] != args[1]):  # distinct arguments: one loop
+            for a in args:
+                total = paths[a] + through
+                paths[a] = total if total < PATH_CAP else PATH_CAP  # min(), spelled out: a call fewer
                 consumers[a] += 1
                 successor[a] = i
+            continue
+        for a in args:
+            total = paths[a] + through
+            paths[a] = total if total < PATH_CAP else PATH_CAP
+        for a in dict.fromkeys(args):
+            consumers[a] += 1
+            successor[a] = i
 
     def route(i: int) -> tuple[str, ...] | None:
         """The one path from gate ``i`` to the output, cut after ``ROUTE_SHOWN`` steps; None if several."""
@@ -276,17 +275,22 @@ def explain(result: Result, max_steps: int = MAX_STEPS) -> Explanation:
 
     every_input = evaluation.inputs
     summed_inputs = {i for i in every_input if consumers[i] > 1}  # the inputs whose gradient is a sum
+    sums = {a: contributions.setdefault(a, []) for a in summed_inputs}
     for i in reversed(gates[: len(gates) - len(told)]):  # steps not told: only what flows into the inputs' sums
         args = nodes[i].args
         if summed_inputs.isdisjoint(args):
             continue
-        for a in _distinct(args):
-            if a in summed_inputs:
-                uses = args.count(a)
-                where = [args.index(a)] if uses == 1 else [k for k, b in enumerate(args) if b == a]
-                product = grads[i] * sum(map(local[i].__getitem__, where))
-                through = uses * paths[i]
-                contributions.setdefault(a, []).append((i, uses, through if through < PATH_CAP else PATH_CAP, product))
+        if len(args) < 2 or (len(args) == 2 and args[0] != args[1]):  # each argument once: one slot each
+            for k, a in enumerate(args):
+                if a in sums:
+                    sums[a].append((i, 1, paths[i], grads[i] * local[i][k]))
+            continue
+        for a in dict.fromkeys(args):
+            if a in sums:
+                where = [k for k, b in enumerate(args) if b == a]
+                through = len(where) * paths[i]
+                product = grads[i] * sum(local[i][k] for k in where)
+                sums[a].append((i, len(where), through if through < PATH_CAP else PATH_CAP, product))
     inputs = every_input[:cap]
     input_sums = tuple(s for i in inputs if (s := path_sum(i, grads[i])) is not None)
     return Explanation(
@@ -305,11 +309,6 @@ def explain(result: Result, max_steps: int = MAX_STEPS) -> Explanation:
         inputs_left_out=len(every_input) - len(inputs),
         steps=tuple(step_contributions(result)),
     )
-
-
-def _distinct(args: tuple[int, ...]) -> tuple[int, ...]:
-    """A gate's arguments, each once: ``x * x`` is one gate using x (twice)."""
-    return args if len(args) < 2 or (len(args) == 2 and args[0] != args[1]) else tuple(dict.fromkeys(args))
 
 
 def _combined(terms: tuple[str, ...]) -> str | None:
