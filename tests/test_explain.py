@@ -8,8 +8,12 @@ import re
 import subprocess
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from conftest import ROOT, gradcalc_command, run_gradcalc
+from fuzz_programs import op_programs, programs
+from gradcalc.errors import GradcalcError
 from gradcalc.explain import PATH_CAP, explain
 from gradcalc.numbers import format_number
 from gradcalc.ops import DIFFERENTIABLE
@@ -258,6 +262,42 @@ def test_explanations_of_large_graphs_do_not_recurse() -> None:
     assert len(capped.forward) == len(capped.backward) == 1_000
     assert capped.forward_left_out == capped.backward_left_out == n - 1_000
     assert capped.input_sums == explanation.input_sums
+
+
+_GATES = ("{a} + {b}", "{a} - {b}", "{a} * sigmoid({b})", "tanh({a} * {b})", "{a} / (1 + {b}^2)", "exp(-{a}^2) * {b}")
+
+
+@st.composite
+def reusing_programs(draw: st.DrawFn) -> str:
+    """Gates over three inputs and the gates before them, each used again and again (``x * x`` too)."""
+    names = ["x", "y", "z"]
+    lines = [f"{name} = {draw(st.sampled_from(['0.5', '-1.25', '2', '0.75']))}" for name in names]
+    for k in range(draw(st.integers(3, 25))):
+        gate = draw(st.sampled_from(_GATES))
+        lines.append(f"t{k} = " + gate.format(a=draw(st.sampled_from(names)), b=draw(st.sampled_from(names))))
+        names.append(f"t{k}")
+    lines.append(" + ".join(draw(st.lists(st.sampled_from(names), min_size=1, max_size=5))))
+    return "\n".join(lines)
+
+
+@settings(deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck), max_examples=150)
+@given(st.one_of(reusing_programs(), op_programs(), programs()), st.integers(1, 6))
+def test_a_cap_on_the_steps_tells_the_first_steps_and_the_listed_inputs_sums_as_in_full(
+    program: str, cap: int
+) -> None:
+    """The steps a cap leaves out are never built, but what flows from them into an input's sum still counts."""
+    try:
+        result = run_source(Source(program))
+    except GradcalcError:
+        assume(False)
+    evaluation = result.evaluation
+    assume(all(math.isfinite(v) for v in (*evaluation.values, *evaluation.grads)))
+    full, capped = explain(result, max_steps=0), explain(result, max_steps=cap)
+    assert capped.forward == full.forward[:cap]
+    assert capped.backward == full.backward[:cap]
+    listed = {leaf.node for leaf in capped.leaves}
+    assert capped.input_sums == tuple(total for total in full.input_sums if total.node in listed)
+    assert capped.gradients == full.gradients[:cap]
 
 
 def test_cli_explain_prints_the_seed_narration() -> None:
@@ -634,18 +674,26 @@ def test_cli_explain_of_a_long_chain_tells_the_first_steps_and_counts_the_rest()
 
 @pytest.mark.parametrize("width", [40, 100])
 def test_the_rich_explanation_prints_as_rich_prints_its_lines(width: int) -> None:
-    """explain_lines.FittedLines skips Rich's word wrapping for a line that fits: the same characters and
-    styles as a Group of the same lines, wrapped where one is too wide (width 40)."""
+    """explain_lines.FittedLines writes a line that fits as its pieces' segments, without Rich's word
+    wrapping: the same characters and styles as a Group of the same lines as ``Text``, wrapped where one
+    is too wide (width 40)."""
     import io
 
     from rich.console import Console, Group
+    from rich.text import Text
 
     from gradcalc.views.explain_view import render_explanation
+
+    def as_text(pieces: list[tuple[str, str]]) -> Text:
+        text = Text()
+        for piece, style in pieces:
+            text.append(piece, style=style)
+        return text
 
     result = run_source(Source("f(a) = a*a\nf(x) + f(y)*sigmoid(x*y - 1)"), {"x": 0.5, "y": -3.0})
     fitted = render_explanation(result, "rich")
     printed = []
-    for renderable in (fitted, Group(*fitted.lines)):  # type: ignore[attr-defined]
+    for renderable in (fitted, Group(*map(as_text, fitted.lines))):  # type: ignore[attr-defined]
         console = Console(file=io.StringIO(), width=width, color_system="truecolor", force_terminal=True)
         console.print(renderable)
         printed.append(console.file.getvalue())  # type: ignore[attr-defined]

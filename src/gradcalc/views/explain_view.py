@@ -17,8 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Literal, NamedTuple, get_args
 
 from gradcalc.engine import op_call_text
 from gradcalc.explain import (
@@ -173,8 +172,7 @@ def _slots(partial: LocalPartial) -> str:
 # The words, shared by the terminal and Markdown: sections of lines, each an equation or a remark.
 
 
-@dataclass(frozen=True, slots=True)
-class Piece:
+class Piece(NamedTuple):
     text: str
     math: bool = True  # an equation (code in Markdown) rather than words
 
@@ -187,8 +185,7 @@ def _say(*parts: str) -> Line:
     return tuple(Piece(part, math=k % 2 == 0) for k, part in enumerate(parts) if part)
 
 
-@dataclass(frozen=True, slots=True)
-class Section:
+class Section(NamedTuple):
     title: str
     lines: list[Line]
 
@@ -402,20 +399,17 @@ def _markdown(sections: list[Section]) -> str:
 
 
 def _rich(sections: list[Section]) -> RenderableType:
-    from rich.text import Text
+    from gradcalc.views.explain_lines import FittedLines, StyledLine
 
-    from gradcalc.views.explain_lines import FittedLines
-
-    items: list[Text] = []
+    items: list[StyledLine] = []
     for k, section in enumerate(sections):
         if k:
-            items.append(Text(""))
-        items.append(Text(section.title, style="bold underline"))
-        for line in section.lines:
-            text = Text("  ")
-            for piece in line:
-                text.append(piece.text, style="" if piece.math else "italic dim")
-            items.append(text)
+            items.append(())
+        items.append(((section.title, "bold underline"),))
+        items.extend(
+            (("  ", ""), *((piece.text, "" if piece.math else "italic dim") for piece in line))
+            for line in section.lines
+        )
     return FittedLines(items)
 
 
