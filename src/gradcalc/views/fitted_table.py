@@ -145,6 +145,13 @@ def measure(layout: Layout) -> Widths:
     items, cells = [0] * n, [0] * n
     for row in layout.rows:
         for k, cell in enumerate(row.cells):
+            if len(cell) == 1 and len(cell[0]) == 1:  # a name, a number: one piece, all three widths its own
+                width = _cells(cell[0][0][1])
+                if width > cells[k]:
+                    cells[k] = width
+                    items[k] = max(items[k], width)
+                    narrowest[k] = max(narrowest[k], width)
+                continue
             narrowest[k] = max(narrowest[k], _widest_piece(cell))
             items[k] = max(items[k], _widest_item(cell))
             cells[k] = max(cells[k], _one_line(cell))
@@ -191,6 +198,8 @@ def squeeze(widths: list[int], available: int, numbers: list[bool]) -> list[int]
 
 def wrap(cell: Cell, width: int) -> list[str]:
     """The lines of ``cell`` in ``width`` columns: items kept whole where they fit, then pieces."""
+    if len(cell) == 1 and len(cell[0]) == 1 and _cells(cell[0][0][1]) <= width:  # a name, a number that fits
+        return [cell[0][0][1]]
     lines: list[str] = []
     line = ""
     for item in cell:
@@ -221,6 +230,12 @@ def _fold(text: str, width: int) -> list[str]:
     """``text`` cut into lines of ``width`` characters (a piece wider than its column)."""
     step = max(1, width)
     return [text[k : k + step].strip() for k in range(0, len(text), step)] or [""]
+
+
+def _cells(text: str) -> int:
+    """``rich.cells.cell_len``, without its cache for the printable ASCII most cells are: a cell a character
+    (a control character has none)."""
+    return len(text) if text.isascii() and text.isprintable() else cell_len(text)
 
 
 def _item_text(item: Item) -> str:
@@ -263,7 +278,7 @@ def _lines(layout: Layout, widths: list[int], console: Console) -> Iterator[Segm
         for k in range(height):
             yield Segment(left)
             for j, lines in enumerate(cells):
-                gap = " " * max(0, widths[j] - cell_len(lines[k]))
+                gap = " " * max(0, widths[j] - _cells(lines[k]))
                 text = gap + lines[k] if right[j] else lines[k] + gap
                 yield Segment(f"{' ' * PADDING}{text}{' ' * PADDING}", styles[j])
                 yield Segment(middle if j < len(cells) - 1 else end)
