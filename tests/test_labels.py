@@ -146,3 +146,17 @@ def test_vars_names_the_node_only_where_two_versions_are_bound(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert re.search(r"│ k +│ g +│ \* +│", out) and re.search(r"│ g +│ g' +│ \+ +│", out)
+
+
+def test_a_constant_written_over_lines_with_a_tab_and_a_comment_is_labelled_on_one_line(tmp_path: Path):
+    """Its label is what a table row, the JSON and a picture show: the source text on one line."""
+    program = "x = 1\ny = x * (3 +  # three\n 1) + x * (2 *\tpi)\n"
+    (tmp_path / "p.gc").write_text(program)
+    table = run_gradcalc("run", "p.gc", home=tmp_path, cwd=tmp_path)
+    assert table.returncode == 0, table.stderr
+    rows = [line for line in table.stdout.splitlines() if line.startswith("│")]
+    assert [row.split("│")[1].strip() for row in rows] == ["x", "(3 + 1)", "p", "(2 * pi)", "q", "y"]
+    assert len({len(line) for line in table.stdout.splitlines()[1:-2]}) == 1  # every line of the table as wide
+    done = run_gradcalc("run", "p.gc", "--json", home=tmp_path, cwd=tmp_path)
+    labels = [node["label"] for node in json.loads(done.stdout)["nodes"]]
+    assert "(3 + 1)" in labels and "(2 * pi)" in labels

@@ -843,7 +843,7 @@ class _Lowering:
     def _materialize(self, operand: Operand) -> int:
         if isinstance(operand, _Const):
             source = operand.source or self.source
-            text = operand.text or source.text[operand.start : operand.end]
+            text = operand.text or _one_line(source.text[operand.start : operand.end])
             return self.graph.constant(operand.value, text, source, operand.start, operand.end)
         return operand
 
@@ -1501,3 +1501,11 @@ def _picker(indices: list[int]) -> Callable[[tuple[int, ...]], tuple[int, ...]]:
     if len(indices) >= 2:
         return itemgetter(*indices)
     return itemgetter(slice(indices[0], indices[0] + 1) if indices else slice(0, 0))
+
+
+def _one_line(text: str) -> str:
+    """A folded constant's source text as its label: ``(3 +  # three`` and `` 1)`` on the next line read
+    ``(3 + 1)``, one line with single spaces, its comments dropped (a table's row is one line)."""
+    if text.isprintable() and "#" not in text:  # ``2*pi``, ``(1 + 2)``: as written
+        return text
+    return " ".join(" ".join(line.partition("#")[0] for line in text.splitlines()).split())
