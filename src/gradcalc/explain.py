@@ -282,8 +282,8 @@ def explain(result: Result, max_steps: int = MAX_STEPS) -> Explanation:
             continue
         if len(args) < 2 or (len(args) == 2 and args[0] != args[1]):  # each argument once: one slot each
             for k, a in enumerate(args):
-                if a in sums:
-                    sums[a].append((i, 1, paths[i], grads[i] * local[i][k]))
+                if a in sums:  # ``+ 0.0``: a slope of -0.0 counts as 0.0, as the steps told sum their slots
+                    sums[a].append((i, 1, paths[i], grads[i] * (local[i][k] + 0.0)))
             continue
         for a in dict.fromkeys(args):
             if a in sums:
