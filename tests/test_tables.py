@@ -16,10 +16,12 @@ from pathlib import Path
 
 import pexpect
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import gradcalc_command, run_gradcalc
 from gradcalc.numbers import format_number
-from gradcalc.views.fitted_table import wrap
+from gradcalc.views.fitted_table import Cell, Column, Layout, Row, measure, wrap
 from gradcalc.views.shorten import shorten
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -204,3 +206,35 @@ def test_more_inputs_than_rows_show_their_first_and_last_gradients():
                        "∂f/∂x8 = 9", "∂f/∂x9 = 10"]  # fmt: skip
     every = run_gradcalc("eval", program, *inputs, "--rows", "0", columns=None).stdout.splitlines()
     assert every[every.index("f = 55") :] == ["f = 55", *(f"∂f/∂x{i} = {i + 1}" for i in range(10))]
+
+
+_TEXTS = st.text(alphabet="ab∂ \t", max_size=6)
+_ITEMS = st.lists(st.tuples(st.sampled_from(["", " "]), _TEXTS), min_size=1, max_size=3).map(tuple)
+_CELLS = st.lists(_ITEMS, max_size=3)
+
+
+@settings(deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck), max_examples=300)
+@given(st.lists(st.lists(_CELLS.map(tuple), min_size=2, max_size=2), max_size=8), st.tuples(_CELLS, _CELLS))
+def test_a_columns_widths_are_its_widest_piece_item_and_cell_whatever_the_order_of_its_rows(
+    rows: list[list[Cell]], headers: tuple[Cell, Cell]
+) -> None:
+    """``measure``, one-piece cells (a name, a number) taken a quicker way, against the widths' definition:
+    a piece's cells as Rich counts them (a tab has none, ∂ one), an item's pieces with their glue."""
+    from rich.cells import cell_len
+
+    def item(pieces: tuple[tuple[str, str], ...]) -> str:
+        return "".join(glue + text if k else text for k, (glue, text) in enumerate(pieces))
+
+    def widths(cell: Cell) -> tuple[int, int, int]:
+        pieces = max((cell_len(text) for i in cell for _, text in i), default=0)
+        items = max((cell_len(item(i)) for i in cell), default=0)
+        return pieces, items, sum(cell_len(item(i)) for i in cell) + max(0, len(cell) - 1)
+
+    layout = Layout([Column(header) for header in headers], [Row(cells) for cells in rows])
+    got = measure(layout)
+    for k, header in enumerate(headers):
+        column = [widths(cells[k]) for cells in rows]
+        assert got.narrowest[k] == max([widths(header)[0], *(w[0] for w in column)])
+        whole_items = max([got.narrowest[k], *(w[1] for w in column)])
+        assert got.stages[0][k] == whole_items
+        assert got.stages[1][k] == max([whole_items, *(w[2] for w in column)])

@@ -147,10 +147,12 @@ def measure(layout: Layout) -> Widths:
         for k, cell in enumerate(row.cells):
             if len(cell) == 1 and len(cell[0]) == 1:  # a name, a number: one piece, all three widths its own
                 width = _cells(cell[0][0][1])
+                if width > narrowest[k]:
+                    narrowest[k] = width
+                if width > items[k]:
+                    items[k] = width
                 if width > cells[k]:
                     cells[k] = width
-                    items[k] = max(items[k], width)
-                    narrowest[k] = max(narrowest[k], width)
                 continue
             narrowest[k] = max(narrowest[k], _widest_piece(cell))
             items[k] = max(items[k], _widest_item(cell))
