@@ -238,3 +238,15 @@ def test_a_columns_widths_are_its_widest_piece_item_and_cell_whatever_the_order_
         whole_items = max([got.narrowest[k], *(w[1] for w in column)])
         assert got.stages[0][k] == whole_items
         assert got.stages[1][k] == max([whole_items, *(w[2] for w in column)])
+
+
+@settings(deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck), max_examples=500)
+@given(st.text(alphabet="ab1 '\t\n\x1b\x7f∂≈·…漢\u0301\u200b\u200d\ufe0f"))
+def test_cell_width_counts_as_rich_counts(text: str) -> None:
+    """The tables and the explanation measure what they draw as Rich does: a control character takes no
+    cell, a wide character two, a joined sequence what Rich says."""
+    from rich.cells import cell_len
+
+    from gradcalc.views.cell_width import cell_width
+
+    assert cell_width(text) == cell_len(text)

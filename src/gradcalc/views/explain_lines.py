@@ -12,24 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
+from gradcalc.views.cell_width import cell_width
+
 StyledLine = Sequence[tuple[str, str]]  # a line's pieces: (text, Rich style, "" for none)
-
-
-def cells(text: str) -> int:
-    """``rich.cells.cell_len``, measuring each distinct character once rather than every character: an
-    explanation's lines are ASCII but for a few ``∂``, ``≈`` and ``·`` (joiners left to Rich)."""
-    if text.isascii():
-        return len(text)
-    if "\u200d" in text or "\ufe0f" in text:
-        return cell_len(text)
-    return len(text) + sum((cell_len(c) - 1) * text.count(c) for c in set(text) if not c.isascii())
 
 
 class FittedLines:
@@ -44,7 +35,7 @@ class FittedLines:
         newline = Segment.line()
         styles: dict[str, Style | None] = {"": None}
         for line, plain in zip(self.lines, self._plain):
-            if "\n" in plain or cells(plain) > width:
+            if "\n" in plain or cell_width(plain) > width:
                 yield _text(line)
                 continue
             for text, name in line:
@@ -55,7 +46,7 @@ class FittedLines:
             yield newline
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        widths = [cells(plain) for plain in self._plain] or [0]
+        widths = [cell_width(plain) for plain in self._plain] or [0]
         return Measurement(0, min(max(widths), options.max_width))
 
 

@@ -24,13 +24,13 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Literal, NamedTuple
 
 from rich import box
-from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
+from gradcalc.views.cell_width import cell_width
 from gradcalc.views.shorten import MAX_LABEL
 
 Piece = tuple[str, str]  # (the glue before it when it follows a piece on the same line, its text)
@@ -146,7 +146,7 @@ def measure(layout: Layout) -> Widths:
     for row in layout.rows:
         for k, cell in enumerate(row.cells):
             if len(cell) == 1 and len(cell[0]) == 1:  # a name, a number: one piece, all three widths its own
-                width = _cells(cell[0][0][1])
+                width = cell_width(cell[0][0][1])
                 if width > narrowest[k]:
                     narrowest[k] = width
                 if width > items[k]:
@@ -200,23 +200,23 @@ def squeeze(widths: list[int], available: int, numbers: list[bool]) -> list[int]
 
 def wrap(cell: Cell, width: int) -> list[str]:
     """The lines of ``cell`` in ``width`` columns: items kept whole where they fit, then pieces."""
-    if len(cell) == 1 and len(cell[0]) == 1 and _cells(cell[0][0][1]) <= width:  # a name, a number that fits
+    if len(cell) == 1 and len(cell[0]) == 1 and cell_width(cell[0][0][1]) <= width:  # a name, a number that fits
         return [cell[0][0][1]]
     lines: list[str] = []
     line = ""
     for item in cell:
         whole = _item_text(item)
-        if line and cell_len(line) + 1 + cell_len(whole) <= width:
+        if line and cell_width(line) + 1 + cell_width(whole) <= width:
             line += " " + whole
             continue
         if line:
             lines.append(line)
-        if cell_len(whole) <= width:
+        if cell_width(whole) <= width:
             line = whole
             continue
         line = ""
         for glue, text in item:
-            if line and cell_len(line) + cell_len(glue) + cell_len(text) <= width:
+            if line and cell_width(line) + cell_width(glue) + cell_width(text) <= width:
                 line += glue + text
                 continue
             if line:
@@ -234,26 +234,20 @@ def _fold(text: str, width: int) -> list[str]:
     return [text[k : k + step].strip() for k in range(0, len(text), step)] or [""]
 
 
-def _cells(text: str) -> int:
-    """``rich.cells.cell_len``, without its cache for the printable ASCII most cells are: a cell a character
-    (a control character has none)."""
-    return len(text) if text.isascii() and text.isprintable() else cell_len(text)
-
-
 def _item_text(item: Item) -> str:
     return "".join(glue + text if k else text for k, (glue, text) in enumerate(item))
 
 
 def _widest_piece(cell: Cell) -> int:
-    return max((cell_len(text) for item in cell for _, text in item), default=0)
+    return max((cell_width(text) for item in cell for _, text in item), default=0)
 
 
 def _widest_item(cell: Cell) -> int:
-    return max((cell_len(_item_text(item)) for item in cell), default=0)
+    return max((cell_width(_item_text(item)) for item in cell), default=0)
 
 
 def _one_line(cell: Cell) -> int:
-    return sum(cell_len(_item_text(item)) for item in cell) + max(0, len(cell) - 1)
+    return sum(cell_width(_item_text(item)) for item in cell) + max(0, len(cell) - 1)
 
 
 def _lines(layout: Layout, widths: list[int], console: Console) -> Iterator[Segment]:
@@ -280,7 +274,7 @@ def _lines(layout: Layout, widths: list[int], console: Console) -> Iterator[Segm
         for k in range(height):
             yield Segment(left)
             for j, lines in enumerate(cells):
-                gap = " " * max(0, widths[j] - _cells(lines[k]))
+                gap = " " * max(0, widths[j] - cell_width(lines[k]))
                 text = gap + lines[k] if right[j] else lines[k] + gap
                 yield Segment(f"{' ' * PADDING}{text}{' ' * PADDING}", styles[j])
                 yield Segment(middle if j < len(cells) - 1 else end)
