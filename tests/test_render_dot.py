@@ -20,7 +20,8 @@ from gradcalc.errors import UsageError
 from gradcalc.ops import OPS
 from gradcalc.program import Result, run_source
 from gradcalc.source import Source
-from gradcalc.views.dot import GRAD_COLOR, VALUE_COLOR, escape, render_dot
+from gradcalc.views.dot import GRAD_COLOR, VALUE_COLOR, dot_pieces, escape, render_dot
+from gradcalc.views.image import write_image
 from gradcalc.views.json_view import document
 from gradcalc.views.palette import PALETTES
 
@@ -331,9 +332,14 @@ def test_long_chain_renders_at_the_default_recursion_limit():
     assert text.count("shape=point") == 20_000  # every a feeds sin and +: one split each
 
 
-def test_a_picture_written_in_pieces_is_one_statement_a_line_and_every_edge_joins_drawn_nodes():
+def test_a_picture_written_in_pieces_is_one_statement_a_line_and_every_edge_joins_drawn_nodes(tmp_path: Path):
     # 100,000 lines: the text is joined from many pieces (views.dot._FLUSH_LINES lines each).
-    text = render_dot(run(("a = x\n" + "a = sin(a) + a\n" * 8_000, {"x": 0.5})))
+    result = run(("a = x\n" + "a = sin(a) + a\n" * 8_000, {"x": 0.5}))
+    text = render_dot(result)
+    pieces = dot_pieces(result)
+    assert len(pieces) > 10 and all(piece.endswith("\n") for piece in pieces)
+    write_image(result, tmp_path / "chain.dot")  # a file is written piece by piece
+    assert (tmp_path / "chain.dot").read_bytes() == text.encode()
     lines = text.split("\n")
     assert len(lines) > 10 * 4096 and lines[-2:] == ["}", ""]
     body = lines[5:-2]  # after the header's comment, digraph and three defaults

@@ -45,34 +45,39 @@ def format_number(value: float, precision: int = 6, *, fixed: bool = False) -> s
     writes tiny and huge numbers in scientific notation (``6.21e-7``).
     """
     number = float(value)
-    if math.isnan(number):
-        return "nan"
-    if math.isinf(number):
-        return "inf" if number > 0 else "-inf"
-    p = min(max(int(precision), 0), MAX_PRECISION)
-    if number == 0.0:  # -0.0 too
-        return "0." + "0" * p if fixed and p else "0"
+    if precision.__class__ is int and 0 <= precision <= MAX_PRECISION:  # what every view passes
+        p = precision
+    else:
+        p = min(max(int(precision), 0), MAX_PRECISION)
+    magnitude = abs(number)
     sign = "-" if number < 0 else ""
-    text = repr(number).lstrip("-")
-    if "e" not in text:
+    if 1.0 <= magnitude < 1e15:  # most numbers: p decimals, at most 17 digits in all (NaN fails both tests)
+        text = repr(magnitude)  # fixed-point below 1e16, with a point
         whole, _, fraction = text.partition(".")
-        if whole != "0" and len(whole) <= LARGE_EXPONENT:  # from 1 up: p decimals, at most 17 digits in all
-            if fraction == "0":
-                fraction = ""
-            if len(fraction) <= p:  # 123.25 needs no rounding at 2 decimals or more
-                if fixed:
-                    fraction = fraction.ljust(min(p, MAX_DIGITS - len(whole)), "0")
-                return f"{sign}{whole}.{fraction}" if fraction else sign + whole
-            if len(fraction) > p + 1 or fraction[-1] != "5":
-                # Not a tie of the shortest digits (2.675 at 2 decimals): then rounding them half away
-                # from zero and rounding the double itself to nearest (what ``format`` does) agree, as a
-                # decimal between the two with p + 1 decimals would be a shorter ``repr``. The carry
-                # into 1e15 (999999999999999.96 at 1 decimal) is left to the full rounding below.
-                rounded = f"{-number if sign else number:.{p}f}"
-                if len(rounded.partition(".")[0]) <= LARGE_EXPONENT:
-                    if p and not fixed:
-                        rounded = rounded.rstrip("0").rstrip(".")
-                    return sign + rounded
+        if fraction == "0":
+            fraction = ""
+        if len(fraction) <= p:  # 123.25 needs no rounding at 2 decimals or more
+            if fixed:
+                fraction = fraction.ljust(min(p, MAX_DIGITS - len(whole)), "0")
+            return f"{sign}{whole}.{fraction}" if fraction else sign + whole
+        if len(fraction) > p + 1 or fraction[-1] != "5":
+            # Not a tie of the shortest digits (2.675 at 2 decimals): then rounding them half away
+            # from zero and rounding the double itself to nearest (what ``format`` does) agree, as a
+            # decimal between the two with p + 1 decimals would be a shorter ``repr``. The carry
+            # into 1e15 (999999999999999.96 at 1 decimal) is left to the full rounding below.
+            rounded = f"{magnitude:.{p}f}"
+            if magnitude < 999_999_999_999_999.0 or len(rounded.partition(".")[0]) <= LARGE_EXPONENT:
+                if p and not fixed:
+                    rounded = rounded.rstrip("0").rstrip(".")
+                return sign + rounded
+    elif magnitude != magnitude:
+        return "nan"
+    elif magnitude == math.inf:
+        return "inf" if number > 0 else "-inf"
+    elif magnitude == 0.0:  # -0.0 too
+        return "0." + "0" * p if fixed and p else "0"
+    else:
+        text = repr(magnitude)
     digits, point = _shortest(text)
     significant = max(p, 1)
     exponent = point - 1  # of the leading digit

@@ -5,9 +5,11 @@
 formats need Graphviz's ``dot``, which are binary, and which can be printed on standard output.
 Adding a format is adding one entry here (and nothing else).
 
-A format's ``produce`` gives its text: the text itself for text formats, or for the formats drawn by
-Graphviz (``needs_dot``) the DOT text that ``dot -T<name>`` turns into the picture. Producers import
-their view when called, so reading this table costs nothing at start-up.
+A format's ``produce`` gives its text, in pieces of whole lines to be written one after another: the
+text itself for text formats, or for the formats drawn by Graphviz (``needs_dot``) the DOT text that
+``dot -T<name>`` turns into the picture (a big picture's DOT is many pieces, never one string; see
+``views.dot.dot_pieces``). Producers import their view when called, so reading this table costs nothing
+at start-up.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class DrawOptions:
     width: int | None = None  # text: the columns available (None: no limit)
 
 
-Producer = Callable[["Result", DrawOptions], str]
+Producer = Callable[["Result", DrawOptions], list[str]]  # the text's pieces, written one after another
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +57,10 @@ class OutputFormat:
         return not self.binary and not self.needs_dot
 
 
-def _dot_text(result: Result, options: DrawOptions) -> str:
-    from gradcalc.views.dot import render_dot
+def _dot_text(result: Result, options: DrawOptions) -> list[str]:
+    from gradcalc.views.dot import dot_pieces
 
-    return render_dot(
+    return dot_pieces(
         result,
         style=options.style,
         precision=options.precision,
@@ -68,18 +70,20 @@ def _dot_text(result: Result, options: DrawOptions) -> str:
     )
 
 
-def _html_page(result: Result, options: DrawOptions) -> str:
+def _html_page(result: Result, options: DrawOptions) -> list[str]:
     from gradcalc.views.html_page import render_html
 
-    return render_html(
-        result, precision=options.precision, style=options.style, rankdir=options.rankdir, palette=options.palette
-    )
+    return [
+        render_html(
+            result, precision=options.precision, style=options.style, rankdir=options.rankdir, palette=options.palette
+        )
+    ]
 
 
-def _text_drawing(result: Result, options: DrawOptions) -> str:
+def _text_drawing(result: Result, options: DrawOptions) -> list[str]:
     from gradcalc.views.text_graph import render_text
 
-    return render_text(result, precision=options.precision, charset=options.charset, width=options.width).text()
+    return [render_text(result, precision=options.precision, charset=options.charset, width=options.width).text()]
 
 
 FORMATS: dict[str, OutputFormat] = {

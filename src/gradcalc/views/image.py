@@ -23,7 +23,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from gradcalc.errors import GradcalcError
@@ -66,23 +66,33 @@ def write_image(
     options = DrawOptions(
         style=style, precision=precision, rankdir=rankdir, palette=palette, legend=legend, charset=charset
     )
-    text = chosen.produce(result, options)
+    pieces = chosen.produce(result, options)
     if not chosen.needs_dot:
-        write_text(path, text)
+        write_pieces(path, pieces)
         return
     dot = shutil.which("dot")
     if dot is None:
         raise GradcalcError(
             f"Graphviz's dot program is not on PATH; it draws {chosen.name.upper()} files", hint=INSTALL_ADVICE
         )
-    _write_atomically(path, lambda temp: _run_dot(dot, text, chosen.name, temp))
+    _write_atomically(path, lambda temp: _run_dot(dot, pieces, chosen.name, temp))
 
 
 def write_text(path: Path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically, with the same checks as an image."""
+    write_pieces(path, [text])
+
+
+def write_pieces(path: Path, pieces: Sequence[str]) -> None:
+    """Write the text whose pieces are ``pieces`` (UTF-8) to ``path``, as ``write_text`` writes a text."""
     path = Path(path)
     check_target(path)
-    _write_atomically(path, lambda temp: temp.write_bytes(text.encode("utf-8")))
+    _write_atomically(path, lambda temp: _write_encoded(temp, pieces))
+
+
+def _write_encoded(target: Path, pieces: Sequence[str]) -> None:
+    with target.open("wb") as file:
+        file.writelines(piece.encode("utf-8") for piece in pieces)  # one piece's bytes at a time
 
 
 def check_target(path: Path) -> None:
@@ -121,11 +131,11 @@ def _give_default_mode(temp: Path) -> None:
     os.chmod(temp, 0o666 & ~umask)
 
 
-def _run_dot(dot: str, text: str, fmt: str, target: Path) -> None:
+def _run_dot(dot: str, pieces: Sequence[str], fmt: str, target: Path) -> None:
     try:
         done = subprocess.run(
             [dot, f"-T{fmt}", "-o", str(target)],
-            input=text.encode("utf-8"),
+            input=b"".join([piece.encode("utf-8") for piece in pieces]),
             capture_output=True,
             timeout=DOT_TIMEOUT,
             check=False,
