@@ -122,17 +122,40 @@ def test_from_1_up_the_printed_digits_are_rounded_half_away_from_zero(
 ):
     """Exactly the contract's rounding, with ``decimal`` as the reference: the digits Python prints for
     the number, rounded half away from zero to p decimals (17 digits in all at most)."""
+    sign = "-" if negative else ""
+    assert format_number(-value if negative else value, precision, fixed=fixed) == sign + rounded_half_away(
+        value, precision, fixed
+    )
+
+
+def rounded_half_away(value: float, precision: int, fixed: bool) -> str:
+    """The contract's text of ``value`` from 1 up, by ``decimal``: its printed digits rounded half away
+    from zero to ``precision`` decimals (17 digits in all at most), the zeros kept only when ``fixed``."""
     shortest = Decimal(repr(value))
     decimals = min(precision, 17 - len(str(int(value))))
     rounded = shortest.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
     if rounded >= Decimal("1e15"):  # carried up to 1e15, where scientific notation starts
-        want = "1e15"
-    else:
-        want = f"{rounded:f}"
-        if not fixed and "." in want:
-            want = want.rstrip("0").rstrip(".")
-    sign = "-" if negative else ""
-    assert format_number(-value if negative else value, precision, fixed=fixed) == sign + want
+        return "1e15"
+    want = f"{rounded:f}"
+    return want.rstrip("0").rstrip(".") if not fixed and "." in want else want
+
+
+@pytest.mark.parametrize("precision", range(18))
+def test_from_1_up_the_digits_are_rounded_alike_either_side_of_where_format_alone_rounds(precision: int):
+    """Below 2**51 / 10**(p+1) the formatter rounds with ``format`` and tells a tie without ``repr``;
+    above, with ``repr``: the doubles around that limit, and ties just under it, read as the contract says."""
+    limit = 2.0**51 / 10 ** (precision + 1)
+    near, below, above = [limit], limit, limit
+    for _ in range(200):
+        below, above = math.nextafter(below, 0.0), math.nextafter(above, math.inf)
+        near += [below, above]
+    whole = max(1, int(limit) - 1)
+    near += [float(f"{whole - k}.{'3' * precision}5") for k in range(min(whole, 50))]  # ties under it
+    checked = [value for value in near if value >= 1.0]
+    assert len(checked) > 40 or limit < 1.0
+    for value in checked:
+        for fixed in (False, True):
+            assert format_number(value, precision, fixed=fixed) == rounded_half_away(value, precision, fixed), value
 
 
 def small_ties(draw: st.DrawFn) -> float:

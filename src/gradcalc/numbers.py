@@ -24,8 +24,9 @@ README, "Usage"):
   within half a unit of its last digit of the number (and the shortest form's own, tinier, error).
 
 It is a few string operations on ``repr`` (and, from 1 up, ``format``'s own rounding wherever it gives
-the same digits, which is everywhere but a tie of the printed digits), with no ``decimal`` import
-(start-up time counts), since a picture of a large graph formats hundreds of thousands of numbers.
+the same digits, which is everywhere but a tie of the printed digits; below 2.25e12 at 2 decimals, a tie
+is told without ``repr``), with no ``decimal`` import (start-up time counts), since a picture of a large
+graph formats hundreds of thousands of numbers.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ MAX_PRECISION = 17  # a double's 17 significant digits are all there is to show
 MAX_DIGITS = 17
 SMALL_EXPONENT = -4  # 0.0001 is still written out; smaller numbers use scientific notation
 LARGE_EXPONENT = 15  # and so do numbers from 1e15 up
+# Below these (2**51 / 10**(p+1): 2.25e12 at 2 decimals) the doubles are less than half of 10**-(p+1)
+# apart: ``format_number`` rounds one from 1 up with ``format`` alone, unless its digits are a tie.
+_ROUNDED_BY_FORMAT_BELOW = tuple(2.0**51 / 10 ** (p + 1) for p in range(MAX_PRECISION + 1))
 
 
 def format_number(value: float, precision: int = 6, *, fixed: bool = False) -> str:
@@ -51,7 +55,20 @@ def format_number(value: float, precision: int = 6, *, fixed: bool = False) -> s
         p = min(max(int(precision), 0), MAX_PRECISION)
     magnitude = abs(number)
     sign = "-" if number < 0 else ""
-    if 1.0 <= magnitude < 1e15:  # most numbers: p decimals, at most 17 digits in all (NaN fails both tests)
+    if 1.0 <= magnitude < _ROUNDED_BY_FORMAT_BELOW[p]:  # most numbers a picture shows (NaN fails both tests)
+        # Here neighbouring doubles are less than half a unit of the (p+1)-th decimal apart, so the
+        # printed (shortest) digits, when they have p + 1 decimals or fewer, are the only decimal of that
+        # length near enough to the number, and ``format`` at p + 1 decimals writes them. They are then a
+        # tie at p decimals (2.675 at 2) just when that text ends in 5 and reads back as the number; in
+        # any other case ``format`` at p decimals is their rounding half away from zero (see below).
+        # No ``repr``: a third less time a number.
+        finer = f"{magnitude:.{p + 1}f}"
+        if finer[-1] != "5" or float(finer) != magnitude:
+            rounded = f"{magnitude:.{p}f}"
+            if p and not fixed:
+                rounded = rounded.rstrip("0").rstrip(".")
+            return sign + rounded
+    if 1.0 <= magnitude < 1e15:  # from 1 up: p decimals, at most 17 digits in all
         text = repr(magnitude)  # fixed-point below 1e16, with a point
         whole, _, fraction = text.partition(".")
         if fraction == "0":

@@ -49,7 +49,7 @@ from collections.abc import Callable
 
 from gradcalc.errors import UsageError
 from gradcalc.numbers import format_number
-from gradcalc.ops import INPUT
+from gradcalc.ops import INPUT, Op
 from gradcalc.parser import gc_paused
 from gradcalc.program import Result
 from gradcalc.scopes import ordinal, result_scopes
@@ -222,7 +222,7 @@ class _Drawing:
     def gate_symbols(self) -> Callable[[int], str]:
         """Each gate's symbol, escaped: written once per op and folded constant (a chain's ``*1.0001`` gates)."""
         nodes = self.result.graph.nodes
-        written: dict[tuple[object, float | None], str] = {}
+        written: dict[tuple[Op, float | None], str] = {}
 
         def symbol(node: int) -> str:
             gate = nodes[node]
@@ -252,6 +252,7 @@ class _Drawing:
         return f"gate {op.name} kink" if node in self.kinks else f"gate {op.name}"
 
     def pieces_of_text(self, legend: bool) -> list[str]:
+        """The whole picture, ``legend`` under it or not, in pieces of whole lines (see ``flush``)."""
         self.draw()
         self.clusters()
         if legend:
@@ -461,8 +462,8 @@ class _Circuit(_Drawing):
         return f'  {node_id} [shape=plaintext, margin=0, label=<{table}>, id="{node_id}", class="{kind}"];'
 
     def plain_wires(self) -> Callable[[str, str, str, str], str]:
-        """``wire_line`` of a wire with no name at either end, most of a picture's: its text written once,
-        with holes that each line fills (a line's own formatting cost a 20,000-wire picture a fifth).
+        """``wire_line`` of a wire with no name at either end (most of a picture's): its text written once,
+        with holes that each line fills, so a wire costs one string's building and no calls.
         """
         hole = "\0"
         pieces = self.wire_line(hole, hole, hole, hole).split(hole)
