@@ -71,6 +71,18 @@ _UNSAFE = re.compile('[&<>"\n\r]').search  # what ``escape`` replaces
 _FLUSH_LINES = 4096
 
 
+# A hole in a line's text: the line is written once with holes, cut at them, and each copy fills them in.
+_HOLE = "\0"
+
+
+def _holed(text: str, holes: int) -> list[str]:
+    """``text`` cut at its ``holes`` holes: the pieces a copy of it is written between."""
+    pieces = text.split(_HOLE)
+    if len(pieces) != holes + 1:  # pragma: no cover - a line's layout changed and its template did not
+        raise AssertionError(f"a line with {holes} holes should be {holes + 1} pieces, not {len(pieces)}")
+    return pieces
+
+
 def order_line(order: int) -> str:
     return ORDER_LINES[min(order, len(ORDER_LINES)) - 1]
 
@@ -219,20 +231,32 @@ class _Drawing:
 
         return font
 
-    def gate_symbols(self) -> Callable[[int], str]:
-        """Each gate's symbol, escaped: written once per op and folded constant (a chain's ``*1.0001`` gates)."""
-        nodes = self.result.graph.nodes
-        written: dict[tuple[Op, float | None], str] = {}
+    def gate_lines(self, shape: str) -> Callable[[int, str], str]:
+        """Each gate's DOT line by its node and DOT id: ``shape``'s attributes, its symbol, id and classes.
 
-        def symbol(node: int) -> str:
-            gate = nodes[node]
-            key = (gate.op, gate.param)
-            text = written.get(key)
-            if text is None:
-                text = written[key] = escape(self.symbol(node))
-            return text
+        The text around the id is ``gate_line``'s, cut at the id once per op and folded constant (a
+        chain's thousands of ``*1.0001`` gates format and escape their symbol once); a gate at a kink has
+        attributes of its own, written each time.
+        """
+        nodes, kinks, gate_line = self.result.graph.nodes, self.kinks, self.gate_line
+        written: dict[tuple[Op, float | None], list[str]] = {}
 
-        return symbol
+        def line(node: int, gate: str) -> str:
+            if node in kinks:
+                return gate_line(shape, node, gate)
+            key = (nodes[node].op, nodes[node].param)
+            around = written.get(key)
+            if around is None:
+                around = written[key] = _holed(gate_line(shape, node, _HOLE), 2)
+            return f"{around[0]}{gate}{around[1]}{gate}{around[2]}"
+
+        return line
+
+    def gate_line(self, shape: str, node: int, gate: str) -> str:
+        """The DOT line of a gate drawn as ``shape`` with the id ``gate``: its symbol, any kink, its classes."""
+        kink = self.kink_attributes(node) if node in self.kinks else ""
+        symbol, classes = escape(self.symbol(node)), self.gate_class(node)
+        return f'  {gate} [{shape}, label=<{symbol}>{kink}, id="{gate}", class="{classes}"];'
 
     def symbol(self, node: int) -> str:
         """What a gate shows: the op table's picture symbol, else its symbol with any folded constant."""
@@ -358,9 +382,10 @@ class _Circuit(_Drawing):
         values, grads, local = evaluation.values, evaluation.grads, evaluation.local
         order, position, output = evaluation.order, self.position, evaluation.output
         tail, head = (":w:e", ":w:w") if self.rankdir == "LR" else (":w:s", ":w:n")
-        lines, wire, plain_wire, flush = self.lines, self.wire, self.plain_wires(), self.flush
+        lines, wire, flush = self.lines, self.wire, self.flush
+        plain_wire, named_wire = self.plain_wires(), self.named_wires()
         value_font, grad_font = self.number_fonts(colors.value), self.number_fonts(colors.grad)
-        symbol, kinks, gate_class = self.gate_symbols(), self.kinks, self.gate_class
+        gate_line = self.gate_lines("shape=ellipse, width=0.5, height=0.5, margin=0.03")
         generated = f'<font color="{colors.generated}" point-size="{SMALL}">'  # the made-up p, q, r
         typed = f'<font color="{colors.name}">'  # the user's names as typed
 
@@ -393,17 +418,16 @@ class _Circuit(_Drawing):
                 elif result.output_name:  # f = x names the input x's wire f at its end
                     end = label if node.name == result.output_name else _short(result.output_name)
             if not node.args:
-                color = colors.name if node.op is INPUT else colors.const
-                wire(name, top, bottom, f"{kind} {node.op.name}", _font(label, color) if label else None, end)
+                first = _font(label, colors.name if node.op is INPUT else colors.const) if label else None
+                if first is not None and end is None:
+                    lines.append(named_wire(name, first, top, bottom, f"{kind} {node.op.name}"))
+                else:
+                    wire(name, top, bottom, f"{kind} {node.op.name}", first, end)
                 if node.op is INPUT:
                     inputs.append(name)
             else:
                 gate = f"g{k}"
-                kink = self.kink_attributes(i) if i in kinks else ""
-                lines.append(
-                    f"  {gate} [shape=ellipse, width=0.5, height=0.5, margin=0.03, "
-                    f'label=<{symbol(i)}>{kink}, id="{gate}", class="{gate_class(i)}"];'
-                )
+                lines.append(gate_line(i, gate))
                 roles = node.op.roles  # empty for ops whose arguments are interchangeable
                 for slot, arg in enumerate(node.args):
                     if readers[arg] > 1:
@@ -465,14 +489,21 @@ class _Circuit(_Drawing):
         """``wire_line`` of a wire with no name at either end (most of a picture's): its text written once,
         with holes that each line fills, so a wire costs one string's building and no calls.
         """
-        hole = "\0"
-        pieces = self.wire_line(hole, hole, hole, hole).split(hole)
-        if len(pieces) != 6:  # pragma: no cover - the line's layout changed: the holes are its id, numbers, kind
-            raise AssertionError("a wire's DOT line should have six pieces around its five holes")
-        before, above, below, after, classed, end = pieces
+        before, above, below, after, classed, end = _holed(self.wire_line(_HOLE, _HOLE, _HOLE, _HOLE), 5)
 
         def line(node_id: str, top: str, bottom: str, kind: str) -> str:
             return f"{before}{node_id}{above}{top}{below}{bottom}{after}{node_id}{classed}{kind}{end}"
+
+        return line
+
+    def named_wires(self) -> Callable[[str, str, str, str, str], str]:
+        """``wire_line`` of a wire with a name at its beginning only (an input's, a constant's), as
+        ``plain_wires``: ``first`` is the name's ``font`` element."""
+        pieces = _holed(self.wire_line(_HOLE, _HOLE, _HOLE, _HOLE, _HOLE), 6)
+        before, named, above, below, after, classed, end = pieces
+
+        def line(node_id: str, first: str, top: str, bottom: str, kind: str) -> str:
+            return f"{before}{node_id}{named}{first}{above}{top}{below}{bottom}{after}{node_id}{classed}{kind}{end}"
 
         return line
 
@@ -525,7 +556,7 @@ class _Boxes(_Drawing):
         evaluation, nodes, labels = result.evaluation, result.graph.nodes, result.labels
         values, grads, position = evaluation.values, evaluation.grads, self.position
         tail, head = (":e", ":w") if self.rankdir == "LR" else (":s", ":n")
-        lines, symbol, kinks = self.lines, self.gate_symbols(), self.kinks
+        lines, gate_line = self.lines, self.gate_lines("shape=ellipse, width=0.3, height=0.3, margin=0.02")
         value_font, grad_font = self.number_fonts(colors.value), self.number_fonts(colors.grad)
         for i in evaluation.order:
             node, k = nodes[i], position[i]
@@ -542,11 +573,7 @@ class _Boxes(_Drawing):
                 f'  n{k} [shape=plaintext, margin=0, label=<{table}>, id="n{k}", class="{kind} {node.op.name}"];'
             )
             if node.args:
-                kink = self.kink_attributes(i) if i in kinks else ""
-                lines.append(
-                    f"  o{k} [shape=ellipse, width=0.3, height=0.3, margin=0.02, "
-                    f'label=<{symbol(i)}>{kink}, id="o{k}", class="{self.gate_class(i)}"];'
-                )
+                lines.append(gate_line(i, f"o{k}"))
                 roles = node.op.roles
                 for slot, arg in enumerate(node.args):
                     role = f", label=<{escape(roles[slot])}>" if roles else ""
