@@ -140,6 +140,36 @@ def rounded_half_away(value: float, precision: int, fixed: bool) -> str:
     return want.rstrip("0").rstrip(".") if not fixed and "." in want else want
 
 
+def scientific_ties(draw: st.DrawFn) -> float:
+    """A number from 1e15 up whose printed digits end in a 5: 1.25e17, 6.0221405e23."""
+    digits = draw(st.text("0123456789", max_size=14))
+    return float(f"{draw(st.integers(1, 9))}.{digits}5e{draw(st.integers(15, 307))}")
+
+
+FROM_1E15_UP = st.one_of(
+    st.floats(1e15, allow_infinity=False),
+    st.composite(scientific_ties)(),
+    st.sampled_from([1e15, 1.5e15, 9.95e20, 9.999999999999999e22, 1.7976931348623157e308]),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(FROM_1E15_UP, st.integers(0, 17), st.booleans(), st.booleans())
+def test_from_1e15_up_the_printed_digits_are_rounded_half_away_from_zero_in_scientific_notation(
+    value: float, precision: int, negative: bool, fixed: bool
+):
+    """p significant digits (one at least) of the digits Python prints, rounded half away from zero by
+    ``decimal``, trailing zeros dropped in either mode; the exponent without ``+`` or leading zeros."""
+    rounded = Decimal(repr(value)).normalize()
+    significant = max(precision, 1)
+    step = Decimal(1).scaleb(rounded.adjusted() - significant + 1)
+    kept = rounded.quantize(step, rounding=ROUND_HALF_UP).normalize()  # 9.96e20 at 2 digits: 1.0e21
+    mantissa = f"{kept.scaleb(-kept.adjusted()):f}"
+    mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
+    want = f"{'-' if negative else ''}{mantissa}e{kept.adjusted()}"
+    assert format_number(-value if negative else value, precision, fixed=fixed) == want
+
+
 @pytest.mark.parametrize("precision", range(18))
 def test_from_1_up_the_digits_are_rounded_alike_either_side_of_where_format_alone_rounds(precision: int):
     """Below 2**51 / 10**(p+1) the formatter rounds with ``format`` and tells a tie without ``repr``;
