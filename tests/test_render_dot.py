@@ -21,6 +21,7 @@ from gradcalc.ops import OPS
 from gradcalc.program import Result, run_source
 from gradcalc.source import Source
 from gradcalc.views.dot import GRAD_COLOR, VALUE_COLOR, dot_pieces, escape, render_dot
+from gradcalc.views.draw_options import DrawOptions
 from gradcalc.views.image import write_image
 from gradcalc.views.json_view import document
 from gradcalc.views.palette import PALETTES
@@ -336,7 +337,7 @@ def test_a_picture_written_in_pieces_is_one_statement_a_line_and_every_edge_join
     # 100,000 lines: the text is joined from many pieces (views.dot._FLUSH_LINES lines each).
     result = run(("a = x\n" + "a = sin(a) + a\n" * 8_000, {"x": 0.5}))
     text = render_dot(result)
-    pieces = dot_pieces(result)
+    pieces = dot_pieces(result, DrawOptions())
     assert len(pieces) > 10 and all(piece.endswith("\n") for piece in pieces)
     write_image(result, tmp_path / "chain.dot")  # a file is written piece by piece
     assert (tmp_path / "chain.dot").read_bytes() == text.encode()

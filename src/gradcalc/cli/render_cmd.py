@@ -139,7 +139,7 @@ def save_picture(
         show_text_drawing(result, output, precision=precision, ascii_only=ascii_only)
         return
     if output == "-":
-        from gradcalc.views.formats import DrawOptions
+        from gradcalc.views.draw_options import DrawOptions
 
         options = DrawOptions(
             style=style.value, precision=precision, rankdir=rankdir.value, palette=palette, legend=legend

@@ -53,6 +53,7 @@ from gradcalc.ops import INPUT, Op
 from gradcalc.parser import gc_paused
 from gradcalc.program import Result
 from gradcalc.scopes import ordinal, result_scopes
+from gradcalc.views.draw_options import DrawOptions
 from gradcalc.views.palette import DEFAULT_PALETTE, PALETTES, Palette
 
 RANKDIRS = ("LR", "TB")
@@ -129,26 +130,20 @@ def render_dot(
     ``palette`` names a row of ``views.palette.PALETTES``. ``legend`` None is the style's own default:
     on for circuits, whose bare numbers need it, off for boxes, which write "data" and "grad".
     """
-    return "".join(
-        dot_pieces(result, style=style, precision=precision, rankdir=rankdir, palette=palette, legend=legend)
-    )
+    options = DrawOptions(style=style, precision=precision, rankdir=rankdir, palette=palette, legend=legend)
+    return "".join(dot_pieces(result, options))
 
 
-def dot_pieces(
-    result: Result,
-    *,
-    style: str = "circuit",
-    precision: int = 2,
-    rankdir: str = "LR",
-    palette: str = DEFAULT_PALETTE,
-    legend: bool | None = None,
-) -> list[str]:
-    """``render_dot``'s text in pieces of whole lines, each ending with its newline, for a file.
+def dot_pieces(result: Result, options: DrawOptions) -> list[str]:
+    """``render_dot``'s text, drawn as ``options`` say, in pieces of whole lines (each ending with its
+    newline) for a file.
 
     A big picture's text written in its pieces is never one string: an ASCII piece encodes as a copy,
     where one string holding the legend's ``∂`` would be encoded character by character (a 20,000-wire
     picture's text took 15 ms to encode that way, its pieces 1 ms).
     """
+    style, precision, rankdir, palette = options.style, options.precision, options.rankdir, options.palette
+    legend = options.legend
     if style not in STYLES:
         raise UsageError(f"unknown style {style!r}", hint=f"choose one of: {', '.join(STYLES)}")
     if rankdir not in RANKDIRS:

@@ -20,22 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gradcalc.errors import UsageError
+from gradcalc.views.draw_options import DrawOptions
 
 if TYPE_CHECKING:
     from gradcalc.program import Result
-
-
-@dataclass(frozen=True, slots=True)
-class DrawOptions:
-    """What a drawing can be asked for; each format reads the options that make sense for it."""
-
-    style: str = "circuit"  # circuit or boxes (pictures)
-    precision: int = 2
-    rankdir: str = "LR"  # pictures
-    palette: str = "safe"  # pictures: a row of views.palette.PALETTES
-    legend: bool | None = None  # pictures: None is the style's default
-    charset: str = "unicode"  # text: unicode or ascii
-    width: int | None = None  # text: the columns available (None: no limit)
 
 
 Producer = Callable[["Result", DrawOptions], list[str]]  # the text's pieces, written one after another
@@ -60,14 +48,7 @@ class OutputFormat:
 def _dot_text(result: Result, options: DrawOptions) -> list[str]:
     from gradcalc.views.dot import dot_pieces
 
-    return dot_pieces(
-        result,
-        style=options.style,
-        precision=options.precision,
-        rankdir=options.rankdir,
-        palette=options.palette,
-        legend=options.legend,
-    )
+    return dot_pieces(result, options)
 
 
 def _html_page(result: Result, options: DrawOptions) -> list[str]:

@@ -28,7 +28,8 @@ from pathlib import Path
 
 from gradcalc.errors import GradcalcError
 from gradcalc.program import Result
-from gradcalc.views.formats import DrawOptions, for_path
+from gradcalc.views.draw_options import DrawOptions
+from gradcalc.views.formats import for_path
 from gradcalc.views.graphviz import DOT_TIMEOUT, INSTALL_ADVICE, MAX_IMAGE_NODES
 from gradcalc.views.palette import DEFAULT_PALETTE
 
