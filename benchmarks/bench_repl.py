@@ -26,8 +26,10 @@ REPEATS runs:
 4. lines (target under 50 ms): after 10,000 statements of re-assignment (``h = h + x``, ``h = h * 1.0001``),
    each further line, in-process (``run_line`` and the display) and piped into the console script; then
    every command that shows something (``SHOWN_COMMANDS``: ``h``, ``:grad``, ``:vars``, ``:table``,
-   ``:hessian``, ``:explain``, ``:show``, ``:save``, ``:render``), its first run and the median of 5:
-   each needs a pass over the whole chain.
+   ``:hessian``, ``:explain``, ``:show``, ``:save``, ``:render``), the median of 5 runs each after a line
+   that changes the input in place (``x = 0.7; h = h``, untimed), so each needs the passes over the whole chain
+   again, and the median of 5 runs one after another, where a view of the result already shown shares
+   its passes (the session keeps the results shown until the graph changes).
 
 Run: python benchmarks/bench_repl.py [STATEMENTS]   (or --only update|lines|watch|startup)
 """
@@ -158,21 +160,27 @@ def bench_lines(statements: int = 10_000) -> bool:
     print(f"after {statements:,} re-assignments (h = h + x, h = h * 1.0001; {len(session.graph):,} nodes), CPU time:")
     print(f"    one re-assignment line, in-process: median {line_ms:.2f} ms, max {max(tail) * 1000:.2f} ms "
           f"(the last 1,000 lines); the whole session {sum(times):.1f} s")
-    print("    then each command: the first run, and the median of 5 (the output drawn into a 100-column console):")
+    print("    then each command, the median of 5 runs after a line that changes x, and of 5 again, one after")
+    print("    another (the output drawn into a 100-column console):")
     over = []
     with tempfile.TemporaryDirectory() as where:
         for command in SHOWN_COMMANDS:
             line = command.format(dir=where)
-            runs = []
+            after_a_line, again = [], []
+            for k in range(5):
+                shown(session, f"x = {0.7 if k % 2 else 0.5}; h = h", console)  # the passes are to be made again
+                start = time.process_time()
+                shown(session, line, console)
+                after_a_line.append(time.process_time() - start)
             for _ in range(5):
                 start = time.process_time()
                 shown(session, line, console)
-                runs.append(time.process_time() - start)
-            first, median = runs[0] * 1000, statistics.median(runs) * 1000
-            verdict = "OK" if max(first, median) < LINE_TARGET_MS else "OVER"
+                again.append(time.process_time() - start)
+            cold, warm = statistics.median(after_a_line) * 1000, statistics.median(again) * 1000
+            verdict = "OK" if max(cold, warm) < LINE_TARGET_MS else "OVER"
             if verdict != "OK":
                 over.append(command.format(dir="DIR"))
-            print(f"    {command.format(dir='DIR'):<17} first {first:7.1f} ms   median {median:7.1f} ms   {verdict}")
+            print(f"    {command.format(dir='DIR'):<17} after a line {cold:7.1f} ms   again {warm:7.1f} ms   {verdict}")
     beside = Path(sys.executable).with_name("gradcalc")
     if beside.exists():
         text = "\n".join(lines) + "\n"

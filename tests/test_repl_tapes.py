@@ -9,6 +9,7 @@ and the text of ``:table`` must be the same.
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 import pytest
@@ -221,3 +222,103 @@ def test_each_line_of_a_chain_grows_the_base_so_no_view_records_afresh():
         run_line(session, line)
         if session.graph.nodes[session.last or 0].op.name != "input":
             assert session.tapes._output == session.last
+
+
+# -- results shown again: a view of an unchanged result reuses it -------------------------------------
+
+
+def shown_results(session: Session, names: list[str]) -> list[tuple[Result, int, str | None]]:
+    """What ``:table``, ``:grad``, ``:explain`` and ``:table NAME`` show now, with the node and name each is of."""
+    shown = []
+    for line in (":table", ":grad", ":explain", *(f":table {name}" for name in names)):
+        (outcome,) = run_line(session, line)
+        name = line.split()[1] if " " in line else None
+        node = session.last if name is None else session.graph.bindings[name]
+        assert node is not None
+        shown.append((outcome.result, node, name))  # type: ignore[attr-defined]
+    return shown
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "x = {k}",
+                "y = {k}",
+                "a = x * {k}",
+                "a = a + y",
+                "b = a * a",
+                "a",
+                "b + a",
+                "sq(u) = u * u + {k}",
+                "b = sq(a)",
+                "sq(b) * x",
+                "ans * 2",
+                "for t in 1..2 {{ a = a * t }}",
+                "tanh(a) + relu(b - {k})",
+                "undefined_name + a",
+                ":del y",
+                ":expand on",
+                ":expand off",
+                ":collapse on",
+                ":collapse off",
+            ]
+        ).flatmap(lambda line: st.integers(-3, 3).map(lambda k: line.format(k=k))),
+        min_size=1,
+        max_size=14,
+    )
+)
+def test_every_view_after_every_line_shows_the_full_computation_with_the_settings_of_now(lines: list[str]):
+    session = Session()
+    for line in lines:
+        with contextlib.suppress(GradcalcError):
+            run_line(session, line)
+        if session.last is None:
+            continue
+        names = [name for name in ("a", "b", "x") if name in session.graph.bindings]
+        try:
+            shown = shown_results(session, names)
+        except GradcalcError:
+            continue
+        expanded, collapsed = session.settings.expanded, session.settings.collapsed
+        for result, node, name in shown:
+            full = view_of(session.graph, node, name, expanded=expanded, collapsed=collapsed)
+            assert_same_view(result, full)
+            assert result.output_name == name
+
+
+def test_views_of_an_unchanged_result_share_its_passes_and_a_change_makes_them_again():
+    session = Session()
+    run_lines = ["x = 1; y = 3; z = -3", "g = (x + y) * z"]
+    for line in run_lines:
+        run_line(session, line)
+    (table,) = run_line(session, ":table")
+    (grad,) = run_line(session, ":grad")
+    (typed,) = run_line(session, "g")  # an expression adds no binding: what was shown stands
+    assert grad.result is table.result and typed.result is table.result  # type: ignore[attr-defined]
+    (named,) = run_line(session, ":table g")
+    assert named.result.output_name == "g" and run_line(session, ":table g")[0].result is named.result  # type: ignore[attr-defined]
+
+    run_line(session, "x = 2")  # in place: the same node, new numbers
+    (after,) = run_line(session, ":grad g")
+    assert after.result is not named.result  # type: ignore[attr-defined]
+    assert after.result.evaluation.value == -15  # type: ignore[attr-defined]
+    assert gradients_of(after.result) == {"x": -3.0, "y": -3.0, "z": 5.0}  # type: ignore[attr-defined]
+
+    run_line(session, ":expand on")
+    (expanded,) = run_line(session, ":table")
+    assert expanded.result.expanded and not after.result.expanded  # type: ignore[attr-defined]
+
+
+def test_ans_typed_after_a_view_shows_the_result_by_its_new_name():
+    session = Session()
+    for line in ("a = 2; b = 3", "a * b + 1", ":table"):
+        run_line(session, line)
+    (shown,) = run_line(session, "ans")  # names the unnamed result ans, and adds no node
+    assert shown.result.labels[session.last] == "ans"  # type: ignore[attr-defined]
+
+
+def gradients_of(result: Result) -> dict[str, float]:
+    ev = result.evaluation
+    return {result.labels[i]: ev.grads[i] for i in ev.inputs}

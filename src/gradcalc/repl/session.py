@@ -34,6 +34,7 @@ from gradcalc.repl.transcript import Deletion, Entry, Transcript, number_text
 from gradcalc.source import Source
 
 ANS = "ans"
+SHOWN_KEPT = 4  # results kept for views while the graph is unchanged: a 15,000-node one holds about 2 MB
 
 
 # -- the session --------------------------------------------------------------------------------------
@@ -51,6 +52,9 @@ class Session:
         self.graph = Graph()
         self.values = ValueCache()  # what assignments show, computed once per node (see ``value_of``)
         self.tapes = Tapes()  # the latest result's tape, grown line by line: what gradients are shown from
+        # The results shown since the graph last changed, by what they were asked for: a second view of
+        # one (``h``, then ``:table``, ``:explain``, ``:render``) costs the view, not the passes again.
+        self._shown: dict[_Shown, Result] = {}
         self.functions: Functions = {}  # the functions defined so far: later lines call them
         self.transcript = Transcript()
         self.last: int | None = None  # the last result's node: what ``ans`` means
@@ -72,7 +76,12 @@ class Session:
         program = parse(source)
         if not program.statements:
             return []
+        # A binding may set an input in place or name a node: what was shown is old. An expression only
+        # adds nodes (which a result's key counts): ``h`` typed again is shown from before.
+        if not all(isinstance(statement, _EXPRESSIONS) for statement in program.statements):
+            self._shown.clear()
         if not self.own_ans and self.last is not None and _uses_before_assigning(program, ANS):
+            self._shown.clear()  # the result may be named ans
             self._bind_ans()
         lowered = [self._statement(program, statement) for statement in program.statements]
         self.drawn = next(
@@ -193,7 +202,13 @@ class Session:
         200 rows, the summary) then costs the passes, the labels and the drawing, not a search for its
         ancestors.
         """
-        return self._view(self.graph, node, name, keep=True)
+        key = (node, name, self.settings.expanded, self.settings.collapsed, len(self.graph.nodes))
+        result = self._shown.get(key)
+        if result is None:
+            if len(self._shown) >= SHOWN_KEPT:
+                self._shown.clear()
+            result = self._shown[key] = self._view(self.graph, node, name, keep=True)
+        return result
 
     def _view(self, graph: Graph, node: int, name: str | None, *, keep: bool) -> Result:
         tape = self.tapes.tape(graph, node, keep=keep)
@@ -224,13 +239,16 @@ class Session:
         program = parse(source)
         if len(program.statements) != 1 or isinstance(program.statements[0], ast.Assign):
             raise UsageError("expected one expression or name", hint="e.g. :table g  or  :table (x + y) * z")
+        statement = program.statements[0]
+        name = statement.id if isinstance(statement, ast.Name) else None
+        bound = None if name is None else self.graph.bindings.get(name)
+        if bound is not None and (name != ANS or self.own_ans):  # a name: its node as it is
+            return self.result_of(bound, name)
         scratch = self.graph.copy()  # expressions only append nodes: a copy of the lists is enough
         if not self.own_ans and self.last is not None:
             scratch.bindings[ANS] = self.last  # a binding only: shared nodes must not be renamed
         node = lower(program, scratch, functions=self.functions).output
         assert node is not None
-        statement = program.statements[0]
-        name = statement.id if isinstance(statement, ast.Name) else None
         return self._view(scratch, node, name, keep=False)  # the scratch nodes are not the session's
 
     def variables(self) -> VariablesShown:
@@ -267,6 +285,7 @@ class Session:
         if name not in graph.bindings:
             raise UsageError(f"the name '{name}' is not bound", hint=":vars lists the names")
         graph.unbind(name)
+        self._shown.clear()  # what was shown, was shown while the name was bound
         self.transcript.add(Deletion(name))
         if name == ANS:
             self.own_ans = False
@@ -298,6 +317,10 @@ class Session:
 
 
 _Snapshot = tuple[dict[str, int], list[tuple[int, float | None]]]
+_EXPRESSIONS = (ast.Number, ast.Name, ast.Unary, ast.Binary, ast.Call)  # statements that only add nodes
+# What a shown result was asked for: its node, the name it is shown by, the expand and collapse settings,
+# and the graph's size (its lists of values and gradients are as long as the graph was).
+_Shown = tuple[int, str | None, bool, bool, int]
 
 
 def _snapshot(graph: Graph) -> _Snapshot:
