@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from gradcalc.numbers import format_number
+from gradcalc.numbers import fixed_formatter, format_number
 
 PRECISIONS = range(18)
 SHAPE = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?(e-?[1-9][0-9]*)?")
@@ -186,6 +186,34 @@ def test_from_1_up_the_digits_are_rounded_alike_either_side_of_where_format_alon
     for value in checked:
         for fixed in (False, True):
             assert format_number(value, precision, fixed=fixed) == rounded_half_away(value, precision, fixed), value
+
+
+@settings(max_examples=4000, deadline=None)
+@given(st.one_of(NUMBERS, FROM_ONE_UP, FROM_ONE_UP.map(lambda v: -v)), st.integers(0, 17))
+@example(2.675, 2)  # a tie: up, as on paper
+@example(-2.675, 2)
+@example(2.6749999999999998, 2)  # cut before its 4
+@example(9.9996, 3)  # cut is wrong here: a 6, rounded up to 10.000
+def test_the_fixed_formatter_of_a_precision_writes_what_format_number_writes(value: float, precision: int):
+    """``fixed_formatter(p)``, the pictures' formatter, is ``format_number(..., p, fixed=True)`` for every
+    number: its shortcut (the text at p + 1 decimals cut before a last digit of 0 to 4) included."""
+    assert fixed_formatter(precision)(value) == format_number(value, precision, fixed=True)
+
+
+@pytest.mark.parametrize("precision", range(18))
+def test_the_fixed_formatter_writes_what_format_number_writes_either_side_of_its_limit(precision: int):
+    limit = 2.0**51 / 10 ** (precision + 1)
+    near, below, above = [limit, -limit], limit, limit
+    for _ in range(200):
+        below, above = math.nextafter(below, 0.0), math.nextafter(above, math.inf)
+        near += [below, above, -below, -above]
+    whole = max(1, int(limit) - 1)
+    near += [  # just under it, a last digit either side of 5 after 3s and 9s (9.9996 carries)
+        float(f"{whole - k}.{d * precision}{last}") for k in range(min(whole, 20)) for d in "39" for last in "4567"
+    ]
+    formatted = fixed_formatter(precision)
+    for value in near:
+        assert formatted(value) == format_number(value, precision, fixed=True), value
 
 
 def small_ties(draw: st.DrawFn) -> float:

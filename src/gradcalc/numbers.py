@@ -32,6 +32,8 @@ graph formats hundreds of thousands of numbers.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import partial
 
 MAX_PRECISION = 17  # a double's 17 significant digits are all there is to show
 MAX_DIGITS = 17
@@ -118,6 +120,35 @@ def format_number(value: float, precision: int = 6, *, fixed: bool = False) -> s
     if fixed:
         fraction = fraction.ljust(decimals, "0")
     return f"{sign}{whole}.{fraction}" if fraction else sign + whole
+
+
+def fixed_formatter(precision: int) -> Callable[[float], str]:
+    """``format_number(value, precision, fixed=True)`` as a function of ``value`` alone, for a view that
+    prints thousands of numbers at one precision (a picture's wires): about 0.6 µs a number less.
+
+    Its common case (from 1 up, below ``_ROUNDED_BY_FORMAT_BELOW``, no tie) skips the call's checks and the
+    sign's handling (``format`` rounds a negative number as its magnitude), and where the (p+1)-th decimal
+    of ``format`` at p + 1 decimals is 0 to 4, that text cut before it is the rounding at p decimals, which
+    saves the second ``format``: the number is within half a unit of the (p+1)-th decimal of that text, so
+    within 4.5 of them of the cut text, less than the 5 it takes to round to another. Everything else is
+    ``format_number``'s.
+    """
+    p = min(max(int(precision), 0), MAX_PRECISION)
+    if p == 0:  # no decimal to cut: ``2.4`` cut is ``2.``
+        return partial(format_number, precision=0, fixed=True)
+    limit, spec, finer_spec = _ROUNDED_BY_FORMAT_BELOW[p], f".{p}f", f".{p + 1}f"
+
+    def formatted(value: float) -> str:
+        if 1.0 <= value < limit or -limit < value <= -1.0:  # NaN fails both
+            finer = format(value, finer_spec)
+            last = finer[-1]
+            if last < "5":
+                return finer[:-1]
+            if last != "5" or float(finer) != value:  # a 5 that is not the number's last digit: no tie
+                return format(value, spec)
+        return format_number(value, p, fixed=True)
+
+    return formatted
 
 
 def _scientific(digits: str, point: int, significant: int) -> str:

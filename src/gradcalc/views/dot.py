@@ -48,7 +48,7 @@ import re
 from collections.abc import Callable
 
 from gradcalc.errors import UsageError
-from gradcalc.numbers import format_number
+from gradcalc.numbers import fixed_formatter, format_number
 from gradcalc.ops import INPUT, Op
 from gradcalc.parser import gc_paused
 from gradcalc.program import Result
@@ -154,11 +154,12 @@ def dot_pieces(result: Result, options: DrawOptions) -> list[str]:
         raise UsageError(f"precision must be 0 or more, not {precision}")
 
     printed: dict[float, str] = {}  # a value is printed on its node and on the wires out of it
+    fixed = fixed_formatter(precision)
 
     def number(value: float) -> str:
         text = printed.get(value)
         if text is None:
-            text = printed[value] = format_number(value, precision, fixed=True)
+            text = printed[value] = fixed(value)
         return text
 
     builder = STYLES[style]

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gradcalc.errors import UsageError
-from gradcalc.numbers import format_number
+from gradcalc.numbers import fixed_formatter, format_number
 from gradcalc.ops import CONST
 from gradcalc.program import Result
 from gradcalc.views.text_canvas import CHARSETS, Canvas, Charset, E, Span, W, paint
@@ -79,9 +79,7 @@ def render_text(
         raise UsageError(f"precision must be 0 or more, not {precision}")
     chars = CHARSETS[charset]
 
-    def number(value: float) -> str:
-        return format_number(value, precision, fixed=True)
-
+    number = fixed_formatter(precision)
     summary = _summary(result, number, chars, width)
     size = len(result.evaluation.order)
     reason: str | None = None
