@@ -34,7 +34,7 @@ from gradcalc.repl.transcript import Deletion, Entry, Transcript, number_text
 from gradcalc.source import Source
 
 ANS = "ans"
-SHOWN_KEPT = 4  # results kept for views while the graph is unchanged: a 15,000-node one holds about 2 MB
+SHOWN_KEPT = 4  # results kept for views while the graph is unchanged: a 15,000-node one holds a few MB
 
 
 # -- the session --------------------------------------------------------------------------------------
@@ -200,7 +200,7 @@ class Session:
 
         From the session's tape (``repl.tapes``): what the REPL shows of a 15,000-node result (the table's
         200 rows, the summary) then costs the passes, the labels and the drawing, not a search for its
-        ancestors.
+        ancestors. A result asked for again before the graph changes is the one made the first time.
         """
         key = (node, name, self.settings.expanded, self.settings.collapsed, len(self.graph.nodes))
         result = self._shown.get(key)
