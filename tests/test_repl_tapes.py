@@ -51,6 +51,12 @@ SESSIONS = {
 }
 
 
+def sessions(templates: list[str]) -> st.SearchStrategy[list[str]]:
+    """Lists of up to 14 lines, each one of ``templates`` with ``{k}`` a number from -3 to 3."""
+    line = st.sampled_from(templates).flatmap(lambda text: st.integers(-3, 3).map(lambda k: text.format(k=k)))
+    return st.lists(line, min_size=1, max_size=14)
+
+
 def full_view(graph: Graph, output: int, name: str | None = None) -> Result:
     """What ``program.view_of`` gives without the session: ``engine.evaluate`` and ``labels.node_labels``."""
     return view_of(graph, output, name)
@@ -185,31 +191,27 @@ def test_a_line_walks_at_most_its_budget_to_grow_the_base():
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    st.lists(
-        st.sampled_from(
-            [
-                "x = {k}",
-                "y = {k}",
-                "a = x * {k}",
-                "a = a + y",
-                "b = a * a",
-                "b = b - x",
-                "a",
-                "b + a",
-                "exp(a / 10) + {k}",
-                "c = abs(b - {k})",
-                "ans * 2",
-                "f = a",
-                "p = b",
-                "x = y",
-                "q(u) = u * x + {k}",
-                "a = q(a)",
-                "for t in 1..2 {{ a = a * t }}",
-                ":del a",
-            ]
-        ).flatmap(lambda line: st.integers(-3, 3).map(lambda k: line.format(k=k))),
-        min_size=1,
-        max_size=14,
+    sessions(
+        [
+            "x = {k}",
+            "y = {k}",
+            "a = x * {k}",
+            "a = a + y",
+            "b = a * a",
+            "b = b - x",
+            "a",
+            "b + a",
+            "exp(a / 10) + {k}",
+            "c = abs(b - {k})",
+            "ans * 2",
+            "f = a",
+            "p = b",
+            "x = y",
+            "q(u) = u * x + {k}",
+            "a = q(a)",
+            "for t in 1..2 {{ a = a * t }}",
+            ":del a",
+        ]
     )
 )
 def test_random_sessions_show_what_the_full_computation_shows(lines: list[str]):
@@ -241,32 +243,28 @@ def shown_results(session: Session, names: list[str]) -> list[tuple[Result, int,
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    st.lists(
-        st.sampled_from(
-            [
-                "x = {k}",
-                "y = {k}",
-                "a = x * {k}",
-                "a = a + y",
-                "b = a * a",
-                "a",
-                "b + a",
-                "sq(u) = u * u + {k}",
-                "b = sq(a)",
-                "sq(b) * x",
-                "ans * 2",
-                "for t in 1..2 {{ a = a * t }}",
-                "tanh(a) + relu(b - {k})",
-                "undefined_name + a",
-                ":del y",
-                ":expand on",
-                ":expand off",
-                ":collapse on",
-                ":collapse off",
-            ]
-        ).flatmap(lambda line: st.integers(-3, 3).map(lambda k: line.format(k=k))),
-        min_size=1,
-        max_size=14,
+    sessions(
+        [
+            "x = {k}",
+            "y = {k}",
+            "a = x * {k}",
+            "a = a + y",
+            "b = a * a",
+            "a",
+            "b + a",
+            "sq(u) = u * u + {k}",
+            "b = sq(a)",
+            "sq(b) * x",
+            "ans * 2",
+            "for t in 1..2 {{ a = a * t }}",
+            "tanh(a) + relu(b - {k})",
+            "undefined_name + a",
+            ":del y",
+            ":expand on",
+            ":expand off",
+            ":collapse on",
+            ":collapse off",
+        ]
     )
 )
 def test_every_view_after_every_line_shows_the_full_computation_with_the_settings_of_now(lines: list[str]):
