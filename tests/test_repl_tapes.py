@@ -51,6 +51,9 @@ SESSIONS = {
 }
 
 
+BASICS = ["x = {k}", "y = {k}", "a = x * {k}", "a = a + y", "b = a * a"]  # inputs set, names re-bound
+
+
 def sessions(templates: list[str]) -> st.SearchStrategy[list[str]]:
     """Lists of up to 14 lines, each one of ``templates`` with ``{k}`` a number from -3 to 3."""
     line = st.sampled_from(templates).flatmap(lambda text: st.integers(-3, 3).map(lambda k: text.format(k=k)))
@@ -193,11 +196,7 @@ def test_a_line_walks_at_most_its_budget_to_grow_the_base():
 @given(
     sessions(
         [
-            "x = {k}",
-            "y = {k}",
-            "a = x * {k}",
-            "a = a + y",
-            "b = a * a",
+            *BASICS,
             "b = b - x",
             "a",
             "b + a",
@@ -245,11 +244,7 @@ def shown_results(session: Session, names: list[str]) -> list[tuple[Result, int,
 @given(
     sessions(
         [
-            "x = {k}",
-            "y = {k}",
-            "a = x * {k}",
-            "a = a + y",
-            "b = a * a",
+            *BASICS,
             "a",
             "b + a",
             "sq(u) = u * u + {k}",
