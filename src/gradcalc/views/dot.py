@@ -153,15 +153,7 @@ def dot_pieces(result: Result, options: DrawOptions) -> list[str]:
     if precision < 0:
         raise UsageError(f"precision must be 0 or more, not {precision}")
 
-    printed: dict[float, str] = {}  # a value is printed on its node and on the wires out of it
-    fixed = fixed_formatter(precision)
-
-    def number(value: float) -> str:
-        text = printed.get(value)
-        if text is None:
-            text = printed[value] = fixed(value)
-        return text
-
+    number = fixed_formatter(precision)  # each colour's fonts keep what they wrote (``number_fonts``)
     builder = STYLES[style]
     # A 100,000-node picture makes hundreds of thousands of lists and tuples and no cycle: the collector's
     # walks of them (and of the graph, where it is not frozen) grew the drawing's cost per node 1.5x.
