@@ -279,6 +279,12 @@ def test_every_view_after_every_line_shows_the_full_computation_with_the_setting
             full = view_of(session.graph, node, name, expanded=expanded, collapsed=collapsed)
             assert_same_view(result, full)
             assert result.output_name == name
+        (shown_vars,) = run_line(session, ":vars")  # of the program's own graph, whatever the settings
+        plain = view_of(session.graph, session.last)
+        assert shown_vars.output_label == plain.output_label  # type: ignore[attr-defined]
+        for variable in shown_vars.variables:  # type: ignore[attr-defined]
+            node = session.graph.bindings[variable.name]
+            assert variable.grad == (plain.evaluation.grads[node] if node in plain.labels else None)
 
 
 def test_views_of_an_unchanged_result_share_its_passes_and_a_change_makes_them_again():

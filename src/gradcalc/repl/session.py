@@ -255,9 +255,15 @@ class Session:
         """Every bound name with its value and the last result's gradient with respect to it."""
         graph = self.graph
         last: Evaluation | None = None
+        label: str | None = None
         if self.last is not None:
             try:
-                last = run_tape(graph, self.tapes.tape(graph, self.last))
+                if self.settings.expanded or self.settings.collapsed:  # the shown result's graph is another
+                    last = run_tape(graph, self.tapes.tape(graph, self.last))
+                    label = node_labels(graph, last.order, last.output)[last.output]
+                else:  # the result shown, as ``:grad`` shows it
+                    shown = self.result_of(self.last)
+                    last, label = shown.evaluation, shown.output_label
             except EvaluationError:
                 last = None
         in_last = set(last.order) if last is not None else set()
@@ -277,7 +283,6 @@ class Session:
                 except EvaluationError as exc:
                     error = exc.message
             rows.append(Variable(name, labels.get(node, name), op, value, grad, error))
-        label = None if last is None else node_labels(graph, last.order, last.output)[last.output]
         return VariablesShown(rows, label)
 
     def delete(self, name: str) -> None:
