@@ -20,7 +20,7 @@ from gradcalc.errors import UsageError
 from gradcalc.ops import OPS
 from gradcalc.program import Result, run_source
 from gradcalc.source import Source
-from gradcalc.views.dot import GRAD_COLOR, VALUE_COLOR, dot_pieces, escape, render_dot
+from gradcalc.views.dot import _FLUSH_LINES, GRAD_COLOR, VALUE_COLOR, dot_pieces, escape, render_dot
 from gradcalc.views.draw_options import DrawOptions
 from gradcalc.views.image import write_image
 from gradcalc.views.json_view import document
@@ -349,6 +349,21 @@ def test_a_picture_written_in_pieces_is_one_statement_a_line_and_every_edge_join
     ends = re.findall(r"^  ([a-z]\d+(?:_\d+)?)(?::w:[ew])? -> ([a-z]\d+(?:_\d+)?)(?::w:[ew])? \[", text, re.M)
     assert len(ends) > 60_000 and {node for edge in ends for node in edge} <= declared
     assert len(declared) == len(re.findall(r"^  [a-z]\d+(?:_\d+)? \[", text, re.M))  # each drawn once
+
+
+def test_an_input_read_by_every_term_is_written_in_pieces_with_every_number_right():
+    # x's split has 12,000 branches: more lines than a piece holds, more numbers than the fonts keep.
+    terms = 12_000
+    written = [f"{i // 100 + 1}.{i % 100:02d}" for i in range(terms)]  # 1.00 ... 120.99, each printed as typed
+    program = "x = 1.5\n" + "".join(f"c{i} = {text}\n" for i, text in enumerate(written))
+    result = run((program + " + ".join(f"x*c{i}" for i in range(terms)) + "\n", {}))
+    pieces = dot_pieces(result, DrawOptions())
+    assert max(piece.count("\n") for piece in pieces) <= _FLUSH_LINES + 8  # not one piece of 24,000 lines
+    drawn = wires("".join(pieces))
+    assert sum(node.startswith("b0_") for node in drawn) == terms
+    for j, text in enumerate(written):
+        assert numbers(drawn[f"n{j + 1}"]) == ([text], ["1.50"])  # c_j: its value, and x's as its gradient
+        assert numbers(drawn[f"b0_{j}"]) == ([], [text])  # the j-th product's partial with respect to x
 
 
 def expressions() -> st.SearchStrategy[str]:
