@@ -446,7 +446,7 @@ class _Circuit(_Drawing):
                     branch = f"b{k}_{j}"
                     lines.append(plain_wire(branch, " ", grad_font(grads[reader] * local[reader][slot]), "wire branch"))
                     lines.append(f'  {split} -> {branch}{head} [arrowhead=none, class="split"];')
-                    if len(lines) > _FLUSH_LINES:  # an input read by every term: its 500,000 branches
+                    if len(lines) > _FLUSH_LINES:  # an input read by every term: 333,333 branches at 1e6
                         flush()
             if len(lines) > _FLUSH_LINES:
                 flush()
