@@ -209,7 +209,7 @@ class _Drawing:
 
         The values kept are the last few thousand (``_NUMBERS_KEPT``): a repeated value is most often a
         near one (a constant's, a split's branches), and a million-node picture's million values kept
-        made every lookup a read of far memory (the drawing 25% slower at 1e6 nodes, as fast at 1e4).
+        made every lookup a read of far memory (the drawing 1.3x slower at 1e6 nodes, as fast at 1e4).
         A number needs no escaping: ``format_number`` writes digits, a sign, a point, ``e``, ``inf``, ``nan``.
         """
         written: dict[float, str] = {}
