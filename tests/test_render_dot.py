@@ -10,6 +10,7 @@ import math
 import os
 import re
 import sys
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -337,7 +338,7 @@ def test_a_picture_written_in_pieces_is_one_statement_a_line_and_every_edge_join
     # 100,000 lines: the text is joined from many pieces (views.dot._FLUSH_LINES lines each).
     result = run(("a = x\n" + "a = sin(a) + a\n" * 8_000, {"x": 0.5}))
     text = render_dot(result)
-    pieces = dot_pieces(result, DrawOptions())
+    pieces = list(dot_pieces(result, DrawOptions()))
     assert len(pieces) > 10 and all(piece.endswith("\n") for piece in pieces)
     write_image(result, tmp_path / "chain.dot")  # a file is written piece by piece
     assert (tmp_path / "chain.dot").read_bytes() == text.encode()
@@ -351,13 +352,34 @@ def test_a_picture_written_in_pieces_is_one_statement_a_line_and_every_edge_join
     assert len(declared) == len(re.findall(r"^  [a-z]\d+(?:_\d+)? \[", text, re.M))  # each drawn once
 
 
+def test_a_big_picture_written_to_a_file_is_never_held_whole(tmp_path: Path):
+    # 24,000 nodes, 16 MB of DOT text: a file is written as the pieces are drawn, so at no moment does the
+    # drawing hold more than a few of them (held whole, the peak was the text's size and more).
+    result = run(("a = x\n" + "a = sin(a) + a\n" * 8_000, {"x": 0.5}))
+    size = len(render_dot(result).encode())
+    tracemalloc.start()
+    try:
+        write_image(result, tmp_path / "chain.dot")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (tmp_path / "chain.dot").stat().st_size == size > 10_000_000
+    assert peak < size / 2  # 4.7 MB here; the whole text was 16 MB
+
+
+def test_the_options_are_checked_before_anything_is_drawn():
+    result = run(("(x + y) * z", {"x": 1, "y": 3, "z": -3}))
+    with pytest.raises(UsageError, match="unknown style"):
+        dot_pieces(result, DrawOptions(style="bubbles"))  # not only once the first piece is asked for
+
+
 def test_an_input_read_by_every_term_is_written_in_pieces_with_every_number_right():
     # x's split has 12,000 branches: more lines than a piece holds, more numbers than the fonts keep.
     terms = 12_000
     written = [f"{i // 100 + 1}.{i % 100:02d}" for i in range(terms)]  # 1.00 ... 120.99, each printed as typed
     program = "x = 1.5\n" + "".join(f"c{i} = {text}\n" for i, text in enumerate(written))
     result = run((program + " + ".join(f"x*c{i}" for i in range(terms)) + "\n", {}))
-    pieces = dot_pieces(result, DrawOptions())
+    pieces = list(dot_pieces(result, DrawOptions()))
     assert max(piece.count("\n") for piece in pieces) <= _FLUSH_LINES + 8  # not one piece of 24,000 lines
     drawn = wires("".join(pieces))
     assert sum(node.startswith("b0_") for node in drawn) == terms

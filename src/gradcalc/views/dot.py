@@ -45,7 +45,7 @@ byte-identical DOT. Running Graphviz is ``views.image``'s job.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from gradcalc.errors import UsageError
 from gradcalc.numbers import fixed_formatter, format_number
@@ -67,8 +67,8 @@ ORDER_SIZE = 12  # point size of a derivative cluster's title: it names what the
 # The border of the 1st, 2nd, 3rd (and higher) derivative's clusters: told apart without colour.
 ORDER_LINES = ("dashed", "bold", "dotted,bold")
 _UNSAFE = re.compile('[&<>"\n\r]').search  # what ``escape`` replaces
-# Lines are joined into a piece of the text every this many: a million-node picture then holds its text
-# once or twice (its pieces, and the text if asked for it), not three times (lines, their join, a copy).
+# Lines are joined into a piece of the text every this many, and the piece handed on (``dot_pieces``): a
+# picture written to a file is then never held whole, however big (a 1e6-node chain's text is 686 MB).
 _FLUSH_LINES = 4096
 # The numbers a picture's fonts keep written (``_Drawing.number_fonts``): a few hundred KB, in the processor's cache.
 _NUMBERS_KEPT = 4096
@@ -136,13 +136,15 @@ def render_dot(
     return "".join(dot_pieces(result, options))
 
 
-def dot_pieces(result: Result, options: DrawOptions) -> list[str]:
+def dot_pieces(result: Result, options: DrawOptions) -> Iterator[str]:
     """``render_dot``'s text, drawn as ``options`` say, in pieces of whole lines (each ending with its
-    newline) for a file.
+    newline), each drawn when the one before has been taken: for a file, written as they come.
 
-    A big picture's text written in its pieces is never one string: an ASCII piece encodes as a copy,
-    where one string holding the legend's ``∂`` would be encoded character by character (a 20,000-wire
-    picture's text took 15 ms to encode that way, its pieces 1 ms).
+    The options are checked at once; the drawing is done as the pieces are taken. A picture written in
+    its pieces is never one string, nor held whole: ``gradcalc render -o FILE.dot`` of a 100,000-statement
+    chain peaked at 202 MB holding its 100 MB of text, and at 105 MB writing it as drawn. And an ASCII
+    piece encodes as a copy, where one string holding the legend's ``∂`` would be encoded character by
+    character (a 20,000-wire picture's text took 15 ms to encode that way, its pieces 1 ms).
     """
     style, precision, rankdir, palette = options.style, options.precision, options.rankdir, options.palette
     legend = options.legend
@@ -155,13 +157,20 @@ def dot_pieces(result: Result, options: DrawOptions) -> list[str]:
     if precision < 0:
         raise UsageError(f"precision must be 0 or more, not {precision}")
 
-    number = fixed_formatter(precision)  # each colour's fonts keep what they wrote (``number_fonts``)
     builder = STYLES[style]
+    return _drawn(builder, result, precision, rankdir, PALETTES[palette], legend)
+
+
+def _drawn(
+    builder: type[_Drawing], result: Result, precision: int, rankdir: str, palette: Palette, legend: bool | None
+) -> Iterator[str]:
+    """``dot_pieces``'s pieces, drawn as they are taken."""
+    number = fixed_formatter(precision)  # each colour's fonts keep what they wrote (``number_fonts``)
     # A 100,000-node picture makes hundreds of thousands of lists and tuples and no cycle: the collector's
     # walks of them (and of the graph, where it is not frozen) grew the drawing's cost per node 1.5x.
     with gc_paused():
-        drawing = builder(result, number, rankdir, PALETTES[palette])
-        return drawing.pieces_of_text(builder.legend_by_default if legend is None else legend)
+        drawing = builder(result, number, rankdir, palette)
+        yield from drawing.pieces(builder.legend_by_default if legend is None else legend)
 
 
 class _Drawing:
@@ -174,8 +183,7 @@ class _Drawing:
         self.number = number
         self.rankdir = rankdir
         self.colors = palette
-        self.lines: list[str] = []  # the lines not yet joined into ``pieces``
-        self.pieces: list[str] = []  # the text so far, in pieces of whole lines
+        self.lines: list[str] = []  # the lines not yet joined into a piece (``flushed``)
         self.ranked: set[str] = set()  # DOT nodes in a rank=min or rank=max set: a cluster cannot hold them
         self.position = [-1] * len(result.graph.nodes)  # by node id: the ids n0, n1, ... in evaluation order
         for k, node in enumerate(result.evaluation.order):
@@ -197,12 +205,12 @@ class _Drawing:
             f'  edge [fontname="{FONT}", {edge}];',
         ]
 
-    def flush(self) -> None:
-        """The lines so far joined into a piece of the text: their memory is then used again."""
-        if self.lines:
-            self.lines.append("")  # the piece ends with its last line's newline
-            self.pieces.append("\n".join(self.lines))
-            self.lines.clear()
+    def flushed(self) -> str:
+        """The lines so far joined into a piece of the text, and let go: their memory is then used again."""
+        self.lines.append("")  # the piece ends with its last line's newline
+        piece = "\n".join(self.lines)
+        self.lines.clear()
+        return piece
 
     def number_fonts(self, color: str) -> Callable[[float], str]:
         """Each number as its ``font`` element in ``color``: written once per value, as the wires repeat them.
@@ -270,17 +278,17 @@ class _Drawing:
         op = self.result.graph.nodes[node].op
         return f"gate {op.name} kink" if node in self.kinks else f"gate {op.name}"
 
-    def pieces_of_text(self, legend: bool) -> list[str]:
-        """The whole picture, ``legend`` under it or not, in pieces of whole lines (see ``flush``)."""
-        self.draw()
+    def pieces(self, legend: bool) -> Iterator[str]:
+        """The whole picture, ``legend`` under it or not, in pieces of whole lines (see ``flushed``)."""
+        yield from self.draw()
         self.clusters()
         if legend:
             self.lines.append(f"  graph [labelloc=b, labeljust=l, label=<{self.legend()}>];")
         self.lines.append("}")
-        self.flush()
-        return self.pieces
+        yield self.flushed()
 
-    def draw(self) -> None:
+    def draw(self) -> Iterator[str]:
+        """The header and every node's lines, in pieces as the lines reach ``_FLUSH_LINES``."""
         raise NotImplementedError
 
     def legend(self) -> str:
@@ -364,7 +372,7 @@ class _Circuit(_Drawing):
 
     legend_by_default = True
 
-    def draw(self) -> None:
+    def draw(self) -> Iterator[str]:
         self.header(
             "circuit",
             'nodesep=0.18, ranksep=0.22, ordering=in, splines=spline, bgcolor="white", pad=0.2',
@@ -377,7 +385,7 @@ class _Circuit(_Drawing):
         values, grads, local = evaluation.values, evaluation.grads, evaluation.local
         order, position, output = evaluation.order, self.position, evaluation.output
         tail, head = (":w:e", ":w:w") if self.rankdir == "LR" else (":w:s", ":w:n")
-        lines, wire, flush = self.lines, self.wire, self.flush
+        lines, wire, flushed = self.lines, self.wire, self.flushed
         plain_wire, named_wire = self.plain_wires(), self.named_wires()
         value_font, grad_font = self.number_fonts(colors.value), self.number_fonts(colors.grad)
         gate_line = self.gate_lines("shape=ellipse, width=0.5, height=0.5, margin=0.03")
@@ -447,9 +455,9 @@ class _Circuit(_Drawing):
                     lines.append(plain_wire(branch, " ", grad_font(grads[reader] * local[reader][slot]), "wire branch"))
                     lines.append(f'  {split} -> {branch}{head} [arrowhead=none, class="split"];')
                     if len(lines) > _FLUSH_LINES:  # an input read by every term: 333,333 branches at 1e6
-                        flush()
+                        yield flushed()
             if len(lines) > _FLUSH_LINES:
-                flush()
+                yield flushed()
         if inputs:
             lines.append(f"  {{rank=min; {'; '.join(inputs)};}}")
         lines.append(f"  {{rank=max; n{position[output]};}}")
@@ -542,7 +550,7 @@ class _Circuit(_Drawing):
 class _Boxes(_Drawing):
     """micrograd's picture: a box per value (label, value, gradient), a small circle per operation."""
 
-    def draw(self) -> None:
+    def draw(self) -> Iterator[str]:
         self.header(
             "boxes",
             'nodesep=0.25, ranksep=0.4, ordering=in, bgcolor="white", pad=0.2',
@@ -577,7 +585,7 @@ class _Boxes(_Drawing):
                     lines.append(f'  n{position[arg]}{tail} -> o{k} [class="feed"{role}];')
                 lines.append(f'  o{k} -> n{k}{head} [class="drive"];')
             if len(lines) > _FLUSH_LINES:
-                self.flush()
+                yield self.flushed()
 
     def dot_ids(self, node: int) -> list[str]:
         k = self.position[node]

@@ -7,14 +7,14 @@ Adding a format is adding one entry here (and nothing else).
 
 A format's ``produce`` gives its text, in pieces of whole lines to be written one after another: the
 text itself for text formats, or for the formats drawn by Graphviz (``needs_dot``) the DOT text that
-``dot -T<name>`` turns into the picture (a big picture's DOT is many pieces, never one string; see
-``views.dot.dot_pieces``). Producers import their view when called, so reading this table costs nothing
-at start-up.
+``dot -T<name>`` turns into the picture (a big picture's DOT is many pieces, drawn as they are taken and
+never one string; see ``views.dot.dot_pieces``). Producers import their view when called, so reading this
+table costs nothing at start-up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from gradcalc.program import Result
 
 
-Producer = Callable[["Result", DrawOptions], list[str]]  # the text's pieces, written one after another
+Producer = Callable[["Result", DrawOptions], Iterable[str]]  # the text's pieces, written one after another
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,7 @@ class OutputFormat:
         return not self.binary and not self.needs_dot
 
 
-def _dot_text(result: Result, options: DrawOptions) -> list[str]:
+def _dot_text(result: Result, options: DrawOptions) -> Iterable[str]:
     from gradcalc.views.dot import dot_pieces
 
     return dot_pieces(result, options)

@@ -23,7 +23,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from gradcalc.errors import GradcalcError
@@ -84,14 +84,18 @@ def write_text(path: Path, text: str) -> None:
     write_pieces(path, [text])
 
 
-def write_pieces(path: Path, pieces: Sequence[str]) -> None:
-    """Write the text whose pieces are ``pieces`` (UTF-8) to ``path``, as ``write_text`` writes a text."""
+def write_pieces(path: Path, pieces: Iterable[str]) -> None:
+    """Write the text whose pieces are ``pieces`` (UTF-8) to ``path``, as ``write_text`` writes a text.
+
+    Each piece is written as it is taken: a picture's pieces are drawn as they are (``views.dot``), so
+    its text is never held whole.
+    """
     path = Path(path)
     check_target(path)
     _write_atomically(path, lambda temp: _write_encoded(temp, pieces))
 
 
-def _write_encoded(target: Path, pieces: Sequence[str]) -> None:
+def _write_encoded(target: Path, pieces: Iterable[str]) -> None:
     with target.open("wb") as file:
         file.writelines(piece.encode("utf-8") for piece in pieces)  # one piece's bytes at a time
 
@@ -132,7 +136,7 @@ def _give_default_mode(temp: Path) -> None:
     os.chmod(temp, 0o666 & ~umask)
 
 
-def _run_dot(dot: str, pieces: Sequence[str], fmt: str, target: Path) -> None:
+def _run_dot(dot: str, pieces: Iterable[str], fmt: str, target: Path) -> None:
     try:
         done = subprocess.run(
             [dot, f"-T{fmt}", "-o", str(target)],
