@@ -142,7 +142,7 @@ def dot_pieces(result: Result, options: DrawOptions) -> Iterator[str]:
 
     The options are checked at once; the drawing is done as the pieces are taken. A picture written in
     its pieces is never one string, nor held whole: ``gradcalc render -o FILE.dot`` of a 100,000-statement
-    chain peaked at 202 MB holding its 100 MB of text, and at 105 MB writing it as drawn. And an ASCII
+    chain peaked at 202 MB holding its 100 MB of text, and at 107 MB writing it as drawn. And an ASCII
     piece encodes as a copy, where one string holding the legend's ``∂`` would be encoded character by
     character (a 20,000-wire picture's text took 15 ms to encode that way, its pieces 1 ms).
     """
