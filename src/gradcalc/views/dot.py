@@ -164,7 +164,11 @@ def dot_pieces(result: Result, options: DrawOptions) -> Iterator[str]:
 def _drawn(
     builder: type[_Drawing], result: Result, precision: int, rankdir: str, palette: Palette, legend: bool | None
 ) -> Iterator[str]:
-    """``dot_pieces``'s pieces, drawn as they are taken."""
+    """``dot_pieces``'s pieces, drawn as they are taken.
+
+    The collector stays paused from the first piece taken to the last, or until the pieces are dropped
+    unfinished (a failed write), when closing the generator ends the pause.
+    """
     number = fixed_formatter(precision)  # each colour's fonts keep what they wrote (``number_fonts``)
     # A 100,000-node picture makes hundreds of thousands of lists and tuples and no cycle: the collector's
     # walks of them (and of the graph, where it is not frozen) grew the drawing's cost per node 1.5x.
