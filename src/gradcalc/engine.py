@@ -61,8 +61,18 @@ class Evaluation:
 
     @property
     def inputs(self) -> list[int]:
-        nodes = self.graph.nodes
-        return [i for i in self.order if nodes[i].op is INPUT]
+        """The inputs evaluated, in order: the first nodes of ``order``, which puts them before the rest.
+
+        Found by reading up to the first node that is not an input: a chain of 15,000 nodes with one input
+        reads one node, not 15,000 (a millisecond of every view that lists the inputs, in the REPL).
+        """
+        nodes, order = self.graph.nodes, self.order
+        count = 0
+        for i in order:
+            if nodes[i].op is not INPUT:
+                break
+            count += 1
+        return order[:count]
 
 
 def order_for(graph: Graph, output: int) -> list[int]:
