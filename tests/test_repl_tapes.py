@@ -48,6 +48,12 @@ SESSIONS = {
     "constants and pi": ["x = pi/4", "s = sin(x) + cos(x) * 2.5 - 1e-3", "pi = 3", "s * pi", "s"],
     "deleted": ["x = 1; y = 2", "g = x * y", ":del x", "x = 5", "g2 = g + x", "g2"],
     "shared weight": ["w = 0.5; h = 1", "for t in 1..3 { h = h * w + t }", "h", ":table"],
+    # Names bound with no node made (an alias, a re-binding, a deletion): the made-up names p, q and the
+    # output's f keep clear of every name bound, so ``p = y`` renames the gate shown as p.
+    "names bound, no node made": ["x = 1; y = 2", "g = x * y + 1", "g", "p = y", "g", "f = x", "g", ":del p", "g"],
+    # ``ans`` names the unnamed result, and deleting it leaves the name on the node: the bindings are as before.
+    "ans named, then deleted": ["a = 2; b = 3", "a * b + 1", "ans", ":del ans", ":table"],
+    "re-bound to an older node": ["x = 1", "h = x * 2", "k = h", "h = h + 1", "h + k", "h = k", "h + k", "x = 3", "k"],
 }
 
 
@@ -206,6 +212,7 @@ def test_a_line_walks_at_most_its_budget_to_grow_the_base():
             "f = a",
             "p = b",
             "x = y",
+            "a = p",
             "q(u) = u * x + {k}",
             "a = q(a)",
             "for t in 1..2 {{ a = a * t }}",
@@ -302,6 +309,7 @@ def test_views_of_an_unchanged_result_share_its_passes_and_a_change_makes_them_a
     run_line(session, "x = 2")  # in place: the same node, new numbers
     (after,) = run_line(session, ":grad g")
     assert after.result is not named.result  # type: ignore[attr-defined]
+    assert after.result.labels is named.result.labels  # the same names: labelled once  # type: ignore[attr-defined]
     assert after.result.evaluation.value == -15  # type: ignore[attr-defined]
     assert gradients_of(after.result) == {"x": -3.0, "y": -3.0, "z": 5.0}  # type: ignore[attr-defined]
 

@@ -55,18 +55,23 @@ def view_of(
     unused_overrides: list[str] | None = None,
     collapsed: bool = False,
     tape: Tape | None = None,
+    labels: dict[int, str] | None = None,
 ) -> Result:
     """Evaluate ``output`` of ``graph`` (expanded into primitive gates if asked) and label its nodes.
 
     ``collapsed`` shows each call of a user function as one gate (``gradcalc.collapse``). ``tape`` is
     ``output``'s tape if the caller has it already (the REPL keeps one, ``repl.tapes``), which saves
-    finding its ancestors again.
+    finding its ancestors again. ``labels`` are its nodes' labels if the caller has them from an earlier
+    view of the same nodes and names (the REPL, ``repl.kept_labels``); not with ``expanded``, whose
+    graph is made anew.
     """
     evaluation = evaluate(graph, output) if tape is None else run_tape(graph, tape)
     if expanded:
         graph, where = expand(graph, evaluation.order, evaluation.values)
         evaluation = evaluate(graph, where[output])
-    labels = node_labels(graph, evaluation.order, evaluation.output)
+        labels = None
+    if labels is None:
+        labels = node_labels(graph, evaluation.order, evaluation.output)
     result = Result(graph, evaluation, labels, output_name, unused_overrides or [], expanded)
     if collapsed:
         result = collapse(result)

@@ -27,6 +27,7 @@ from gradcalc.lowering import Functions, lower
 from gradcalc.ops import CONST, CONSTANTS, INPUT
 from gradcalc.parser import parse
 from gradcalc.program import Result, view_of
+from gradcalc.repl.kept_labels import KeptLabels
 from gradcalc.repl.outcomes import Assigned, Evaluated, InputSet, Message, Outcome, Variable, VariablesShown
 from gradcalc.repl.settings import Settings
 from gradcalc.repl.tapes import Tapes
@@ -55,6 +56,7 @@ class Session:
         # The results shown since the graph last changed, by what they were asked for: a second view of
         # one (``h``, then ``:table``, ``:explain``, ``:render``) costs the view, not the passes again.
         self._shown: dict[_Shown, Result] = {}
+        self._labels = KeptLabels()  # and their labels, which a line that sets an input in place leaves as they are
         self.functions: Functions = {}  # the functions defined so far: later lines call them
         self.transcript = Transcript()
         self.last: int | None = None  # the last result's node: what ``ans`` means
@@ -213,7 +215,13 @@ class Session:
     def _view(self, graph: Graph, node: int, name: str | None, *, keep: bool) -> Result:
         tape = self.tapes.tape(graph, node, keep=keep)
         expanded, collapsed = self.settings.expanded, self.settings.collapsed
-        return view_of(graph, node, name, expanded=expanded, collapsed=collapsed, tape=tape)
+        if expanded or collapsed or graph is not self.graph:  # a graph made anew, or a scratch copy
+            return view_of(graph, node, name, expanded=expanded, collapsed=collapsed, tape=tape)
+        labels = self._labels.get(graph, node)
+        result = view_of(graph, node, name, tape=tape, labels=labels)
+        if labels is None:
+            self._labels.keep(graph, node, result.labels)
+        return result
 
     def last_result(self) -> Result:
         if self.last is None:
