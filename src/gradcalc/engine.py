@@ -64,7 +64,7 @@ class Evaluation:
         """The inputs evaluated, in order: the first nodes of ``order``, which puts them before the rest.
 
         Found by reading up to the first node that is not an input: a chain of 15,000 nodes with one input
-        reads one node, not 15,000 (a millisecond of every view that lists the inputs, in the REPL).
+        reads one node, not 15,000 (half a millisecond of every view that lists the inputs, in the REPL).
         """
         nodes, order = self.graph.nodes, self.order
         count = 0
