@@ -144,7 +144,7 @@ def save_picture(
         options = DrawOptions(
             style=style.value, precision=precision, rankdir=rankdir.value, palette=palette, legend=legend
         )
-        sys.stdout.writelines(chosen.produce(result, options))
+        sys.stdout.writelines(chosen.produce(result, options, None))
         return
     from gradcalc.views.image import write_image
 

@@ -198,7 +198,8 @@ def _render(session: Session, args: str) -> list[Outcome]:
     except UsageError as error:  # the command line's hint names --format, which :render does not have
         raise UsageError(error.message, hint=f"name the file {suffix_list()}") from None
     result = session.result_of_text(words[1] if len(words) > 1 else "")
-    write_image(result, path)  # the picture's own precision (2 decimals), as gradcalc render draws it
+    # The picture's own precision (2 decimals), as gradcalc render draws it; the last one kept to redraw.
+    write_image(result, path, kept=session.picture)
     return [Message(f"wrote {path}")]
 
 

@@ -33,6 +33,7 @@ from gradcalc.repl.settings import Settings
 from gradcalc.repl.tapes import Tapes
 from gradcalc.repl.transcript import Deletion, Entry, Transcript, number_text
 from gradcalc.source import Source
+from gradcalc.views.kept_picture import KeptPicture
 
 ANS = "ans"
 SHOWN_KEPT = 4  # results kept for views while the graph is unchanged: a 15,000-node one holds a few MB
@@ -57,6 +58,7 @@ class Session:
         # one (``h``, then ``:table``, ``:explain``, ``:render``) costs the view, not the passes again.
         self._shown: dict[_Shown, Result] = {}
         self._labels = KeptLabels()  # and their labels, which a line that sets an input in place leaves as they are
+        self.picture = KeptPicture()  # the last picture ``:render`` drew, to write only its numbers again
         self.functions: Functions = {}  # the functions defined so far: later lines call them
         self.transcript = Transcript()
         self.last: int | None = None  # the last result's node: what ``ans`` means

@@ -45,8 +45,10 @@ byte-identical DOT. Running Graphviz is ``views.image``'s job.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 
+from gradcalc.engine import Evaluation
 from gradcalc.errors import UsageError
 from gradcalc.numbers import fixed_formatter, format_number
 from gradcalc.ops import INPUT, Op
@@ -75,15 +77,23 @@ _NUMBERS_KEPT = 4096
 
 
 # A hole in a line's text: the line is written once with holes, cut at them, and each copy fills them in.
-_HOLE = "\0"
+# A picture drawn with holes (``holed_pieces``) has one where each number goes, and no other: names are
+# letters, digits and underscores, and the rest is the drawing's own words, symbols and numbers.
+HOLE = "\0"
 
 
 def _holed(text: str, holes: int) -> list[str]:
     """``text`` cut at its ``holes`` holes: the pieces a copy of it is written between."""
-    pieces = text.split(_HOLE)
+    pieces = text.split(HOLE)
     if len(pieces) != holes + 1:  # pragma: no cover - a line's layout changed and its template did not
         raise AssertionError(f"a line with {holes} holes should be {holes + 1} pieces, not {len(pieces)}")
     return pieces
+
+
+def kinks_of(result: Result) -> dict[int, str]:
+    """The gates evaluated at a point with no derivative, with the engine's words for it: drawn dashed."""
+    nodes = result.graph.nodes
+    return {w.node: w.message for w in result.evaluation.warnings if nodes[w.node].op.kink is not None}
 
 
 def order_line(order: int) -> str:
@@ -146,8 +156,53 @@ def dot_pieces(result: Result, options: DrawOptions) -> Iterator[str]:
     piece encodes as a copy, where one string holding the legend's ``∂`` would be encoded character by
     character (a 20,000-wire picture's text took 15 ms to encode that way, its pieces 1 ms).
     """
+    builder, palette = _checked(options)
+    return _drawn(builder, result, options.precision, options.rankdir, palette, options.legend)
+
+
+@dataclass(frozen=True, slots=True)
+class Holed:
+    """A picture's text with a hole (``HOLE``) where each number goes: what ``views.kept_picture`` keeps.
+
+    Each piece is cut at its holes. Hole ``j``'s number is ``numbers(evaluation, flows)[holes[j]]``, where
+    ``flows`` are the branches' readers and argument slots, in the order they are drawn: a picture of the
+    same drawing with other values is the pieces with the numbers of its evaluation written in the holes.
+    """
+
+    pieces: list[list[str]]
+    holes: list[int]
+    flows: list[tuple[int, int]]
+
+
+def numbers(evaluation: Evaluation, flows: list[tuple[int, int]]) -> list[float]:
+    """The numbers a picture can show, as ``Holed.holes`` index them: the values, the gradients, and
+    the gradient along each branch of a split (``flows``: its reader and argument slot).
+    """
+    return [*evaluation.values, *evaluation.grads, *branch_flows(evaluation, flows)]
+
+
+def branch_flows(evaluation: Evaluation, flows: list[tuple[int, int]]) -> list[float]:
+    """The gradient that flows back along each branch: its reader's gradient times the reader's local partial."""
+    grads, local = evaluation.grads, evaluation.local
+    return [grads[reader] * local[reader][slot] for reader, slot in flows]
+
+
+def holed_pieces(result: Result, options: DrawOptions) -> Holed | None:
+    """``dot_pieces``' text, drawn whole, with a hole in place of every number; None if its text holds a
+    ``HOLE`` of its own (which no picture does)."""
+    builder, palette = _checked(options)
+    holes: list[int] = []
+    with gc_paused():
+        drawing = builder(result, fixed_formatter(options.precision), options.rankdir, palette, holes)
+        pieces = [piece.split(HOLE) for piece in drawing.pieces(_legend(builder, options.legend))]
+    if sum(map(len, pieces)) - len(pieces) != len(holes):  # pragma: no cover - a label with a NUL in it
+        return None
+    return Holed(pieces, holes, drawing.flows)
+
+
+def _checked(options: DrawOptions) -> tuple[type[_Drawing], Palette]:
+    """The style's drawing and the palette ``options`` name, once they are checked."""
     style, precision, rankdir, palette = options.style, options.precision, options.rankdir, options.palette
-    legend = options.legend
     if style not in STYLES:
         raise UsageError(f"unknown style {style!r}", hint=f"choose one of: {', '.join(STYLES)}")
     if rankdir not in RANKDIRS:
@@ -157,8 +212,11 @@ def dot_pieces(result: Result, options: DrawOptions) -> Iterator[str]:
     if precision < 0:
         raise UsageError(f"precision must be 0 or more, not {precision}")
 
-    builder = STYLES[style]
-    return _drawn(builder, result, precision, rankdir, PALETTES[palette], legend)
+    return STYLES[style], PALETTES[palette]
+
+
+def _legend(builder: type[_Drawing], legend: bool | None) -> bool:
+    return builder.legend_by_default if legend is None else legend
 
 
 def _drawn(
@@ -169,12 +227,12 @@ def _drawn(
     The collector stays paused from the first piece taken to the last, or until the pieces are dropped
     unfinished (a failed write), when closing the generator ends the pause.
     """
-    number = fixed_formatter(precision)  # each colour's fonts keep what they wrote (``number_fonts``)
+    number = fixed_formatter(precision)  # the fonts keep what they wrote (``number_fonts``)
     # A 100,000-node picture makes hundreds of thousands of lists and tuples and no cycle: the collector's
     # walks of them (and of the graph, where it is not frozen) grew the drawing's cost per node 1.5x.
     with gc_paused():
         drawing = builder(result, number, rankdir, palette)
-        yield from drawing.pieces(builder.legend_by_default if legend is None else legend)
+        yield from drawing.pieces(_legend(builder, legend))
 
 
 class _Drawing:
@@ -182,9 +240,19 @@ class _Drawing:
 
     legend_by_default = False
 
-    def __init__(self, result: Result, number: Callable[[float], str], rankdir: str, palette: Palette) -> None:
+    def __init__(
+        self,
+        result: Result,
+        number: Callable[[float], str],
+        rankdir: str,
+        palette: Palette,
+        holes: list[int] | None = None,
+    ) -> None:
         self.result = result
         self.number = number
+        self.holes = holes  # a list to note each number's place in (``holed_pieces``), or None to write them
+        self.written: dict[str, dict[float, str]] = {}  # by colour: the fonts each has written (``number_fonts``)
+        self.flows: list[tuple[int, int]] = []  # the readers and slots of the branches' gradients, as drawn
         self.rankdir = rankdir
         self.colors = palette
         self.lines: list[str] = []  # the lines not yet joined into a piece (``flushed``)
@@ -192,9 +260,7 @@ class _Drawing:
         self.position = [-1] * len(result.graph.nodes)  # by node id: the ids n0, n1, ... in evaluation order
         for k, node in enumerate(result.evaluation.order):
             self.position[node] = k
-        nodes = result.graph.nodes
-        # The gates evaluated at a point with no derivative, with the engine's words for it.
-        self.kinks = {w.node: w.message for w in result.evaluation.warnings if nodes[w.node].op.kink is not None}
+        self.kinks = kinks_of(result)  # the gates evaluated at a point with no derivative, and why
         self.scopes = result_scopes(result)  # the calls, steps and derivatives drawn as clusters
 
     def header(self, kind: str, graph: str, node: str, edge: str) -> None:
@@ -216,19 +282,32 @@ class _Drawing:
         self.lines.clear()
         return piece
 
-    def number_fonts(self, color: str) -> Callable[[float], str]:
-        """Each number as its ``font`` element in ``color``: written once per value, as the wires repeat them.
+    def number_fonts(self, color: str, numbers: Sequence[float], start: int) -> Callable[[int], str]:
+        """The ``font`` element in ``color`` of ``numbers[k]``, by ``k``: written once per value, as the
+        wires repeat them (the fonts of one colour share what they wrote).
 
         The values kept are the last few thousand (``_NUMBERS_KEPT``): a repeated value is most often a
         near one (a constant's, a split's branches), and a million-node picture's million values kept
         made every lookup a read of far memory (the drawing 1.3x slower at 1e6 nodes, as fast at 1e4).
         A number needs no escaping: ``format_number`` writes digits, a sign, a point, ``e``, ``inf``, ``nan``.
-        """
-        written: dict[float, str] = {}
-        number = self.number
-        opening = f'<font color="{color}">'
 
-        def font(value: float) -> str:
+        Drawn with holes, each is a hole, and ``start + k`` (its place in ``numbers``) is noted in ``holes``.
+        """
+        opening = f'<font color="{color}">'
+        holes = self.holes
+        if holes is not None:
+            hole = f"{opening}{HOLE}</font>"
+
+            def holed(k: int) -> str:
+                holes.append(start + k)
+                return hole
+
+            return holed
+        written = self.written.setdefault(color, {})
+        number = self.number
+
+        def font(k: int) -> str:
+            value = numbers[k]
             text = written.get(value)
             if text is None:
                 if len(written) >= _NUMBERS_KEPT:
@@ -254,7 +333,7 @@ class _Drawing:
             key = (nodes[node].op, nodes[node].param)
             around = written.get(key)
             if around is None:
-                around = written[key] = _holed(gate_line(shape, node, _HOLE), 2)
+                around = written[key] = _holed(gate_line(shape, node, HOLE), 2)
             return f"{around[0]}{gate}{around[1]}{gate}{around[2]}"
 
         return line
@@ -386,12 +465,11 @@ class _Circuit(_Drawing):
         )
         result, colors = self.result, self.colors
         evaluation, nodes, labels = result.evaluation, result.graph.nodes, result.labels
-        values, grads, local = evaluation.values, evaluation.grads, evaluation.local
+        values, grads = evaluation.values, evaluation.grads
         order, position, output = evaluation.order, self.position, evaluation.output
         tail, head = (":w:e", ":w:w") if self.rankdir == "LR" else (":w:s", ":w:n")
         lines, wire, flushed = self.lines, self.wire, self.flushed
         plain_wire, named_wire = self.plain_wires(), self.named_wires()
-        value_font, grad_font = self.number_fonts(colors.value), self.number_fonts(colors.grad)
         gate_line = self.gate_lines("shape=ellipse, width=0.5, height=0.5, margin=0.03")
         generated = f'<font color="{colors.generated}" point-size="{SMALL}">'  # the made-up p, q, r
         typed = f'<font color="{colors.name}">'  # the user's names as typed
@@ -409,6 +487,11 @@ class _Circuit(_Drawing):
                     if arg in branches:
                         branches[arg].append((i, slot))
         taken = dict.fromkeys(branches, 0)
+        self.flows = [read for reads in branches.values() for read in reads]  # each branch, as drawn
+        value_font = self.number_fonts(colors.value, values, 0)  # numbers' places as ``numbers`` has them
+        grad_font = self.number_fonts(colors.grad, grads, len(values))
+        flow_font = self.number_fonts(colors.grad, branch_flows(evaluation, self.flows), len(values) + len(grads))
+        flow = 0  # the next branch's
 
         inputs: list[str] = []
         for i in order:
@@ -416,7 +499,7 @@ class _Circuit(_Drawing):
             name, label = f"n{k}", labels[i]
             if len(label) > MAX_LABEL:
                 label = _short(label)
-            top, bottom = value_font(values[i]), grad_font(grads[i])
+            top, bottom = value_font(i), grad_font(i)
             end, kind = None, "wire"
             if i == output:
                 kind = "wire output"
@@ -454,9 +537,10 @@ class _Circuit(_Drawing):
                 split = f"s{k}"
                 lines.append(f'  {split} [shape=point, width=0.07, id="{split}", class="split"];')
                 lines.append(f'  {name}{tail} -> {split} [arrowhead=none, class="split"];')
-                for j, (reader, slot) in enumerate(branches[i]):
+                for j in range(readers[i]):
                     branch = f"b{k}_{j}"
-                    lines.append(plain_wire(branch, " ", grad_font(grads[reader] * local[reader][slot]), "wire branch"))
+                    lines.append(plain_wire(branch, " ", flow_font(flow), "wire branch"))
+                    flow += 1
                     lines.append(f'  {split} -> {branch}{head} [arrowhead=none, class="split"];')
                     if len(lines) > _FLUSH_LINES:  # an input read by every term: 333,333 branches at 1e6
                         yield flushed()
@@ -498,7 +582,7 @@ class _Circuit(_Drawing):
         """``wire_line`` of a wire with no name at either end (most of a picture's): its text written once,
         with holes that each line fills, so a wire costs one string's building and no calls.
         """
-        before, above, below, after, classed, end = _holed(self.wire_line(_HOLE, _HOLE, _HOLE, _HOLE), 5)
+        before, above, below, after, classed, end = _holed(self.wire_line(HOLE, HOLE, HOLE, HOLE), 5)
 
         def line(node_id: str, top: str, bottom: str, kind: str) -> str:
             return f"{before}{node_id}{above}{top}{below}{bottom}{after}{node_id}{classed}{kind}{end}"
@@ -508,7 +592,7 @@ class _Circuit(_Drawing):
     def named_wires(self) -> Callable[[str, str, str, str, str], str]:
         """``wire_line`` of a wire with a name at its beginning only (an input's, a constant's), as
         ``plain_wires``: ``first`` is the name's ``font`` element."""
-        pieces = _holed(self.wire_line(_HOLE, _HOLE, _HOLE, _HOLE, _HOLE), 6)
+        pieces = _holed(self.wire_line(HOLE, HOLE, HOLE, HOLE, HOLE), 6)
         before, named, above, below, after, classed, end = pieces
 
         def line(node_id: str, first: str, top: str, bottom: str, kind: str) -> str:
@@ -566,15 +650,16 @@ class _Boxes(_Drawing):
         values, grads, position = evaluation.values, evaluation.grads, self.position
         tail, head = (":e", ":w") if self.rankdir == "LR" else (":s", ":n")
         lines, gate_line = self.lines, self.gate_lines("shape=ellipse, width=0.3, height=0.3, margin=0.02")
-        value_font, grad_font = self.number_fonts(colors.value), self.number_fonts(colors.grad)
+        value_font = self.number_fonts(colors.value, values, 0)  # numbers' places as ``numbers`` has them
+        grad_font = self.number_fonts(colors.grad, grads, len(values))
         for i in evaluation.order:
             node, k = nodes[i], position[i]
             named = node.name is not None or node.op is INPUT or i == evaluation.output  # the table's f, as the circuit
             label_color = colors.name if named else colors.generated
             cells = (
                 f"<td>{_font(_short(labels[i]), label_color)}</td>"
-                f"<td>data {value_font(values[i])}</td>"
-                f"<td>grad {grad_font(grads[i])}</td>"
+                f"<td>data {value_font(i)}</td>"
+                f"<td>grad {grad_font(i)}</td>"
             )
             table = f'<table border="0" cellborder="1" cellspacing="0" cellpadding="4"><tr>{cells}</tr></table>'
             kind = "value output" if i == evaluation.output else "value"

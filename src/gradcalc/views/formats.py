@@ -24,9 +24,12 @@ from gradcalc.views.draw_options import DrawOptions
 
 if TYPE_CHECKING:
     from gradcalc.program import Result
+    from gradcalc.views.kept_picture import KeptPicture
 
 
-Producer = Callable[["Result", DrawOptions], Iterable[str]]  # the text's pieces, written one after another
+# The text's pieces, written one after another; the last picture drawn, where a caller keeps it, to draw
+# the next faster (the REPL's ``:render``: ``views.kept_picture``), or None.
+Producer = Callable[["Result", DrawOptions, "KeptPicture | None"], Iterable[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +48,13 @@ class OutputFormat:
         return not self.binary and not self.needs_dot
 
 
-def _dot_text(result: Result, options: DrawOptions) -> Iterable[str]:
+def _dot_text(result: Result, options: DrawOptions, kept: KeptPicture | None) -> Iterable[str]:
     from gradcalc.views.dot import dot_pieces
 
-    return dot_pieces(result, options)
+    return dot_pieces(result, options) if kept is None else kept.dot_pieces(result, options)
 
 
-def _html_page(result: Result, options: DrawOptions) -> list[str]:
+def _html_page(result: Result, options: DrawOptions, kept: KeptPicture | None) -> list[str]:
     from gradcalc.views.html_page import render_html
 
     return [
@@ -61,7 +64,7 @@ def _html_page(result: Result, options: DrawOptions) -> list[str]:
     ]
 
 
-def _text_drawing(result: Result, options: DrawOptions) -> list[str]:
+def _text_drawing(result: Result, options: DrawOptions, kept: KeptPicture | None) -> list[str]:
     from gradcalc.views.text_graph import render_text
 
     return [render_text(result, precision=options.precision, charset=options.charset, width=options.width).text()]

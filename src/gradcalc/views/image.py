@@ -25,6 +25,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gradcalc.errors import GradcalcError
 from gradcalc.program import Result
@@ -32,6 +33,9 @@ from gradcalc.views.draw_options import DrawOptions
 from gradcalc.views.formats import for_path
 from gradcalc.views.graphviz import DOT_TIMEOUT, INSTALL_ADVICE, MAX_IMAGE_NODES
 from gradcalc.views.palette import DEFAULT_PALETTE
+
+if TYPE_CHECKING:
+    from gradcalc.views.kept_picture import KeptPicture
 
 _SHRUNK = re.compile(r"too large for [\w-]+ bitmaps\. Scaling by ([0-9.eE+-]+)")
 
@@ -52,8 +56,12 @@ def write_image(
     palette: str = DEFAULT_PALETTE,
     legend: bool | None = None,
     charset: str = "unicode",
+    kept: KeptPicture | None = None,
 ) -> None:
-    """Draw ``result`` into ``path`` in ``fmt`` (or the format its suffix names when None)."""
+    """Draw ``result`` into ``path`` in ``fmt`` (or the format its suffix names when None).
+
+    ``kept`` is the last picture drawn, where the caller keeps one to draw the next faster (``views.kept_picture``).
+    """
     path = Path(path)
     check_target(path)
     chosen = for_path(path, fmt)
@@ -67,7 +75,7 @@ def write_image(
     options = DrawOptions(
         style=style, precision=precision, rankdir=rankdir, palette=palette, legend=legend, charset=charset
     )
-    pieces = chosen.produce(result, options)
+    pieces = chosen.produce(result, options, kept)
     if not chosen.needs_dot:
         write_pieces(path, pieces)
         return
