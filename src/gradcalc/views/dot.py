@@ -46,9 +46,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from gradcalc.engine import Evaluation
 from gradcalc.errors import UsageError
 from gradcalc.numbers import fixed_formatter, format_number
 from gradcalc.ops import INPUT, Op
@@ -57,6 +56,9 @@ from gradcalc.program import Result
 from gradcalc.scopes import ordinal, result_scopes
 from gradcalc.views.draw_options import DrawOptions
 from gradcalc.views.palette import DEFAULT_PALETTE, PALETTES, Palette
+
+if TYPE_CHECKING:
+    from gradcalc.engine import Evaluation
 
 RANKDIRS = ("LR", "TB")
 VALUE_COLOR = PALETTES[DEFAULT_PALETTE].value
@@ -160,18 +162,19 @@ def dot_pieces(result: Result, options: DrawOptions) -> Iterator[str]:
     return _drawn(builder, result, options.precision, options.rankdir, palette, options.legend)
 
 
-@dataclass(frozen=True, slots=True)
 class Holed:
     """A picture's text with a hole (``HOLE``) where each number goes: what ``views.kept_picture`` keeps.
 
     Each piece is cut at its holes. Hole ``j``'s number is ``numbers(evaluation, flows)[holes[j]]``, where
     ``flows`` are the branches' readers and argument slots, in the order they are drawn: a picture of the
     same drawing with other values is the pieces with the numbers of its evaluation written in the holes.
+    (A plain class: a dataclass would cost every ``gradcalc render`` a millisecond to import.)
     """
 
-    pieces: list[list[str]]
-    holes: list[int]
-    flows: list[tuple[int, int]]
+    __slots__ = ("flows", "holes", "pieces")
+
+    def __init__(self, pieces: list[list[str]], holes: list[int], flows: list[tuple[int, int]]) -> None:
+        self.pieces, self.holes, self.flows = pieces, holes, flows
 
 
 def numbers(evaluation: Evaluation, flows: list[tuple[int, int]]) -> list[float]:
