@@ -24,7 +24,7 @@ from gradcalc.source import Source
 from gradcalc.views import dot
 from gradcalc.views.draw_options import DrawOptions
 from gradcalc.views.kept_picture import KeptPicture
-from test_repl_tapes import SESSIONS
+from test_repl_tapes import SESSIONS, full_views
 
 PROGRAMS = {
     "seed": "x = 1; y = 3; z = -3\ng = (x + y) * z",
@@ -154,17 +154,7 @@ def rendered(session: Session, path: Path) -> str:
 @pytest.mark.parametrize("name", SESSIONS)
 def test_every_render_after_every_line_of_a_session_is_the_picture_drawn_afresh(name: str, tmp_path: Path):
     session, path = Session(), tmp_path / "picture.dot"
-    for line in SESSIONS[name]:
-        try:
-            run_line(session, line)
-        except GradcalcError:
-            continue
-        if session.last is None:
-            continue
-        try:
-            full = view_of(session.graph, session.last)  # what :render draws: the last result
-        except GradcalcError:
-            continue
+    for _, full in full_views(session, SESSIONS[name]):  # the last result: what :render draws
         assert rendered(session, path) == fresh(full, DrawOptions())
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -98,8 +99,9 @@ def assert_same_view(fast: Result, full: Result) -> None:
     assert table_text(fast) == table_text(full)
 
 
-def check_session(lines: list[str]) -> Session:
-    session = Session()
+def full_views(session: Session, lines: list[str]) -> Iterator[tuple[int, Result]]:
+    """After each line of ``lines`` run in ``session`` that leaves a last result the full computation can
+    evaluate: that result's node and its full view. Lines that fail are passed over, as a user would."""
     for line in lines:
         try:
             run_line(session, line)
@@ -107,12 +109,17 @@ def check_session(lines: list[str]) -> Session:
             continue
         if session.last is None:
             continue
-        graph, last = session.graph, session.last
         try:
-            full = full_view(graph, last)
+            full = full_view(session.graph, session.last)
         except GradcalcError:
             continue
-        same_tapes(session.tapes.tape(graph, last), record(graph, last))
+        yield session.last, full
+
+
+def check_session(lines: list[str]) -> Session:
+    session = Session()
+    for last, full in full_views(session, lines):
+        same_tapes(session.tapes.tape(session.graph, last), record(session.graph, last))
         assert_same_view(session.result_of(last), full)
     return session
 
