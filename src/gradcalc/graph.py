@@ -139,6 +139,12 @@ class Graph:
         self._grads: list[int] = []
         self._grad_firsts: list[int] = []
 
+    def made(self) -> tuple[int, int, int]:
+        """How far the graph has grown: its nodes, its scopes and the names it has given. A node's op,
+        arguments, text and name never change once made, so where these are as they were, so are the nodes
+        (what a kept labelling or picture was made from, beside the bindings)."""
+        return len(self.nodes), len(self.scopes), self.namings
+
     def open_scope(
         self,
         kind: str,

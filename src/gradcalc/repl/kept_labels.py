@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from gradcalc.graph import Graph
 
-# A result's output node, and the graph's nodes, scopes and names given when it was labelled.
-_Key = tuple[int, int, int, int]
+# A result's output node, and how far the graph had grown when it was labelled (``Graph.made``).
+_Key = tuple[int, tuple[int, int, int]]
 _MOST = 4  # labellings kept at once (of different outputs): a 15,000-node one is about a MB
 
 
@@ -28,7 +28,7 @@ class KeptLabels:
 
     @staticmethod
     def _key(graph: Graph, output: int) -> _Key:
-        return output, len(graph.nodes), len(graph.scopes), graph.namings
+        return output, graph.made()
 
     def get(self, graph: Graph, output: int) -> dict[int, str] | None:
         """The labels of ``output``'s nodes as last made, if nothing they are read from has changed since."""
@@ -40,7 +40,7 @@ class KeptLabels:
     def keep(self, graph: Graph, output: int, labels: dict[int, str]) -> None:
         """Keep ``labels``, just made for ``output``; those made when the graph was smaller are let go."""
         size = len(graph.nodes)
-        self._kept = {key: kept for key, kept in self._kept.items() if key[1] == size}
+        self._kept = {key: kept for key, kept in self._kept.items() if key[1][0] == size}
         if len(self._kept) >= _MOST:
             self._kept.clear()
         self._kept[self._key(graph, output)] = (dict(graph.bindings), labels)

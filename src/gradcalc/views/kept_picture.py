@@ -32,9 +32,9 @@ if TYPE_CHECKING:
 
 MOST_NODES = 50_000  # the biggest picture kept: its text is about 35 MB
 
-# What a kept text was drawn for, beside the graph, labels and order it is compared with: the graph's
-# nodes, scopes and names given, the output, its name, whether expanded, the options and the kinks.
-_Key = tuple[int, int, int, int, str | None, bool, DrawOptions, tuple[tuple[int, str], ...]]
+# What a kept text was drawn for, beside the graph, labels and order it is compared with: how far the
+# graph had grown (``Graph.made``), the output, its name, whether expanded, the options and the kinks.
+_Key = tuple[tuple[int, int, int], int, str | None, bool, DrawOptions, tuple[tuple[int, str], ...]]
 
 
 class _Kept:
@@ -64,9 +64,7 @@ class KeptPicture:
             return dot_pieces(result, options)
         graph = result.graph
         key = (
-            len(graph.nodes),
-            len(graph.scopes),
-            graph.namings,
+            graph.made(),
             evaluation.output,
             result.output_name,
             result.expanded,
